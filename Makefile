@@ -1,0 +1,62 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages WeasyPrint needs (pango, harfbuzz subsetting, fonts), and PostgreSQL for the second test run.
+DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2
+DEBIAN_TEST := postgresql poppler-utils
+PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
+
+.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP)
+
+# Installs only what is missing; needs root (or sudo) the first time on a bare machine.
+system-deps:
+	@missing=""; for p in $(DEBIAN_RUNTIME) $(EXTRA_DEBIAN); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+postgres:
+	@command -v pg_isready >/dev/null || $(MAKE) --no-print-directory system-deps EXTRA_DEBIAN="$(DEBIAN_TEST)"
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+test-sqlite: install
+	$(PY) -m pytest -q
+
+test-postgres: install postgres
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
+
+test:
+	@$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN="$(DEBIAN_TEST)"
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: install postgres
+	DATABASE_URL=$(PG_URL)_bench $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

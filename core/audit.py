@@ -1,0 +1,165 @@
+"""The audit trail: who did what, in which role, and why; appended to a tamper-evident hash chain.
+
+- `append()` writes one AuditEvent in the caller's transaction, chained to the previous one.
+- `verify()` walks the chain and returns the first broken link.
+- `acting_as()` names the actor for code that runs without a request (commands, tasks), so that
+  django-simple-history rows and audit events are attributed there too.
+- `audited_history()` is the HistoricalRecords every domain model uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from core.models import GENESIS_HASH, AuditEvent, canonical_json
+
+_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("audit_actor", default=None)
+
+# An arbitrary constant: the key of the PostgreSQL advisory lock that serialises chain appends.
+_CHAIN_LOCK_KEY = 7_301_946_2
+
+
+@contextlib.contextmanager
+def acting_as(user: Any) -> Iterator[None]:
+    """Attribute history rows written inside the block to `user` (for commands and tasks)."""
+    token = _actor.set(user)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor() -> Any:
+    return _actor.get()
+
+
+def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> Any:
+    """simple-history's get_user: the signed-in person of the request, else the `acting_as` actor."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    return _actor.get()
+
+
+def audited_history(**kwargs: Any) -> HistoricalRecords:
+    """The HistoricalRecords for every domain model: field-level history attributed to the actor."""
+    return HistoricalRecords(get_user=history_user, **kwargs)
+
+
+def _lock_chain() -> None:
+    # SQLite serialises writers already (transaction_mode=IMMEDIATE). On PostgreSQL two appenders
+    # would read the same head; the unique prev_hash would refuse the second, so queue them instead.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def append(
+    obj: models.Model,
+    *,
+    action: str,
+    actor: Any = None,
+    role: str = "",
+    reason: str = "",
+    source_state: str = "",
+    target_state: str = "",
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event about `obj` to the chain, in the current transaction."""
+    actor = actor if actor is not None else _actor.get()
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    with transaction.atomic():
+        _lock_chain()
+        head = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event = AuditEvent(
+            created_at=timezone.now(),
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            action=action,
+            source_state=source_state or "",
+            target_state=target_state or "",
+            actor=actor,
+            actor_name=_name_of(actor),
+            role=role or "",
+            reason=reason or "",
+            # Normalise through JSON now, so the hash covers exactly what the database returns later.
+            payload=json.loads(canonical_json(payload or {})),
+            prev_hash=head or GENESIS_HASH,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event
+
+
+def _name_of(actor: Any) -> str:
+    if actor is None:
+        return ""
+    full_name = getattr(actor, "full_name", "") or ""
+    email = getattr(actor, "email", "") or ""
+    return f"{full_name} <{email}>" if full_name else email
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    event_id: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"audit event {self.event_id}: {self.problem}"
+
+
+def verify(chunk_size: int = 2000) -> tuple[int, BrokenLink | None]:
+    """Walk the whole chain in order; return (events checked, first broken link or None)."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
+        if event.prev_hash != expected_prev:
+            return checked, BrokenLink(event.id, "does not follow the previous event (a row was removed or reordered)")
+        if event.compute_hash() != event.hash:
+            return checked, BrokenLink(event.id, "its content was changed after it was written")
+        expected_prev = event.hash
+        checked += 1
+    return checked, None
+
+
+def events_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
+    """The object's own trail, oldest first."""
+    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related("actor")
+
+
+# --- SQLite maintenance switch -------------------------------------------------------------------
+# The SQLite triggers that make the audit table append-only call audit_maintenance(). Our own
+# connections register it (returning 0 unless a maintenance block is open); any other client has
+# no such function, so its UPDATE or DELETE fails. Only the test suite's database flush uses it.
+_maintenance = threading.local()
+
+
+def _maintenance_open() -> int:
+    return 1 if getattr(_maintenance, "open", False) else 0
+
+
+def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("audit_maintenance", 0, _maintenance_open, deterministic=False)
+
+
+@contextlib.contextmanager
+def maintenance() -> Iterator[None]:
+    """Allow deleting audit rows on SQLite (test database flushes only)."""
+    _maintenance.open = True
+    try:
+        yield
+    finally:
+        _maintenance.open = False

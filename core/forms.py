@@ -1,0 +1,68 @@
+"""GOV.UK Design System markup for Django forms: one renderer, used by every form in the product."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+_WIDGET_CLASSES = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.SelectMultiple: "govuk-select",
+    forms.CheckboxInput: "govuk-checkboxes__input",
+    forms.RadioSelect: "govuk-radios__input",
+    forms.CheckboxSelectMultiple: "govuk-checkboxes__input",
+    forms.FileInput: "govuk-file-upload",
+    forms.ClearableFileInput: "govuk-file-upload",
+}
+
+
+class GovukFormRenderer(TemplatesSetting):
+    """Renders `{{ form }}` as GOV.UK form groups (templates/_partials/form.html, field.html)."""
+
+    form_template_name = "_partials/form.html"
+    field_template_name = "_partials/field.html"
+
+
+def style_widget(widget: forms.Widget, *, has_error: bool) -> None:
+    """Give a widget its GOV.UK class, and the error variant when its field has an error."""
+    base = next((cls for wtype, cls in _WIDGET_CLASSES.items() if type(widget) is wtype), None)
+    if base is None:
+        base = "govuk-input"
+    classes = {c for c in widget.attrs.get("class", "").split() if c}
+    classes.add(base)
+    if has_error and base in {"govuk-input", "govuk-textarea", "govuk-select", "govuk-file-upload"}:
+        classes.add(f"{base}--error")
+    widget.attrs["class"] = " ".join(sorted(classes))
+
+
+class GovukStyleMixin:
+    """GOV.UK classes on every widget, and the error variant on fields with errors."""
+
+    fields: dict[str, forms.Field]
+    errors: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():
+            style_widget(field.widget, has_error=False)
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name, field in self.fields.items():
+            has_error = name in self.errors
+            style_widget(field.widget, has_error=has_error)
+            bound = self[name]  # type: ignore[index]
+            if has_error and bound.auto_id and not bound.field.widget.use_fieldset:
+                ids = [f"{bound.auto_id}_helptext"] if field.help_text else []
+                field.widget.attrs["aria-describedby"] = " ".join([*ids, f"{bound.auto_id}_error"])
+
+
+class GovukForm(GovukStyleMixin, forms.Form):
+    """Base for every plain form."""
+
+
+class GovukModelForm(GovukStyleMixin, forms.ModelForm):
+    """Base for every model form."""

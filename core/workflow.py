@@ -1,0 +1,158 @@
+"""The one way any state changes: `transition(obj, "name", by=user, ...)`.
+
+App workflow functions (`<app>/workflow.py`) call this for the move itself and add their own
+related rows and mail around it. Everything here happens in one database transaction:
+
+1. lock the row (`select_for_update`) and refuse if someone else moved it first;
+2. check the move exists from the current state (the FSM's `source`);
+3. check the person may make it (the transition's `permission`, i.e. rules; django-fsm-2 itself
+   never enforces it);
+4. check its guards (`conditions`), naming the first unmet one;
+5. require a reason where the transition says `custom={"reason_required": True}`;
+6. run the transition, save with the transition's name as the history reason and the actor as
+   the history user, and append an AuditEvent (from, to, actor, role, reason, changed fields).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django_fsm import ConcurrentTransition, Transition, TransitionNotAllowed
+
+from core import audit
+
+__all__ = [
+    "ConcurrentTransition",
+    "TransitionNotAllowed",
+    "AvailableTransition",
+    "transition",
+    "available_transitions",
+    "snapshot",
+]
+
+FASTER_MESSAGE = "Somebody else changed this a moment ago. Check its current state and try again."
+
+
+@dataclass(frozen=True)
+class AvailableTransition:
+    name: str
+    label: str
+    target: str
+    reason_required: bool
+    style: str  # "primary", "secondary" or "warning": how the button looks
+
+
+def _meta(obj: models.Model, name: str) -> Any:
+    method = getattr(type(obj), name, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        raise ValueError(f"{type(obj).__name__} has no transition called {name!r}.")
+    return meta
+
+
+def _label(t: Transition) -> str:
+    return t.custom.get("label") or t.name.replace("_", " ").capitalize()
+
+
+def _describe_guard(condition: Any) -> str:
+    doc = (getattr(condition, "__doc__", None) or "").strip().splitlines()
+    return doc[0].rstrip(".") if doc else condition.__name__.replace("_", " ")
+
+
+def unmet_guards(obj: models.Model, t: Transition) -> list[str]:
+    return [_describe_guard(c) for c in t.conditions if not c(obj)]
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """Concrete field values by attribute name, for the audit payload's "what changed"."""
+    return {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any], ignore: set[str]) -> dict[str, list[Any]]:
+    return {k: [before[k], after[k]] for k in after if k not in ignore and before.get(k) != after[k]}
+
+
+def transition(
+    obj: models.Model,
+    name: str,
+    *,
+    by: Any,
+    reason: str = "",
+    role: str = "",
+    **kwargs: Any,
+) -> models.Model:
+    """Perform transition `name` on `obj` as `by`; return the saved, fresh instance.
+
+    Raises PermissionDenied, TransitionNotAllowed (with a plain-English message), ValidationError
+    (missing reason) or ConcurrentTransition (someone else moved it first). Nothing is written
+    unless everything succeeds.
+    """
+    meta = _meta(obj, name)
+    field = meta.field
+    model = type(obj)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        current = model._default_manager.select_for_update().get(pk=obj.pk)
+        source = field.get_state(current)
+        if source != field.get_state(obj):
+            raise ConcurrentTransition(FASTER_MESSAGE)
+        t = meta.get_transition(source) if meta.has_transition(source) else None
+        if t is None:
+            state_label = dict(field.choices).get(source, source) if field.choices else source
+            raise TransitionNotAllowed(
+                f"'{name.replace('_', ' ')}' is not possible while it is {state_label}.",
+                object=current,
+                method=getattr(current, name),
+            )
+        if not t.has_perm(current, by):
+            raise PermissionDenied(f"You may not {_label(t).lower()} this.")
+        unmet = unmet_guards(current, t)
+        if unmet:
+            raise TransitionNotAllowed(
+                "This cannot happen yet: " + "; ".join(unmet) + ".",
+                object=current,
+                method=getattr(current, name),
+            )
+        if t.custom.get("reason_required") and not reason:
+            raise ValidationError({"reason": "Give a reason for this decision."})
+        before = snapshot(current)
+        getattr(current, name)(**kwargs)
+        current._history_user = by
+        current._change_reason = name
+        current.save()
+        after = snapshot(current)
+        role = role or _acting_role(current, by)
+        audit.append(
+            current,
+            action=name,
+            actor=by,
+            role=role,
+            reason=reason,
+            source_state=str(source),
+            target_state=str(field.get_state(current)),
+            payload={"changes": _changes(before, after, ignore={field.attname, "updated_at"})},
+        )
+    return current
+
+
+def _acting_role(obj: models.Model, user: Any) -> str:
+    role_of = getattr(obj, "acting_role", None)
+    return role_of(user) if callable(role_of) else ""
+
+
+def available_transitions(obj: models.Model, user: Any, field_name: str = "state") -> list[AvailableTransition]:
+    """The moves `user` may make on `obj` now: what templates and the API render as actions."""
+    method = getattr(obj, f"get_available_user_{field_name}_transitions")
+    return [
+        AvailableTransition(
+            name=t.name,
+            label=_label(t),
+            target=str(t.target),
+            reason_required=bool(t.custom.get("reason_required")),
+            style=t.custom.get("style", "secondary"),
+        )
+        for t in method(user)
+    ]

@@ -1,0 +1,282 @@
+"""Organisations, boroughs, people, roles and conflict declarations: thin views over workflow.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core import audit
+from core.shortcuts import get_object_for_user
+from organisations import queries, workflow
+from organisations.forms import ConflictDeclarationForm, EndForm, MembershipForm, OrganisationForm, PersonForm
+from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
+
+PAGE_SIZE = 25
+
+
+def _require(request: HttpRequest, perm: str, obj: object = None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _apply_form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+    """Show model validation raised by a workflow function against the form's fields."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    qs = Organisation.objects.search(request.GET.get("q", "")).prefetch_related(
+        Prefetch("boroughs", queryset=Borough.objects.only("name", "ons_code"))
+    )
+    kind = request.GET.get("kind", "")
+    if kind in Organisation.Kind.values:
+        qs = qs.filter(kind=kind)
+    status = request.GET.get("status", "")
+    if status in Organisation.Status.values:
+        qs = qs.filter(status=status)
+    borough = request.GET.get("borough", "")
+    if borough:
+        qs = qs.filter(boroughs__ons_code=borough)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/organisation_list.html",
+        {
+            "page": page,
+            "kinds": Organisation.Kind.choices,
+            "statuses": Organisation.Status.choices,
+            "boroughs": Borough.objects.all(),
+            "filters": {"q": request.GET.get("q", ""), "kind": kind, "status": status, "borough": borough},
+        },
+    )
+
+
+@login_required
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_for_user(
+        request, Organisation.objects.prefetch_related("boroughs"), view_perm="organisations.view_organisation", pk=pk
+    )
+    user = request.user
+    members = None
+    if user.has_perm("organisations.list_user") or user.has_perm("organisations.change_organisation", organisation):
+        members = organisation.memberships.current().select_related("person").order_by("role", "person__full_name")
+    events = audit.events_for(organisation).order_by("-id")[:20] if user.has_perm("core.view_auditevent") else None
+    return render(
+        request,
+        "organisations/organisation_detail.html",
+        {"organisation": organisation, "members": members, "events": events},
+    )
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "organisations.add_organisation")
+    form = OrganisationForm(request.POST or None, can_change_status=True)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        boroughs = data.pop("boroughs")
+        try:
+            organisation = workflow.register_organisation(by=request.user, boroughs=boroughs, **data)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, f"{organisation} has been added.")
+            return redirect(organisation)
+    return render(request, "organisations/organisation_form.html", {"form": form, "organisation": None})
+
+
+@login_required
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_for_user(
+        request,
+        Organisation,
+        view_perm="organisations.view_organisation",
+        perm="organisations.change_organisation",
+        pk=pk,
+    )
+    can_change_status = request.user.has_perm("organisations.add_organisation")
+    form = OrganisationForm(request.POST or None, instance=organisation, can_change_status=can_change_status)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "boroughs"}
+        try:
+            workflow.update_organisation(
+                Organisation.objects.get(pk=pk), by=request.user, boroughs=form.cleaned_data["boroughs"], **data
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, "The organisation's details have been saved.")
+            return redirect(organisation)
+    return render(request, "organisations/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+def borough_list(request: HttpRequest) -> HttpResponse:
+    boroughs = Borough.objects.annotate(
+        organisation_count=Count("organisations", distinct=True),
+        support_body_count=Count(
+            "organisations",
+            filter=Q(organisations__kind__in=list(Organisation.SUPPORT_BODY_KINDS)),
+            distinct=True,
+        ),
+    )
+    return render(request, "organisations/borough_list.html", {"boroughs": boroughs})
+
+
+@login_required
+def borough_detail(request: HttpRequest, ons_code: str) -> HttpResponse:
+    borough = get_object_for_user(request, Borough, view_perm="organisations.view_borough", ons_code=ons_code)
+    organisations = borough.organisations.order_by("name")
+    return render(request, "organisations/borough_detail.html", {"borough": borough, "organisations": organisations})
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "organisations.list_user")
+    qs = queries.people_visible_to(request.user).prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.current().select_related("organisation"), to_attr="current")
+    )
+    text = request.GET.get("q", "").strip()
+    if text:
+        qs = qs.filter(Q(full_name__icontains=text) | Q(email__icontains=text))
+    role = request.GET.get("role", "")
+    if role in Membership.Role.values:
+        qs = qs.filter(pk__in=Membership.objects.current().filter(role=role).values("person"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/person_list.html",
+        {"page": page, "roles": Membership.Role.choices, "filters": {"q": text, "role": role}},
+    )
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_for_user(request, User, view_perm="organisations.view_user", pk=pk)
+    memberships = person.memberships.select_related("organisation").order_by("-starts_on")
+    conflicts = queries.conflicts_visible_to(request.user).filter(person=person)
+    return render(
+        request,
+        "organisations/person_detail.html",
+        {"person": person, "memberships": memberships, "conflicts": conflicts, "end_form": EndForm()},
+    )
+
+
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "organisations.add_membership")
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = workflow.create_person(by=request.user, **form.cleaned_data)
+        messages.success(request, f"{person} has been added. Give them a role next.")
+        return redirect("organisations:membership-add", pk=person.pk)
+    return render(request, "organisations/person_form.html", {"form": form})
+
+
+@login_required
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_for_user(
+        request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
+    )
+    form = MembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            workflow.grant_membership(
+                person,
+                data["organisation"],
+                data["role"],
+                by=request.user,
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                job_title=data["job_title"],
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, "The role has been given.")
+            return redirect(person)
+    return render(request, "organisations/membership_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "organisations.end_membership")
+    membership = get_object_for_user(
+        request,
+        Membership.objects.select_related("person"),
+        view_perm="organisations.end_membership",
+        pk=pk,
+    )
+    form = EndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the end date as a real date, for example 2026-11-30.")
+        return redirect(membership.person)
+    try:
+        workflow.end_membership(
+            membership, by=request.user, ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"]
+        )
+    except ValidationError:
+        messages.error(request, "A role cannot end before it started.")
+    else:
+        messages.success(request, f"The role “{membership.get_role_display()}” has been ended.")
+    return redirect(membership.person)
+
+
+@login_required
+def conflict_list(request: HttpRequest) -> HttpResponse:
+    conflicts = queries.conflicts_visible_to(request.user)
+    return render(request, "organisations/conflictdeclaration_list.html", {"conflicts": conflicts})
+
+
+@login_required
+def conflict_declare(request: HttpRequest) -> HttpResponse:
+    _require(request, "organisations.add_conflictdeclaration")
+    for_others = request.user.has_perm("organisations.declare_conflict_for_others")
+    form = ConflictDeclarationForm(request.POST or None, for_others=for_others)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = data.get("person") or request.user
+        try:
+            workflow.declare_conflict(
+                person,
+                data["organisation"],
+                by=request.user,
+                kind=data["kind"],
+                reason=data["reason"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, "The interest has been recorded. Panels will take it into account.")
+            return redirect("organisations:conflict-list")
+    return render(request, "organisations/conflictdeclaration_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = get_object_for_user(
+        request,
+        ConflictDeclaration,
+        view_perm="organisations.view_conflictdeclaration",
+        perm="organisations.end_conflictdeclaration",
+        pk=pk,
+    )
+    workflow.end_conflict(declaration, by=request.user)
+    messages.success(request, "The interest has been marked as ended.")
+    return redirect("organisations:conflict-list")

@@ -1,0 +1,171 @@
+"""Operations on organisations, people and roles: the same functions serve views, admin and seeding.
+
+Each one saves with the actor as history user and appends an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit
+from core.workflow import snapshot
+from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
+
+
+def acting_role(user: Any, *preferred: str) -> str:
+    """The role a person acts in: the first of `preferred` they hold (administrator if superuser)."""
+    if user is None:
+        return "system"
+    for role in preferred:
+        if user.has_role(role) or (role == Membership.Role.ADMINISTRATOR and user.is_superuser):
+            return role
+    return ""
+
+
+def _save(obj: Any, *, by: Any, reason: str) -> None:
+    obj._history_user = by
+    obj._change_reason = reason
+    obj.full_clean()
+    obj.save()
+
+
+def register_organisation(*, by: Any, boroughs: Iterable[Borough] = (), **fields: Any) -> Organisation:
+    """Create an organisation. Side effects: history row, audit event "create"."""
+    with transaction.atomic():
+        organisation = Organisation(**fields)
+        _save(organisation, by=by, reason="create")
+        organisation.boroughs.set(list(boroughs))
+        audit.append(organisation, action="create", actor=by, role=acting_role(by, "administrator"))
+    return organisation
+
+
+def update_organisation(
+    organisation: Organisation, *, by: Any, boroughs: Iterable[Borough] | None = None, **fields: Any
+) -> Organisation:
+    """Change an organisation's details. Side effects: history row, audit event "update" with the changes."""
+    with transaction.atomic():
+        before = snapshot(organisation)
+        before_boroughs = sorted(organisation.boroughs.values_list("ons_code", flat=True))
+        for name, value in fields.items():
+            setattr(organisation, name, value)
+        _save(organisation, by=by, reason="update")
+        changes = {k: [before[k], v] for k, v in snapshot(organisation).items() if before[k] != v and k != "updated_at"}
+        if boroughs is not None:
+            organisation.boroughs.set(list(boroughs))
+            after_boroughs = sorted(b.ons_code for b in boroughs)
+            if after_boroughs != before_boroughs:
+                changes["boroughs"] = [before_boroughs, after_boroughs]
+        audit.append(
+            organisation,
+            action="update",
+            actor=by,
+            role=acting_role(by, "administrator", "coordinator", "contact"),
+            payload={"changes": changes},
+        )
+    return organisation
+
+
+def create_person(*, by: Any, email: str, full_name: str, password: str | None = None) -> User:
+    """Create a person who signs in with `email`. Side effects: history row, audit event "create"."""
+    with transaction.atomic():
+        person = User(email=User.objects.normalize_email(email).lower(), full_name=full_name)
+        person.set_password(password)  # None gives an unusable password: they set one by reset email
+        _save(person, by=by, reason="create")
+        audit.append(person, action="create", actor=by, role=acting_role(by, "administrator"))
+    return person
+
+
+def grant_membership(
+    person: User,
+    organisation: Organisation,
+    role: str,
+    *,
+    by: Any,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    job_title: str = "",
+) -> Membership:
+    """Give `person` a role in `organisation`. Side effects: history row, audit event "grant"."""
+    with transaction.atomic():
+        membership = Membership(
+            person=person,
+            organisation=organisation,
+            role=role,
+            starts_on=starts_on or timezone.localdate(),
+            ends_on=ends_on,
+            job_title=job_title,
+        )
+        _save(membership, by=by, reason="grant")
+        audit.append(
+            membership,
+            action="grant",
+            actor=by,
+            role=acting_role(by, "administrator"),
+            payload={"person": person.pk, "organisation": organisation.pk, "role": role},
+        )
+    return membership
+
+
+def end_membership(membership: Membership, *, by: Any, ends_on: datetime.date | None = None, reason: str = "") -> Membership:
+    """End a role on `ends_on` (today by default). Side effects: history row, audit event "end"."""
+    with transaction.atomic():
+        membership.ends_on = ends_on or timezone.localdate()
+        _save(membership, by=by, reason="end")
+        audit.append(
+            membership,
+            action="end",
+            actor=by,
+            role=acting_role(by, "administrator"),
+            reason=reason,
+            payload={"ends_on": membership.ends_on.isoformat()},
+        )
+    return membership
+
+
+def declare_conflict(
+    person: User,
+    organisation: Organisation,
+    *,
+    by: Any,
+    kind: str,
+    reason: str,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+) -> ConflictDeclaration:
+    """Record a conflict of interest. Side effects: history row, audit event "declare"."""
+    with transaction.atomic():
+        declaration = ConflictDeclaration(
+            person=person,
+            organisation=organisation,
+            kind=kind,
+            reason=reason,
+            starts_on=starts_on or timezone.localdate(),
+            ends_on=ends_on,
+            declared_by=by,
+        )
+        _save(declaration, by=by, reason="declare")
+        role = "" if by.pk == person.pk else acting_role(by, "administrator", "coordinator")
+        audit.append(
+            declaration,
+            action="declare",
+            actor=by,
+            role=role,
+            reason=reason,
+            payload={"person": person.pk, "organisation": organisation.pk, "kind": kind},
+        )
+    return declaration
+
+
+def end_conflict(declaration: ConflictDeclaration, *, by: Any, ends_on: datetime.date | None = None) -> ConflictDeclaration:
+    """Mark a declared interest as ended. Side effects: history row, audit event "end"."""
+    with transaction.atomic():
+        ends_on = ends_on or timezone.localdate()
+        declaration.ends_on = max(ends_on, declaration.starts_on)
+        _save(declaration, by=by, reason="end")
+        audit.append(declaration, action="end", actor=by, payload={"ends_on": declaration.ends_on.isoformat()})
+    return declaration
