@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages WeasyPrint needs (pango, harfbuzz subsetting, fonts), and PostgreSQL for the second test run.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2
-DEBIAN_TEST := postgresql poppler-utils
+DEBIAN_TEST := postgresql poppler-utils chromium
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 
 .PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean

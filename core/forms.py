@@ -46,8 +46,12 @@ class GovukStyleMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             style_widget(field.widget, has_error=False)
+            # GOV.UK error messages say what to do: "Select the organisation", not "This field is required."
+            label = str(field.label or name.replace("_", " ")).lower()
+            chooses = isinstance(field.widget, forms.Select | forms.RadioSelect | forms.CheckboxSelectMultiple)
+            field.error_messages["required"] = f"{'Select' if chooses else 'Enter'} {label}"
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]

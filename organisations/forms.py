@@ -72,7 +72,7 @@ class MembershipForm(GovukModelForm):
 
 
 class EndForm(GovukForm):
-    ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False, help_text="Leave empty for today.")
+    ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False, help_text="Leave empty to end it today.")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -86,5 +86,10 @@ class ConflictDeclarationForm(GovukModelForm):
 
     def __init__(self, *args: Any, for_others: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not for_others:
+        if for_others:
+            person = self.fields["person"]
+            person.required = False
+            person.empty_label = "Yourself"
+            person.help_text = "Hub staff can record an interest on someone's behalf."
+        else:
             del self.fields["person"]

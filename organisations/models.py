@@ -223,7 +223,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def current(self, on: datetime.date | None = None) -> MembershipQuerySet:
         on = on or timezone.localdate()
-        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gt=on))
 
     def within_years(self, years: int, on: datetime.date | None = None) -> MembershipQuerySet:
         """Memberships that were in force at any time in the last `years` years (for conflict checks)."""
@@ -231,7 +231,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         since = on.replace(year=on.year - years) if not (on.month == 2 and on.day == 29) else on.replace(
             year=on.year - years, day=28
         )
-        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=since), starts_on__lte=on)
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=since), starts_on__lte=on)
 
 
 class Membership(TimeStamped):
@@ -254,7 +254,7 @@ class Membership(TimeStamped):
     role = models.CharField(max_length=20, choices=Role.choices)
     job_title = models.CharField(max_length=120, blank=True)
     starts_on = models.DateField(default=timezone.localdate)
-    ends_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True, help_text="The first day without the role.")
 
     objects = MembershipQuerySet.as_manager()
     history = audited_history()
@@ -279,13 +279,13 @@ class Membership(TimeStamped):
     @property
     def is_current(self) -> bool:
         today = timezone.localdate()
-        return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)
 
 
 class ConflictDeclarationQuerySet(models.QuerySet["ConflictDeclaration"]):
     def current(self, on: datetime.date | None = None) -> ConflictDeclarationQuerySet:
         on = on or timezone.localdate()
-        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gt=on))
 
 
 class ConflictDeclaration(TimeStamped):
@@ -330,4 +330,4 @@ class ConflictDeclaration(TimeStamped):
     @property
     def is_current(self) -> bool:
         today = timezone.localdate()
-        return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)

@@ -70,11 +70,20 @@ def update_organisation(
     return organisation
 
 
-def create_person(*, by: Any, email: str, full_name: str, password: str | None = None) -> User:
-    """Create a person who signs in with `email`. Side effects: history row, audit event "create"."""
+def create_person(
+    *, by: Any, email: str, full_name: str, password: str | None = None, password_hash: str | None = None
+) -> User:
+    """Create a person who signs in with `email`. Side effects: history row, audit event "create".
+
+    Without a password they cannot sign in until they set one through the reset email.
+    `password_hash` (from make_password) lets bulk loads hash a shared password once.
+    """
     with transaction.atomic():
         person = User(email=User.objects.normalize_email(email).lower(), full_name=full_name)
-        person.set_password(password)  # None gives an unusable password: they set one by reset email
+        if password_hash:
+            person.password = password_hash
+        else:
+            person.set_password(password)
         _save(person, by=by, reason="create")
         audit.append(person, action="create", actor=by, role=acting_role(by, "administrator"))
     return person

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
 
 TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once per run.
+    return make_password(TEST_PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     full_name = factory.Sequence(lambda n: f"Person {n}")
-    password = factory.django.Password(TEST_PASSWORD)
+    password = factory.LazyFunction(_test_password_hash)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,157 @@
+"""Every URL × every role: the status each person gets. A URL missing from MATRIX fails the suite.
+
+Codes: 200 shown, 302 redirected (to sign in, or after a successful POST), 403 may see but not
+act, 404 may not even know it exists, 405 wrong method.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import ROLE_FIXTURES
+from tests.factories import ConflictDeclarationFactory
+
+pytestmark = pytest.mark.integration
+
+ROLES = ["anonymous", *ROLE_FIXTURES]
+EVERYONE_SIGNED_IN = {r: 200 for r in ROLE_FIXTURES} | {"anonymous": 302}
+
+
+def only(allowed: dict[str, int], *, others: int, anonymous: int = 302) -> dict[str, int]:
+    return {r: allowed.get(r, others) for r in ROLE_FIXTURES} | {"anonymous": anonymous}
+
+
+# name -> (method, how to build the URL from the scene, expected status by role)
+MATRIX = {
+    "home": ("get", lambda s: reverse("home"), EVERYONE_SIGNED_IN),
+    "audit-log": ("get", lambda s: reverse("audit-log"), only({"administrator": 200}, others=403)),
+    "login": ("get", lambda s: reverse("login"), {r: 302 for r in ROLE_FIXTURES} | {"anonymous": 200}),
+    "logout": ("post", lambda s: reverse("logout"), {r: 302 for r in ROLES}),
+    "password_change": ("get", lambda s: reverse("password_change"), EVERYONE_SIGNED_IN),
+    "password_change_done": ("get", lambda s: reverse("password_change_done"), EVERYONE_SIGNED_IN),
+    "password_reset": ("get", lambda s: reverse("password_reset"), {r: 200 for r in ROLES}),
+    "password_reset_done": ("get", lambda s: reverse("password_reset_done"), {r: 200 for r in ROLES}),
+    "password_reset_confirm": (
+        "get",
+        lambda s: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
+        {r: 200 for r in ROLES},
+    ),
+    "password_reset_complete": ("get", lambda s: reverse("password_reset_complete"), {r: 200 for r in ROLES}),
+    "organisations:organisation-list": ("get", lambda s: reverse("organisations:organisation-list"), EVERYONE_SIGNED_IN),
+    "organisations:organisation-create": (
+        "get",
+        lambda s: reverse("organisations:organisation-create"),
+        only({"administrator": 200}, others=403),
+    ),
+    "organisations:organisation-detail": (
+        "get",
+        lambda s: reverse("organisations:organisation-detail", args=[s["reviewed_org"].pk]),
+        EVERYONE_SIGNED_IN,
+    ),
+    "organisations:organisation-edit": (
+        "get",
+        lambda s: reverse("organisations:organisation-edit", args=[s["reviewed_org"].pk]),
+        only({"administrator": 200, "coordinator": 200, "contact": 200}, others=403),
+    ),
+    "organisations:borough-list": ("get", lambda s: reverse("organisations:borough-list"), EVERYONE_SIGNED_IN),
+    "organisations:borough-detail": (
+        "get",
+        lambda s: reverse("organisations:borough-detail", args=["E09000007"]),
+        EVERYONE_SIGNED_IN,
+    ),
+    "organisations:person-list": (
+        "get",
+        lambda s: reverse("organisations:person-list"),
+        only({"administrator": 200, "coordinator": 200, "caseworker": 200}, others=403),
+    ),
+    "organisations:person-create": (
+        "get",
+        lambda s: reverse("organisations:person-create"),
+        only({"administrator": 200}, others=403),
+    ),
+    "organisations:person-detail": (
+        "get",
+        lambda s: reverse("organisations:person-detail", args=[s["contact"].pk]),
+        only({"administrator": 200, "coordinator": 200, "caseworker": 200, "contact": 200}, others=404),
+    ),
+    "organisations:membership-add": (
+        "get",
+        lambda s: reverse("organisations:membership-add", args=[s["contact"].pk]),
+        only({"administrator": 200, "coordinator": 403, "caseworker": 403, "contact": 403}, others=404),
+    ),
+    "organisations:membership-end": (
+        "post",
+        lambda s: reverse("organisations:membership-end", args=[s["contact"].memberships.get().pk]),
+        only({"administrator": 302}, others=403),
+    ),
+    "organisations:conflict-list": ("get", lambda s: reverse("organisations:conflict-list"), EVERYONE_SIGNED_IN),
+    "organisations:conflict-declare": ("get", lambda s: reverse("organisations:conflict-declare"), EVERYONE_SIGNED_IN),
+    "organisations:conflict-end": (
+        "post",
+        lambda s: reverse("organisations:conflict-end", args=[s["declaration"].pk]),
+        only({"administrator": 302, "coordinator": 302, "contact": 302}, others=404),
+    ),
+    # Django's admin sends everyone else to its login page, which refuses signed-in non-administrators.
+    "admin:index": ("get", lambda s: reverse("admin:index"), only({"administrator": 200}, others=302)),
+}
+
+
+def _url_names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            if pattern.namespace == "admin":
+                continue  # the admin is one entry ("admin:index"), tested separately in depth
+            names |= _url_names(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{prefix}{pattern.name}")
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    missing = _url_names(get_resolver()) - set(MATRIX)
+    assert missing == set(), f"add these URLs to MATRIX: {sorted(missing)}"
+
+
+@pytest.fixture
+def scene(request, contact, reviewed_org):
+    return {
+        "contact": contact,
+        "reviewed_org": reviewed_org,
+        "declaration": ConflictDeclarationFactory(person=contact, organisation=reviewed_org),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(role, request, scene, client_for):
+    person = None if role == "anonymous" else request.getfixturevalue(role)
+    actual, expected = {}, {}
+    for name, (method, build, statuses) in MATRIX.items():
+        client = client_for(person)  # a fresh session each time: logout must not leak into the next URL
+        response = getattr(client, method)(build(scene))
+        actual[name], expected[name] = response.status_code, statuses[role]
+    assert actual == expected
+
+
+@pytest.mark.parametrize("name", [n for n, (method, _, _) in MATRIX.items() if method == "post" and n != "logout"])
+def test_post_only_routes_refuse_get(name, scene, administrator, client_for):
+    _, build, _ = MATRIX[name]
+    assert client_for(administrator).get(build(scene)).status_code == 405
+
+
+def test_anonymous_requests_are_sent_to_sign_in(client):
+    response = client.get(reverse("organisations:organisation-list"))
+    assert response["Location"] == "/accounts/login/?next=/organisations/"
+
+
+@pytest.mark.parametrize("role", ["coordinator", "outsider"])
+def test_admin_refuses_signed_in_people_without_the_administrator_role(role, request, client_for):
+    response = client_for(request.getfixturevalue(role)).get(reverse("admin:index"), follow=True)
+    assert response.status_code == 403
+
+
+def test_admin_login_sends_anonymous_people_to_the_one_sign_in_page(client):
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/")
