@@ -20,11 +20,45 @@ DEMO_DOMAIN = "demo.example"
 HUB_NAME = "Thameslink Support Hub (demo)"
 
 PLACES = [
-    "Alderhithe", "Brackenmere", "Cindervale", "Dunmarsh", "Elmwick", "Fallowden", "Glenhurst", "Hollinbrook",
-    "Ivydene", "Juniper Vale", "Kestrelford", "Larkspur", "Millbourne", "Nettlecombe", "Oakhollow", "Pennyroyal",
-    "Quarrendon", "Rookwood", "Sallowfield", "Thistlebank", "Underhill", "Vetchley", "Willowmere", "Yarrowby",
-    "Ashcombe", "Birchanger", "Coldharbour Reach", "Dovecote", "Emberlea", "Foxglove", "Greystoke Row",
-    "Hazelbury", "Inkpen", "Jessamine", "Kingsmoss", "Lanternfield", "Marigold", "Northwold", "Orchard Rise",
+    "Alderhithe",
+    "Brackenmere",
+    "Cindervale",
+    "Dunmarsh",
+    "Elmwick",
+    "Fallowden",
+    "Glenhurst",
+    "Hollinbrook",
+    "Ivydene",
+    "Juniper Vale",
+    "Kestrelford",
+    "Larkspur",
+    "Millbourne",
+    "Nettlecombe",
+    "Oakhollow",
+    "Pennyroyal",
+    "Quarrendon",
+    "Rookwood",
+    "Sallowfield",
+    "Thistlebank",
+    "Underhill",
+    "Vetchley",
+    "Willowmere",
+    "Yarrowby",
+    "Ashcombe",
+    "Birchanger",
+    "Coldharbour Reach",
+    "Dovecote",
+    "Emberlea",
+    "Foxglove",
+    "Greystoke Row",
+    "Hazelbury",
+    "Inkpen",
+    "Jessamine",
+    "Kingsmoss",
+    "Lanternfield",
+    "Marigold",
+    "Northwold",
+    "Orchard Rise",
 ]
 SUFFIXES = {
     Organisation.Kind.CVS: "Council for Voluntary Service",
@@ -48,11 +82,58 @@ KIND_MIX = (
     + [Organisation.Kind.FUNDER] * 2
     + [Organisation.Kind.PUBLIC_BODY] * 1
 )
-FIRST_NAMES = ["Amara", "Ben", "Chiara", "Dev", "Efua", "Finn", "Grace", "Hamid", "Ines", "Jonah", "Kemi", "Luca",
-               "Maya", "Nikhil", "Olu", "Priya", "Rosa", "Sami", "Tendai", "Una", "Viktor", "Wen", "Yusuf", "Zara"]
-LAST_NAMES = ["Adeyemi", "Brennan", "Chowdhury", "Da Silva", "Evans", "Farah", "Golding", "Hughes", "Iqbal",
-              "Jones", "Kowalski", "Lewis", "Mensah", "Nowak", "O'Connor", "Patel", "Quinn", "Rahman", "Sato",
-              "Thompson", "Usman", "Vasquez", "Williams", "Yilmaz"]
+FIRST_NAMES = [
+    "Amara",
+    "Ben",
+    "Chiara",
+    "Dev",
+    "Efua",
+    "Finn",
+    "Grace",
+    "Hamid",
+    "Ines",
+    "Jonah",
+    "Kemi",
+    "Luca",
+    "Maya",
+    "Nikhil",
+    "Olu",
+    "Priya",
+    "Rosa",
+    "Sami",
+    "Tendai",
+    "Una",
+    "Viktor",
+    "Wen",
+    "Yusuf",
+    "Zara",
+]
+LAST_NAMES = [
+    "Adeyemi",
+    "Brennan",
+    "Chowdhury",
+    "Da Silva",
+    "Evans",
+    "Farah",
+    "Golding",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewis",
+    "Mensah",
+    "Nowak",
+    "O'Connor",
+    "Patel",
+    "Quinn",
+    "Rahman",
+    "Sato",
+    "Thompson",
+    "Usman",
+    "Vasquez",
+    "Williams",
+    "Yilmaz",
+]
 
 # One demo login per role: (email local part, name, role). README lists them.
 DEMO_LOGINS = [
@@ -85,8 +166,16 @@ def _legal_form(rng: random.Random, kind: str) -> tuple[str, str, str]:
         + [Organisation.LegalForm.CIO] * 3
         + [Organisation.LegalForm.TRUST, Organisation.LegalForm.UNINCORPORATED, Organisation.LegalForm.CIC]
     )
-    charity = str(rng.randint(1_100_000, 1_209_999)) if form not in {Organisation.LegalForm.CIC, Organisation.LegalForm.UNINCORPORATED} else ""
-    company = f"{rng.randint(1_000_000, 15_999_999):08d}" if form in {Organisation.LegalForm.CHARITABLE_COMPANY, Organisation.LegalForm.CIC} else ""
+    charity = (
+        str(rng.randint(1_100_000, 1_209_999))
+        if form not in {Organisation.LegalForm.CIC, Organisation.LegalForm.UNINCORPORATED}
+        else ""
+    )
+    company = (
+        f"{rng.randint(1_000_000, 15_999_999):08d}"
+        if form in {Organisation.LegalForm.CHARITABLE_COMPANY, Organisation.LegalForm.CIC}
+        else ""
+    )
     return form, charity, company
 
 
@@ -128,7 +217,11 @@ def seed(*, by: Any, rng: random.Random, scale: int = 1) -> DemoLondon:
             served.update(rng.sample(boroughs, rng.randint(3, 8)))
         elif rng.random() < 0.3:
             served.add(rng.choice(boroughs))
-        status = Organisation.Status.IN_DIFFICULTY if kind == Organisation.Kind.FRONTLINE_GROUP and i % 3 == 0 else Organisation.Status.ACTIVE
+        status = (
+            Organisation.Status.IN_DIFFICULTY
+            if kind == Organisation.Kind.FRONTLINE_GROUP and i % 3 == 0
+            else Organisation.Status.ACTIVE
+        )
         organisations.append(
             workflow.register_organisation(
                 by=by,
@@ -148,7 +241,9 @@ def seed(*, by: Any, rng: random.Random, scale: int = 1) -> DemoLondon:
     funders = [o for o in organisations if o.kind == Organisation.Kind.FUNDER]
     logins: dict[str, User] = {}
     for local, name, role in DEMO_LOGINS:
-        person = workflow.create_person(by=by, email=f"{local}@{DEMO_DOMAIN}", full_name=name, password_hash=password_hash)
+        person = workflow.create_person(
+            by=by, email=f"{local}@{DEMO_DOMAIN}", full_name=name, password_hash=password_hash
+        )
         if role in {Membership.Role.REVIEWER, Membership.Role.LEAD_REVIEWER, Membership.Role.CONTACT}:
             org = support[{"lead": 1, "reviewer": 2, "contact": 0}[local]]
         elif role == Membership.Role.FUNDER_READER:
@@ -167,8 +262,10 @@ def seed(*, by: Any, rng: random.Random, scale: int = 1) -> DemoLondon:
     for n, org in enumerate(support * scale):
         first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n * 7) % len(LAST_NAMES)]
         person = workflow.create_person(
-            by=by, email=f"{first.lower()}.{last.lower().replace(' ', '').replace(chr(39), '')}.{n}@{DEMO_DOMAIN}",
-            full_name=f"{first} {last}", password_hash=password_hash,
+            by=by,
+            email=f"{first.lower()}.{last.lower().replace(' ', '').replace(chr(39), '')}.{n}@{DEMO_DOMAIN}",
+            full_name=f"{first} {last}",
+            password_hash=password_hash,
         )
         workflow.grant_membership(person, org, Membership.Role.CONTACT, by=by, job_title="Chief executive")
         if n % 2 == 0:
@@ -179,7 +276,10 @@ def seed(*, by: Any, rng: random.Random, scale: int = 1) -> DemoLondon:
                 person, other, by=person, kind="trusteeship", reason=f"Trustee of {other.name} since 2022."
             )
     workflow.declare_conflict(
-        logins["reviewer"], support[5], by=logins["reviewer"], kind="consortium",
+        logins["reviewer"],
+        support[5],
+        by=logins["reviewer"],
+        kind="consortium",
         reason="Our two CVSs run a joint volunteering contract.",
     )
     return DemoLondon(hub=hub, organisations=organisations, logins=logins)

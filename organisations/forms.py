@@ -72,7 +72,9 @@ class MembershipForm(GovukModelForm):
 
 
 class EndForm(GovukForm):
-    ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False, help_text="Leave empty to end it today.")
+    ends_on = forms.DateField(
+        label="Ends on", widget=DateInput, required=False, help_text="Leave empty to end it today."
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 

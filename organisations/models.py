@@ -91,7 +91,10 @@ class Organisation(TimeStamped):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     legal_form = models.CharField(max_length=30, choices=LegalForm.choices)
     charity_number = models.CharField(
-        max_length=8, blank=True, validators=[charity_number_validator], help_text="Charity Commission for England and Wales."
+        max_length=8,
+        blank=True,
+        validators=[charity_number_validator],
+        help_text="Charity Commission for England and Wales.",
     )
     company_number = models.CharField(
         max_length=8, blank=True, validators=[company_number_validator], help_text="Companies House."
@@ -228,8 +231,10 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def within_years(self, years: int, on: datetime.date | None = None) -> MembershipQuerySet:
         """Memberships that were in force at any time in the last `years` years (for conflict checks)."""
         on = on or timezone.localdate()
-        since = on.replace(year=on.year - years) if not (on.month == 2 and on.day == 29) else on.replace(
-            year=on.year - years, day=28
+        since = (
+            on.replace(year=on.year - years)
+            if not (on.month == 2 and on.day == 29)
+            else on.replace(year=on.year - years, day=28)
         )
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=since), starts_on__lte=on)
 

@@ -120,7 +120,9 @@ def grant_membership(
     return membership
 
 
-def end_membership(membership: Membership, *, by: Any, ends_on: datetime.date | None = None, reason: str = "") -> Membership:
+def end_membership(
+    membership: Membership, *, by: Any, ends_on: datetime.date | None = None, reason: str = ""
+) -> Membership:
     """End a role on `ends_on` (today by default). Side effects: history row, audit event "end"."""
     with transaction.atomic():
         membership.ends_on = ends_on or timezone.localdate()
@@ -170,7 +172,9 @@ def declare_conflict(
     return declaration
 
 
-def end_conflict(declaration: ConflictDeclaration, *, by: Any, ends_on: datetime.date | None = None) -> ConflictDeclaration:
+def end_conflict(
+    declaration: ConflictDeclaration, *, by: Any, ends_on: datetime.date | None = None
+) -> ConflictDeclaration:
     """Mark a declared interest as ended. Side effects: history row, audit event "end"."""
     with transaction.atomic():
         ends_on = ends_on or timezone.localdate()

@@ -19,7 +19,10 @@ ROLE_WORK = {
     Role.COORDINATOR: ("Reviews you coordinate", "Reviews to set up, panels to build, moderation and publication."),
     Role.LEAD_REVIEWER: ("Reviews you lead", "Panels you lead, visits to plan, findings to agree."),
     Role.REVIEWER: ("Your review invitations and scoring", "Invitations to accept or decline and ratings to submit."),
-    Role.CONTACT: ("Your organisation's reviews", "Self-assessments to complete, findings to answer, actions to update."),
+    Role.CONTACT: (
+        "Your organisation's reviews",
+        "Self-assessments to complete, findings to answer, actions to update.",
+    ),
     Role.STEWARD: ("Standards you steward", "Draft frameworks, consultations and comments awaiting a response."),
     Role.PARTICIPANT: ("Consultations open for comment", "Draft standards you can comment on."),
     Role.CASEWORKER: ("Your lifeboat cases", "Referrals to screen, triage to complete, tasks due."),

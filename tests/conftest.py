@@ -89,7 +89,9 @@ def panel_member(hub):  # approves pathways, grants and closure
 
 @pytest.fixture
 def funder(db):  # reads published assessments of organisations it funds
-    return _person(Role.FUNDER_READER, OrganisationFactory(name="A Funder", kind=Organisation.Kind.FUNDER), "Fay Funder")
+    return _person(
+        Role.FUNDER_READER, OrganisationFactory(name="A Funder", kind=Organisation.Kind.FUNDER), "Fay Funder"
+    )
 
 
 @pytest.fixture

@@ -38,7 +38,11 @@ MATRIX = {
         {r: 200 for r in ROLES},
     ),
     "password_reset_complete": ("get", lambda s: reverse("password_reset_complete"), {r: 200 for r in ROLES}),
-    "organisations:organisation-list": ("get", lambda s: reverse("organisations:organisation-list"), EVERYONE_SIGNED_IN),
+    "organisations:organisation-list": (
+        "get",
+        lambda s: reverse("organisations:organisation-list"),
+        EVERYONE_SIGNED_IN,
+    ),
     "organisations:organisation-create": (
         "get",
         lambda s: reverse("organisations:organisation-create"),

@@ -21,7 +21,9 @@ def test_demo_covers_all_33_areas_with_about_40_organisations(demo):
 
 
 def test_demo_has_a_login_for_every_role(demo):
-    roles = set(Membership.objects.current().filter(person__email__endswith="@demo.example").values_list("role", flat=True))
+    roles = set(
+        Membership.objects.current().filter(person__email__endswith="@demo.example").values_list("role", flat=True)
+    )
     assert roles == set(Membership.Role.values)
 
 
@@ -39,7 +41,9 @@ def test_seed_demo_twice_changes_nothing(demo, capsys):
 
 @pytest.mark.parametrize(("local", "name", "role"), DEMO_LOGINS)
 def test_every_demo_login_reaches_its_home_page(demo, client, local, name, role):
-    response = client.post(reverse("login"), {"username": f"{local}@demo.example", "password": DEMO_PASSWORD}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": f"{local}@demo.example", "password": DEMO_PASSWORD}, follow=True
+    )
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == "/"
     assert f"Signed in as <strong>{name}</strong>" in response.content.decode()

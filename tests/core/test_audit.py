@@ -75,13 +75,17 @@ def test_verify_names_the_row_after_a_deleted_one(chain):
 def test_verify_catches_a_rehashed_row_at_the_next_link(chain):
     row = AuditEvent.objects.get(pk=chain[3].pk)
     row.reason = "rewritten"
-    _tamper("UPDATE core_auditevent SET reason = %s, hash = %s WHERE id = %s", ["rewritten", row.compute_hash(), row.pk])
+    _tamper(
+        "UPDATE core_auditevent SET reason = %s, hash = %s WHERE id = %s", ["rewritten", row.compute_hash(), row.pk]
+    )
     checked, broken = audit.verify()
     assert broken.event_id == chain[4].pk
 
 
 def test_prev_hash_is_unique_so_the_chain_cannot_fork(chain):
-    fork = AuditEvent(**{f: getattr(chain[1], f) for f in ["created_at", "object_type", "object_id", "object_repr", "action"]})
+    fork = AuditEvent(
+        **{f: getattr(chain[1], f) for f in ["created_at", "object_type", "object_id", "object_repr", "action"]}
+    )
     fork.prev_hash = chain[1].prev_hash
     fork.hash = "f" * 64
     with pytest.raises(DatabaseError), transaction.atomic():

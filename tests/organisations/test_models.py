@@ -21,7 +21,12 @@ def test_all_33_london_areas_are_loaded_with_ons_codes(db):
 
 @pytest.mark.parametrize(
     ("charity", "company", "expected"),
-    [("1123456", "", "GB-CHC-1123456"), ("", "01234567", "GB-COH-01234567"), ("1123456", "01234567", "GB-CHC-1123456"), ("", "", "")],
+    [
+        ("1123456", "", "GB-CHC-1123456"),
+        ("", "01234567", "GB-COH-01234567"),
+        ("1123456", "01234567", "GB-CHC-1123456"),
+        ("", "", ""),
+    ],
 )
 def test_org_id_prefers_the_charity_register(charity, company, expected):
     assert Organisation(charity_number=charity, company_number=company).org_id == expected
@@ -63,8 +68,12 @@ def test_current_memberships_respect_dates(db):
     person = UserFactory()
     today = timezone.localdate()
     MembershipFactory(person=person, role=Membership.Role.REVIEWER, starts_on=today - datetime.timedelta(days=10))
-    MembershipFactory(person=person, role=Membership.Role.CONTACT, starts_on=today - datetime.timedelta(days=400),
-                      ends_on=today - datetime.timedelta(days=1))
+    MembershipFactory(
+        person=person,
+        role=Membership.Role.CONTACT,
+        starts_on=today - datetime.timedelta(days=400),
+        ends_on=today - datetime.timedelta(days=1),
+    )
     MembershipFactory(person=person, role=Membership.Role.COORDINATOR, starts_on=today + datetime.timedelta(days=5))
     assert person.roles == {"reviewer"}
     assert person.has_role("reviewer") and not person.has_role("contact") and not person.has_role("coordinator")
@@ -73,8 +82,12 @@ def test_current_memberships_respect_dates(db):
 def test_within_years_finds_recent_past_memberships(db):
     person = UserFactory()
     today = timezone.localdate()
-    old = MembershipFactory(person=person, starts_on=today.replace(year=today.year - 10), ends_on=today.replace(year=today.year - 4))
-    recent = MembershipFactory(person=person, starts_on=today.replace(year=today.year - 5), ends_on=today.replace(year=today.year - 1))
+    old = MembershipFactory(
+        person=person, starts_on=today.replace(year=today.year - 10), ends_on=today.replace(year=today.year - 4)
+    )
+    recent = MembershipFactory(
+        person=person, starts_on=today.replace(year=today.year - 5), ends_on=today.replace(year=today.year - 1)
+    )
     assert list(Membership.objects.filter(person=person).within_years(3)) == [recent]
     assert set(Membership.objects.filter(person=person).within_years(5)) == {old, recent}
 
@@ -87,7 +100,9 @@ def test_membership_cannot_end_before_it_starts(db):
 
 def test_people_sign_in_with_a_case_insensitive_email(db, client):
     UserFactory(email="mixed.case@example.org")
-    response = client.post("/accounts/login/", {"username": "Mixed.Case@Example.org", "password": "correct-horse-battery-staple"})
+    response = client.post(
+        "/accounts/login/", {"username": "Mixed.Case@Example.org", "password": "correct-horse-battery-staple"}
+    )
     assert response.status_code == 302 and response["Location"] == "/"
 
 

@@ -12,8 +12,16 @@ pytestmark = pytest.mark.integration
 def test_administrator_adds_an_organisation(administrator, client_for):
     response = client_for(administrator).post(
         reverse("organisations:organisation-create"),
-        {"name": "Fresh CVS", "kind": "cvs", "legal_form": "charitable_company", "charity_number": "1234567",
-         "company_number": "01234567", "boroughs": ["1", "2"], "website": "", "status": "active"},
+        {
+            "name": "Fresh CVS",
+            "kind": "cvs",
+            "legal_form": "charitable_company",
+            "charity_number": "1234567",
+            "company_number": "01234567",
+            "boroughs": ["1", "2"],
+            "website": "",
+            "status": "active",
+        },
     )
     org = Organisation.objects.get(name="Fresh CVS")
     assert response.status_code == 302 and response["Location"] == org.get_absolute_url()
@@ -24,8 +32,14 @@ def test_administrator_adds_an_organisation(administrator, client_for):
 def test_bad_input_shows_an_error_summary_and_changes_nothing(administrator, client_for):
     response = client_for(administrator).post(
         reverse("organisations:organisation-create"),
-        {"name": "Broken CVS", "kind": "cvs", "legal_form": "charitable_company", "charity_number": "12AB",
-         "company_number": "", "status": "active"},
+        {
+            "name": "Broken CVS",
+            "kind": "cvs",
+            "legal_form": "charitable_company",
+            "charity_number": "12AB",
+            "company_number": "",
+            "status": "active",
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -42,8 +56,15 @@ def test_contact_edits_their_organisation_but_not_its_status(contact, reviewed_o
     assert "status" not in form.context["form"].fields
     response = client.post(
         reverse("organisations:organisation-edit", args=[reviewed_org.pk]),
-        {"name": reviewed_org.name, "kind": "cvs", "legal_form": "cio", "charity_number": reviewed_org.charity_number,
-         "company_number": "", "website": "https://example.org/", "status": "dissolved"},
+        {
+            "name": reviewed_org.name,
+            "kind": "cvs",
+            "legal_form": "cio",
+            "charity_number": reviewed_org.charity_number,
+            "company_number": "",
+            "website": "https://example.org/",
+            "status": "dissolved",
+        },
     )
     assert response.status_code == 302
     reviewed_org.refresh_from_db()
@@ -64,11 +85,19 @@ def test_administrator_gives_and_ends_a_role(administrator, outsider, reviewed_o
     client = client_for(administrator)
     response = client.post(
         reverse("organisations:membership-add", args=[outsider.pk]),
-        {"organisation": reviewed_org.pk, "role": "reviewer", "job_title": "", "starts_on": "2026-01-01", "ends_on": ""},
+        {
+            "organisation": reviewed_org.pk,
+            "role": "reviewer",
+            "job_title": "",
+            "starts_on": "2026-01-01",
+            "ends_on": "",
+        },
     )
     assert response.status_code == 302
     membership = outsider.memberships.get()
-    response = client.post(reverse("organisations:membership-end", args=[membership.pk]), {"ends_on": "", "reason": "Moved on"})
+    response = client.post(
+        reverse("organisations:membership-end", args=[membership.pk]), {"ends_on": "", "reason": "Moved on"}
+    )
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.ends_on is not None
@@ -89,8 +118,14 @@ def test_reviewer_declares_a_conflict_for_themselves_only(reviewer, reviewed_org
     client = client_for(reviewer)
     response = client.post(
         reverse("organisations:conflict-declare"),
-        {"person": outsider.pk, "organisation": reviewed_org.pk, "kind": "trusteeship", "reason": "Trustee",
-         "starts_on": "2025-01-01", "ends_on": ""},
+        {
+            "person": outsider.pk,
+            "organisation": reviewed_org.pk,
+            "kind": "trusteeship",
+            "reason": "Trustee",
+            "starts_on": "2025-01-01",
+            "ends_on": "",
+        },
     )
     assert response.status_code == 302
     declaration = ConflictDeclaration.objects.get()
@@ -145,7 +180,10 @@ def test_password_reset_sends_an_email_with_a_working_link(db, client):
     path = link.split("testserver", 1)[1]
     response = client.get(path, follow=True)
     assert "Choose a new password" in response.content.decode()
-    response = client.post(response.redirect_chain[-1][0], {"new_password1": "A-much-better-pass-2026", "new_password2": "A-much-better-pass-2026"})
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": "A-much-better-pass-2026", "new_password2": "A-much-better-pass-2026"},
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.check_password("A-much-better-pass-2026")

@@ -52,8 +52,14 @@ class Widget(ConcurrentTransitionMixin, TimeStamped):
     def acting_role(self, user: Any) -> str:
         return "owner" if user.pk == self.owner_id else "coordinator"
 
-    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, conditions=[has_title],
-                permission="testapp.submit_widget", custom={"style": "primary"})
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.SUBMITTED,
+        conditions=[has_title],
+        permission="testapp.submit_widget",
+        custom={"style": "primary"},
+    )
     def submit(self, when: Any = None) -> None:
         self.submitted_at = when
 
@@ -61,7 +67,12 @@ class Widget(ConcurrentTransitionMixin, TimeStamped):
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED, permission="testapp.decide_widget",
-                custom={"reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.REJECTED,
+        permission="testapp.decide_widget",
+        custom={"reason_required": True, "style": "warning"},
+    )
     def reject(self) -> None:
         pass
