@@ -37,5 +37,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("organisations.urls")),
+    path("", include("standards.urls")),
     path("admin/", admin.site.urls),
 ]

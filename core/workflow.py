@@ -30,6 +30,7 @@ __all__ = [
     "AvailableTransition",
     "transition",
     "available_transitions",
+    "blocked_transitions",
     "snapshot",
 ]
 
@@ -143,16 +144,33 @@ def _acting_role(obj: models.Model, user: Any) -> str:
     return role_of(user) if callable(role_of) else ""
 
 
+def _describe(t: Transition) -> AvailableTransition:
+    return AvailableTransition(
+        name=t.name,
+        label=_label(t),
+        target=str(t.target),
+        reason_required=bool(t.custom.get("reason_required")),
+        style=t.custom.get("style", "secondary"),
+    )
+
+
 def available_transitions(obj: models.Model, user: Any, field_name: str = "state") -> list[AvailableTransition]:
     """The moves `user` may make on `obj` now: what templates and the API render as actions."""
     method = getattr(obj, f"get_available_user_{field_name}_transitions")
-    return [
-        AvailableTransition(
-            name=t.name,
-            label=_label(t),
-            target=str(t.target),
-            reason_required=bool(t.custom.get("reason_required")),
-            style=t.custom.get("style", "secondary"),
-        )
-        for t in method(user)
-    ]
+    return [_describe(t) for t in method(user)]
+
+
+def blocked_transitions(
+    obj: models.Model, user: Any, field_name: str = "state"
+) -> list[tuple[AvailableTransition, list[str]]]:
+    """Moves `user` could make from this state but whose guards are unmet, with the unmet guards:
+    pages show them as "not possible yet, because …" instead of hiding them."""
+    current = getattr(obj, field_name)
+    blocked = []
+    for t in getattr(obj, f"get_all_{field_name}_transitions")():
+        if t.source not in (current, "*", "+") or not t.has_perm(obj, user):
+            continue
+        unmet = unmet_guards(obj, t)
+        if unmet:
+            blocked.append((_describe(t), unmet))
+    return blocked

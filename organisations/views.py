@@ -238,7 +238,18 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def conflict_list(request: HttpRequest) -> HttpResponse:
     conflicts = queries.conflicts_visible_to(request.user)
-    return render(request, "organisations/conflictdeclaration_list.html", {"conflicts": conflicts})
+    show = request.GET.get("show", "current")
+    if show != "all":
+        conflicts = conflicts.current()
+    text = request.GET.get("q", "").strip()
+    if text:
+        conflicts = conflicts.filter(Q(person__full_name__icontains=text) | Q(organisation__name__icontains=text))
+    page = Paginator(conflicts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/conflictdeclaration_list.html",
+        {"page": page, "conflicts": page.object_list, "filters": {"q": text, "show": show}},
+    )
 
 
 @login_required

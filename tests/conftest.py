@@ -126,7 +126,7 @@ def client_for():
     def make(person) -> Client:
         c = Client()
         if person is not None:
-            c.force_login(person, backend="django.contrib.auth.backends.ModelBackend")
+            c.force_login(person, backend="organisations.backends.EmailBackend")
         return c
 
     return make

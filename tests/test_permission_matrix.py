@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import ROLE_FIXTURES
 from tests.factories import ConflictDeclarationFactory
+from tests.scenes import standards_scene
 
 pytestmark = pytest.mark.integration
 
@@ -96,9 +97,66 @@ MATRIX = {
         lambda s: reverse("organisations:conflict-end", args=[s["declaration"].pk]),
         only({"administrator": 302, "coordinator": 302, "contact": 302}, others=404),
     ),
+    "standards:framework-list": ("get", lambda s: reverse("standards:framework-list"), {r: 200 for r in ROLES}),
+    "standards:framework-create": (
+        "get",
+        lambda s: reverse("standards:framework-create"),
+        only({"steward": 200, "administrator": 200}, others=403),
+    ),
+    "standards:framework-detail": ("get", lambda s: _v(s, "framework-detail", slug_only=True), {r: 200 for r in ROLES}),
+    "standards:version-create": (
+        "post",
+        lambda s: _v(s, "version-create", slug_only=True),
+        only({"steward": 302, "administrator": 302}, others=403),
+    ),
+    "standards:version-detail": ("get", lambda s: _v(s, "version-detail"), {r: 200 for r in ROLES}),
+    "standards:version-edit": (
+        "get",
+        lambda s: _v(s, "version-edit"),
+        only({"steward": 200, "administrator": 200}, others=403),
+    ),
+    "standards:version-import": (
+        "get",
+        lambda s: reverse("standards:version-import", args=[s["draft"].framework.slug, s["draft"].number]),
+        only({"steward": 200, "administrator": 200, "coordinator": 403}, others=404),
+    ),
+    "standards:version-export": (
+        "get",
+        lambda s: reverse("standards:version-export", args=[s["version"].framework.slug, s["version"].number, "xlsx"]),
+        {r: 200 for r in ROLES},
+    ),
+    "standards:version-changes": ("get", lambda s: _v(s, "version-changes"), {r: 200 for r in ROLES}),
+    "standards:version-you-said": ("get", lambda s: _v(s, "version-you-said"), {r: 200 for r in ROLES}),
+    "standards:comment-create": (
+        "get",
+        lambda s: _v(s, "comment-create"),
+        only({r: 200 for r in ["participant", "contact", "reviewer", "lead_reviewer", "funder", "steward", "coordinator"]},
+             others=403),
+    ),
+    "standards:comment-answer": (
+        "get",
+        lambda s: reverse("standards:comment-answer", args=[s["comment"].pk]),
+        only({"steward": 200, "administrator": 200}, others=404),
+    ),
+    "standards:version-close-early": (
+        "post",
+        lambda s: _v(s, "version-close-early"),
+        only({"steward": 302, "administrator": 302}, others=403),
+    ),
+    "standards:version-transition": (
+        "post",
+        lambda s: reverse("standards:version-transition", args=[s["version"].framework.slug, s["version"].number, "publish"]),
+        only({"steward": 302, "administrator": 302}, others=403),
+    ),
     # Django's admin sends everyone else to its login page, which refuses signed-in non-administrators.
     "admin:index": ("get", lambda s: reverse("admin:index"), only({"administrator": 200}, others=302)),
 }
+
+
+def _v(scene: dict, name: str, *, slug_only: bool = False) -> str:
+    version = scene["version"]
+    args = [version.framework.slug] if slug_only else [version.framework.slug, version.number]
+    return reverse(f"standards:{name}", args=args)
 
 
 def _url_names(resolver: URLResolver, prefix: str = "") -> set[str]:
@@ -120,11 +178,12 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def scene(request, contact, reviewed_org):
+def scene(request, contact, reviewed_org, hub, steward, participant):
     return {
         "contact": contact,
         "reviewed_org": reviewed_org,
         "declaration": ConflictDeclarationFactory(person=contact, organisation=reviewed_org),
+        **standards_scene(steward=steward, owner=hub, commenter=participant),
     }
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from core.audit import acting_as
 from organisations import demo as organisations_demo
 from organisations.models import Membership, Organisation, User
+from standards import demo as standards_demo
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             )
             with acting_as(admin):
                 london = organisations_demo.seed(by=admin, rng=rng, scale=scale)
+                standards_demo.seed(steward=london.logins["steward"], owner=london.hub, consultees=london.logins)
                 hub_admin = london.logins["admin"]
                 if not hub_admin.has_role(Membership.Role.ADMINISTRATOR):
                     raise RuntimeError("The demo administrator has no administrator role.")
