@@ -274,4 +274,12 @@ def seed(*, steward: User, owner: Organisation, consultees: dict[str, User]) -> 
     n1 = workflow.open_consultation(n1, by=steward)
     n1 = workflow.close_consultation_early(n1, by=steward, reason="Agreed at the networks' meeting; no comments needed.")
     workflow.publish_version(n1, by=steward)
+    # Version 2 replaces version 1 (which is retired), and version 3 is being drafted.
+    n2 = workflow.start_new_version(narrative, by=steward)
+    workflow.update_version_details(n2, by=steward, summary="Wording agreed at the spring networks' meeting.",
+                                    consultation_opens_on=today, consultation_closes_on=today + datetime.timedelta(days=14))
+    n2 = workflow.open_consultation(n2, by=steward)
+    n2 = workflow.close_consultation_early(n2, by=steward, reason="No changes proposed by members.")
+    workflow.publish_version(n2, by=steward)
+    workflow.start_new_version(narrative, by=steward)
     return [scored, narrative]

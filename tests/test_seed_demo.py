@@ -5,6 +5,7 @@ from django.urls import reverse
 from core import audit
 from organisations.demo import DEMO_LOGINS, DEMO_PASSWORD
 from organisations.models import Borough, Membership, Organisation, User
+from standards.models import FrameworkVersion, Indicator
 
 pytestmark = pytest.mark.integration
 
@@ -30,6 +31,17 @@ def test_demo_has_a_login_for_every_role(demo):
 def test_demo_is_attributed_and_the_audit_chain_is_intact(demo):
     assert audit.verify()[1] is None
     assert not Organisation.history.filter(history_user__isnull=True).exists()
+
+
+def test_demo_frameworks_show_every_version_state(demo):
+    states = set(FrameworkVersion.objects.values_list("state", flat=True))
+    assert states == set(FrameworkVersion.State.values)
+    consultation = FrameworkVersion.objects.get(state="consultation")
+    assert consultation.comments.filter(answer="unanswered").exists()
+    assert consultation.comments.exclude(answer="unanswered").exists()
+    published = FrameworkVersion.objects.get(framework__slug="local-support", state="published")
+    assert (published.themes.count(), published.standards.count()) == (6, 19)
+    assert Indicator.objects.filter(standard__version=published).count() == 57
 
 
 def test_seed_demo_twice_changes_nothing(demo, capsys):
