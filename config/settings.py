@@ -190,3 +190,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True  # transitional until Django 6 makes it the default
+
+# Peer review rules a network may tune.
+PEER_REVIEW_CONFLICT_YEARS = env.int("PEER_REVIEW_CONFLICT_YEARS", default=3)
+PEER_REVIEW_SAME_BOROUGH_CONFLICT = env.bool("PEER_REVIEW_SAME_BOROUGH_CONFLICT", default=True)
+PEER_REVIEW_YEARLY_CAP = env.int("PEER_REVIEW_YEARLY_CAP", default=3)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

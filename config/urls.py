@@ -38,5 +38,6 @@ urlpatterns = [
     ),
     path("", include("organisations.urls")),
     path("", include("standards.urls")),
+    path("", include("peerreview.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,104 @@
+"""Who may do what in a peer review. Predicates accept a Review or anything that belongs to one
+(an Assignment, Finding, Action, Reply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from organisations.models import Membership
+from organisations.rules import is_administrator, is_coordinator
+from peerreview.models import Review
+
+Role = Membership.Role
+WORKING = ("accepted", "submitted", "returned")
+
+
+def review_of(obj: Any) -> Review:
+    """The review an object belongs to (a Review, or an Assignment, Finding, Action, Reply…)."""
+    if isinstance(obj, Review):
+        return obj
+    if hasattr(obj, "review"):
+        return obj.review
+    return obj.finding.review
+
+
+@rules.predicate
+def is_on_panel(user: Any, obj: Any) -> bool:
+    """The person is a working member of the review's panel."""
+    if obj is None or not user.is_authenticated:
+        return False
+    return review_of(obj).assignments.filter(reviewer=user, state__in=WORKING).exists()
+
+
+@rules.predicate
+def is_invited_or_on_panel(user: Any, obj: Any) -> bool:
+    """The person has been invited to, or works on, the review's panel."""
+    if obj is None or not user.is_authenticated:
+        return False
+    return review_of(obj).assignments.filter(reviewer=user, state__in=(*WORKING, "invited")).exists()
+
+
+@rules.predicate
+def is_lead_of_review(user: Any, obj: Any) -> bool:
+    """The person is the review's lead reviewer."""
+    if obj is None or not user.is_authenticated:
+        return False
+    return review_of(obj).assignments.filter(reviewer=user, role="lead", state__in=WORKING).exists()
+
+
+@rules.predicate
+def is_contact_of_reviewed(user: Any, obj: Any) -> bool:
+    """The person is a contact of the organisation under review."""
+    if obj is None or not user.is_authenticated:
+        return False
+    return user.has_role(Role.CONTACT, organisation=review_of(obj).organisation_id)
+
+
+@rules.predicate
+def is_assigned_reviewer(user: Any, assignment: Any) -> bool:
+    """The assignment is the person's own."""
+    return assignment is not None and user.is_authenticated and assignment.reviewer_id == user.pk
+
+
+@rules.predicate
+def funder_may_read(user: Any, obj: Any) -> bool:
+    """The review is published and public, or shared with the person's funder organisation."""
+    if obj is None or not user.is_authenticated:
+        return False
+    review = review_of(obj)
+    if review.published_at is None or review.state in ("withdrawn", "cancelled"):
+        return False
+    if review.visibility == "public":
+        return True
+    funders = user.organisations_with_role(Role.FUNDER_READER)
+    return review.visibility == "funders" and review.shared_with.filter(pk__in=funders).exists()
+
+
+hub = is_coordinator | is_administrator
+independent_hub = hub & ~is_on_panel
+
+rules.add_perm("peerreview.view_review", hub | is_invited_or_on_panel | is_contact_of_reviewed | funder_may_read)
+rules.add_perm("peerreview.add_review", hub)
+rules.add_perm("peerreview.coordinate_review", hub)
+rules.add_perm("peerreview.lead_review", is_lead_of_review | hub)
+rules.add_perm("peerreview.assure_review", independent_hub)
+rules.add_perm("peerreview.consider_replies", is_contact_of_reviewed | hub)
+rules.add_perm("peerreview.plan_actions", is_contact_of_reviewed | hub)
+rules.add_perm("peerreview.withdraw_review", is_contact_of_reviewed)
+rules.add_perm("peerreview.appeal_review", is_contact_of_reviewed)
+rules.add_perm("peerreview.decide_appeal", independent_hub)
+rules.add_perm("peerreview.self_assess_review", is_contact_of_reviewed)
+rules.add_perm("peerreview.write_findings", is_on_panel | hub)
+rules.add_perm("peerreview.view_panel_work", is_on_panel | hub)
+
+# Assignments
+rules.add_perm("peerreview.respond_assignment", is_assigned_reviewer)
+rules.add_perm("peerreview.score_assignment", is_assigned_reviewer)
+rules.add_perm("peerreview.coordinate_assignment", hub)
+rules.add_perm("peerreview.return_assignment", (is_lead_of_review & ~is_assigned_reviewer) | hub)
+
+# Findings and replies
+rules.add_perm("peerreview.reply_finding", is_contact_of_reviewed)
+rules.add_perm("peerreview.decide_reply", independent_hub)

@@ -1,0 +1,684 @@
+"""Peer review operations: one function per thing a person does. Views, the seeder and the tests
+call these; nothing else saves review data.
+
+State moves go through core.workflow.transition (locked, permission-checked, guarded, audited).
+Other writes save with the actor as history user and append an audit event in the same
+transaction. Mail is queued with transaction.on_commit (see peerreview/emails.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from casework import workflow as casework
+from core import audit
+from core.dates import add_working_days
+from core.workflow import transition
+from organisations.models import Organisation
+from peerreview import conflicts, emails
+from peerreview.models import (
+    Action,
+    Assignment,
+    Evidence,
+    ExtensionRequest,
+    Finding,
+    ModeratedRating,
+    Reply,
+    ReportSnapshot,
+    Review,
+    ReviewerRating,
+    SeenReceipt,
+    SelfRating,
+    spread_flags,
+)
+from standards import scoring
+from standards.models import FrameworkVersion, Indicator, Standard
+
+SELF_ASSESSMENT_WORKING_DAYS = 30
+INVITATION_WORKING_DAYS = 5
+DESK_REVIEW_WORKING_DAYS = 15
+REPLY_WORKING_DAYS = 10
+PROGRESS_REVIEW_MONTHS = 10
+VALID_YEARS = 3
+
+
+def _require(user: Any, perm: str, obj: Any) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _save(obj: Any, *, by: Any, reason: str) -> None:
+    obj._history_user = by
+    obj._change_reason = reason
+    obj.save()
+
+
+def _record(obj: Any, action: str, *, by: Any, review: Review, reason: str = "", **payload: Any) -> None:
+    audit.append(obj, action=action, actor=by, role=review.acting_role(by), reason=reason, payload=payload)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _require_state(review: Review, *states: str, doing: str) -> None:
+    if review.state not in states:
+        raise ValidationError(f"You cannot {doing} while the review is at “{review.get_state_display()}”.")
+
+
+# --- setting up ------------------------------------------------------------------------------------
+
+
+def create_review(
+    organisation: Organisation, version: FrameworkVersion, *, by: Any, scope: str = "",
+    previous: Review | None = None,
+) -> Review:
+    """Open a review in scoping. Side effects: history, audit "create"."""
+    if not by.has_perm("peerreview.add_review"):
+        raise PermissionDenied
+    if version.state != FrameworkVersion.State.PUBLISHED:
+        raise ValidationError({"framework_version": "Choose a published version of a framework."})
+    if not organisation.is_support_body:
+        raise ValidationError({"organisation": "Peer review is for support bodies (CVSs, volunteer centres, networks…)."})
+    with transaction.atomic():
+        review = Review(organisation=organisation, framework_version=version, coordinator=by, scope=scope,
+                        previous_review=previous)
+        _save(review, by=by, reason="create")
+        _record(review, "create", by=by, review=review, version=version.pk)
+    return review
+
+
+def renew_review(previous: Review, *, by: Any) -> Review:
+    """Start the next cycle pre-filled from the last one (scope; the framework's current version)."""
+    version = previous.framework_version.framework.current_published() or previous.framework_version
+    review = create_review(previous.organisation, version, by=by, scope=previous.scope, previous=previous)
+    codes = set(previous.in_scope.values_list("code", flat=True))
+    if codes:
+        review.in_scope.set(version.standards.filter(code__in=codes))
+    return review
+
+
+def update_scope(review: Review, *, by: Any, scope: str, standards: Iterable[Standard] | None = None) -> Review:
+    """Record the agreed scope and the standards in scope (scoping only)."""
+    _require(by, "peerreview.coordinate_review", review)
+    _require_state(review, Review.State.SCOPING, doing="change the scope")
+    chosen = list(standards or [])
+    if any(s.version_id != review.framework_version_id for s in chosen):
+        raise ValidationError({"standards": "Choose standards from the review's framework version."})
+    with transaction.atomic():
+        review.scope = scope.strip()
+        _save(review, by=by, reason="scope")
+        review.in_scope.set(chosen)
+        _record(review, "scope", by=by, review=review, standards=[s.code for s in chosen])
+    return review
+
+
+def move_review(review: Review, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Review:
+    """Any review transition that needs nothing around it (hold, resume, withdraw, cancel, appeal…)."""
+    return transition(review, name, by=by, reason=reason, **kwargs)
+
+
+def start_self_assessment(review: Review, *, by: Any) -> Review:
+    """Open the self-assessment with its working-day deadline, and tell the organisation."""
+    due = add_working_days(_today(), SELF_ASSESSMENT_WORKING_DAYS)
+    review = transition(review, "start_self_assessment", by=by, due=due)
+    emails.notify_contacts(review, "self_assessment_open")
+    return review
+
+
+# --- self-assessment -------------------------------------------------------------------------------
+
+
+def _self_assessment_open(review: Review, by: Any) -> None:
+    _require(by, "peerreview.self_assess_review", review)
+    _require_state(review, Review.State.SELF_ASSESSMENT, doing="change the self-assessment")
+    if review.self_assessment_submitted_at:
+        raise ValidationError("The self-assessment has been submitted and is now frozen.")
+
+
+def save_self_rating(
+    review: Review, indicator: Indicator, *, by: Any, rating: int | None, commentary: str = "",
+    no_evidence: bool = False, no_evidence_note: str = "",
+) -> SelfRating:
+    """Save the organisation's rating of one indicator (until the self-assessment is submitted)."""
+    _self_assessment_open(review, by)
+    if not review.indicators_in_scope().filter(pk=indicator.pk).exists():
+        raise ValidationError("That indicator is not in this review's scope.")
+    if review.is_scored:
+        values = set(review.framework_version.framework.levels.values_list("value", flat=True))
+        if rating is not None and rating not in values:
+            raise ValidationError({"rating": "Choose a level from the framework's scale."})
+    else:
+        rating = None
+    if no_evidence and not no_evidence_note.strip():
+        raise ValidationError({"no_evidence_note": "Say why there is no evidence for this indicator."})
+    with transaction.atomic():
+        entry, _ = SelfRating.objects.get_or_create(review=review, indicator=indicator)
+        entry.rating, entry.commentary = rating, commentary.strip()
+        entry.no_evidence, entry.no_evidence_note = no_evidence, no_evidence_note.strip() if no_evidence else ""
+        _save(entry, by=by, reason="self_rate")
+    return entry
+
+
+def add_evidence(
+    review: Review, *, by: Any, title: str, upload: Any, dated_on: datetime.date, indicators: Iterable[Indicator],
+    content_type: str,
+) -> Evidence:
+    """Attach a checked file (see peerreview.uploads) to the review and tag it to indicators."""
+    allowed = by.has_perm("peerreview.self_assess_review", review) or by.has_perm("peerreview.write_findings", review)
+    if not allowed:
+        raise PermissionDenied
+    if review.state in (Review.State.CLOSED, Review.State.WITHDRAWN, Review.State.CANCELLED):
+        raise ValidationError("The review is finished: no more evidence can be added.")
+    tagged = list(indicators)
+    if any(i.standard.version_id != review.framework_version_id for i in tagged):
+        raise ValidationError({"indicators": "Tag indicators from this review's framework."})
+    with transaction.atomic():
+        evidence = Evidence(review=review, title=title.strip(), file=upload, original_name=upload.name[:200],
+                            content_type=content_type, size=upload.size, dated_on=dated_on, uploaded_by=by)
+        _save(evidence, by=by, reason="upload")
+        evidence.indicators.set(tagged)
+        _record(evidence, "upload", by=by, review=review, size=upload.size, content_type=content_type)
+    return evidence
+
+
+def missing_self_assessment(review: Review) -> list[str]:
+    """What stops the self-assessment being submitted, in plain words (empty when complete)."""
+    problems = []
+    entries = {e.indicator_id: e for e in review.self_ratings.all()}
+    evidenced = set(Evidence.indicators.through.objects.filter(evidence__review=review).values_list("indicator_id", flat=True))
+    for indicator in review.indicators_in_scope().select_related("standard"):
+        entry = entries.get(indicator.pk)
+        label = f"{indicator.standard.code}: {indicator.text[:60]}"
+        if entry is None or (review.is_scored and entry.rating is None):
+            problems.append(f"{label} — needs a self-rating" if review.is_scored else f"{label} — needs a commentary")
+        elif not review.is_scored and not entry.commentary:
+            problems.append(f"{label} — needs a commentary")
+        if indicator.pk not in evidenced and not (entry and entry.no_evidence):
+            problems.append(f"{label} — needs evidence, or a note saying there is none")
+    if not review.position_statement.strip():
+        problems.append("The position statement is empty")
+    return problems
+
+
+def save_position_statement(review: Review, *, by: Any, text: str) -> Review:
+    _self_assessment_open(review, by)
+    review.position_statement = text.strip()
+    _save(review, by=by, reason="position_statement")
+    return review
+
+
+def submit_self_assessment(review: Review, *, by: Any) -> Review:
+    """Freeze the self-assessment once every indicator is rated and evidenced (or explained)."""
+    _self_assessment_open(review, by)
+    problems = missing_self_assessment(review)
+    if problems:
+        raise ValidationError(["The self-assessment is not complete:", *problems[:10]]
+                              + ([f"…and {len(problems) - 10} more"] if len(problems) > 10 else []))
+    with transaction.atomic():
+        review.self_assessment_submitted_at = timezone.now()
+        _save(review, by=by, reason="submit_self_assessment")
+        _record(review, "submit_self_assessment", by=by, review=review)
+    emails.notify_coordinator(review, "self_assessment_submitted")
+    return review
+
+
+def return_self_assessment(review: Review, *, by: Any, reason: str) -> Review:
+    """Send a submitted self-assessment back for completion (coordinator, reason required)."""
+    _require(by, "peerreview.coordinate_review", review)
+    _require_state(review, Review.State.SELF_ASSESSMENT, doing="return the self-assessment")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what needs completing."})
+    with transaction.atomic():
+        review.self_assessment_submitted_at = None
+        _save(review, by=by, reason="return_self_assessment")
+        _record(review, "return_self_assessment", by=by, review=review, reason=reason)
+    emails.notify_contacts(review, "self_assessment_returned", reason=reason)
+    return review
+
+
+# --- the panel ---------------------------------------------------------------------------------------
+
+
+def invite_reviewer(
+    review: Review, reviewer: Any, *, by: Any, role: str = Assignment.Role.PEER, waiver_reason: str = ""
+) -> Assignment:
+    """Invite a reviewer after the conflict checks. A coordinator may waive what the checks find,
+    with a reason; a reviewer can never waive their own conflicts."""
+    _require(by, "peerreview.coordinate_review", review)
+    if review.state not in (Review.State.SCOPING, Review.State.SELF_ASSESSMENT, Review.State.DESK_REVIEW):
+        raise ValidationError("Reviewers are invited before the desk review ends.")
+    if reviewer.pk == by.pk and waiver_reason:
+        raise PermissionDenied("Nobody may waive their own conflict of interest.")
+    if not reviewer.has_role("reviewer", "lead_reviewer"):
+        raise ValidationError({"reviewer": "Only people with a peer reviewer role can be invited."})
+    if role == Assignment.Role.LEAD and review.active_assignments().filter(role=Assignment.Role.LEAD).exists():
+        raise ValidationError({"role": "The review already has a lead reviewer."})
+    if review.active_assignments().filter(reviewer=reviewer).exists():
+        raise ValidationError({"reviewer": "This person is already on the panel."})
+    found = conflicts.check(reviewer, review)
+    if found and not waiver_reason.strip():
+        raise ValidationError({"reviewer": [f"Conflict: {c.detail}" for c in found]
+                               + ["A coordinator may waive these with a recorded reason."]})
+    with transaction.atomic():
+        assignment = Assignment(
+            review=review, reviewer=reviewer, role=role,
+            respond_by=add_working_days(_today(), INVITATION_WORKING_DAYS),
+            conflicts_found=[c.as_dict() for c in found],
+            waiver_reason=waiver_reason.strip() if found else "",
+            waived_by=by if found else None,
+        )
+        _save(assignment, by=by, reason="invite")
+        _record(assignment, "invite", by=by, review=review, reason=assignment.waiver_reason,
+                reviewer=reviewer.pk, role=role, conflicts=assignment.conflicts_found)
+    emails.notify_people([reviewer], "invitation", review=review, assignment=assignment)
+    return assignment
+
+
+def accept_assignment(assignment: Assignment, *, by: Any, declaration: bool) -> Assignment:
+    """The reviewer accepts, signing the conflict-of-interest and confidentiality declaration."""
+    if not declaration:
+        raise ValidationError({"declaration": "Confirm the declaration to accept."})
+    assignment = transition(assignment, "accept", by=by, role="reviewer")
+    emails.notify_coordinator(assignment.review, "invitation_accepted", assignment=assignment)
+    return assignment
+
+
+def decline_assignment(assignment: Assignment, *, by: Any, reason: str) -> Assignment:
+    """The reviewer declines; the reason is kept (and any conflict they mention)."""
+    assignment = transition(assignment, "decline", by=by, reason=reason, role="reviewer", why=reason)
+    emails.notify_coordinator(assignment.review, "invitation_declined", assignment=assignment)
+    return assignment
+
+
+def move_assignment(assignment: Assignment, name: str, *, by: Any, reason: str = "") -> Assignment:
+    """Reinstate, replace or return an assignment (coordinator or lead)."""
+    return transition(assignment, name, by=by, reason=reason)
+
+
+def _check_can_score(assignment: Assignment, by: Any) -> None:
+    _require(by, "peerreview.score_assignment", assignment)
+    if assignment.state not in (Assignment.State.ACCEPTED, Assignment.State.RETURNED):
+        raise ValidationError("Your desk review is submitted; the lead can return it if it needs changing.")
+    if assignment.review.state != Review.State.DESK_REVIEW:
+        raise ValidationError("Ratings are given during the desk review.")
+
+
+def save_rating(assignment: Assignment, standard: Standard, *, by: Any, rating: int | None, rationale: str) -> ReviewerRating:
+    """A reviewer's own, independent rating of one standard."""
+    _check_can_score(assignment, by)
+    review = assignment.review
+    if not review.standards_in_scope().filter(pk=standard.pk).exists():
+        raise ValidationError("That standard is not in this review's scope.")
+    values = set(review.framework_version.framework.levels.values_list("value", flat=True))
+    if rating is not None and rating not in values:
+        raise ValidationError({"rating": "Choose a level from the framework's scale."})
+    with transaction.atomic():
+        entry, _ = ReviewerRating.objects.get_or_create(assignment=assignment, standard=standard)
+        entry.rating, entry.rationale = rating, rationale.strip()
+        _save(entry, by=by, reason="rate")
+    return entry
+
+
+def save_desk_notes(assignment: Assignment, *, by: Any, notes: str) -> Assignment:
+    _check_can_score(assignment, by)
+    assignment.notes = notes.strip()
+    _save(assignment, by=by, reason="notes")
+    return assignment
+
+
+def submit_assignment(assignment: Assignment, *, by: Any) -> Assignment:
+    """Submit the desk review; the reviewer may now see the others' submitted ratings."""
+    assignment = transition(assignment, "submit", by=by)
+    emails.notify_coordinator(assignment.review, "desk_review_submitted", assignment=assignment)
+    return assignment
+
+
+def ratings_visible_to(user: Any, review: Review) -> list[ReviewerRating]:
+    """Blind scoring: your own ratings always; others' only once you have submitted (hub staff
+    see everything from moderation onwards, never during scoring)."""
+    qs = ReviewerRating.objects.filter(assignment__review=review).select_related("assignment__reviewer", "standard")
+    own = qs.filter(assignment__reviewer=user)
+    mine = review.assignments.filter(reviewer=user, state=Assignment.State.SUBMITTED).exists()
+    revealed = review.state not in (Review.State.SCOPING, Review.State.SELF_ASSESSMENT, Review.State.DESK_REVIEW)
+    if mine or (revealed and user.has_perm("peerreview.view_panel_work", review)):
+        return list(qs.filter(assignment__state__in=[Assignment.State.SUBMITTED]) | own)
+    return list(own)
+
+
+def start_desk_review(review: Review, *, by: Any) -> Review:
+    due = add_working_days(_today(), DESK_REVIEW_WORKING_DAYS)
+    review = transition(review, "start_desk_review", by=by, due=due)
+    emails.notify_people([a.reviewer for a in review.assignments.filter(state__in=Assignment.WORKING)],
+                         "desk_review_open", review=review)
+    return review
+
+
+# --- visit, moderation and findings -----------------------------------------------------------------
+
+
+def record_visit(review: Review, *, by: Any, visit_date: datetime.date, notes: str) -> Review:
+    _require(by, "peerreview.lead_review", review)
+    _require_state(review, Review.State.VISIT, doing="record the visit")
+    with transaction.atomic():
+        review.visit_date, review.visit_notes = visit_date, notes.strip()
+        _save(review, by=by, reason="record_visit")
+        _record(review, "record_visit", by=by, review=review, visit_date=str(visit_date))
+    return review
+
+
+def moderate_standard(
+    review: Review, standard: Standard, *, by: Any, rating: int, rationale: str, flag_note: str = ""
+) -> ModeratedRating:
+    """Record the panel's agreed rating of one standard; a flagged spread needs a note."""
+    _require(by, "peerreview.lead_review", review)
+    _require_state(review, Review.State.MODERATION, doing="moderate ratings")
+    values = set(review.framework_version.framework.levels.values_list("value", flat=True))
+    if rating not in values:
+        raise ValidationError({"rating": "Choose a level from the framework's scale."})
+    if not rationale.strip():
+        raise ValidationError({"rationale": "Give the rationale for the agreed rating."})
+    if standard.pk in spread_flags(review) and not flag_note.strip():
+        raise ValidationError({"flag_note": "Reviewers differed by 2 or more levels: say how the panel settled it."})
+    with transaction.atomic():
+        entry, _ = ModeratedRating.objects.get_or_create(review=review, standard=standard,
+                                                         defaults={"rating": rating, "rationale": rationale})
+        entry.rating, entry.rationale, entry.flag_note = rating, rationale.strip(), flag_note.strip()
+        _save(entry, by=by, reason="moderate")
+        _record(entry, "moderate", by=by, review=review, standard=standard.code, rating=rating)
+    return entry
+
+
+def overall_result(review: Review) -> scoring.Result:
+    """The overall result from the moderated ratings, explained step by step."""
+    ratings = {m.standard.code: m.rating for m in review.moderated_ratings.select_related("standard")}
+    expected = list(review.standards_in_scope().values_list("code", flat=True))
+    return scoring.aggregate(review.framework_version.framework, ratings, expected=expected)
+
+
+def add_finding(
+    review: Review, *, by: Any, kind: str, text: str, standards: Iterable[Standard] = (),
+    evidence: Iterable[Evidence] = (),
+) -> Finding:
+    """A strength, area for development, recommendation or condition, tied to standards and evidence."""
+    _require(by, "peerreview.write_findings", review)
+    _require_state(review, Review.State.DESK_REVIEW, Review.State.VISIT, Review.State.MODERATION,
+                   doing="write findings")
+    chosen = list(standards)
+    if not text.strip():
+        raise ValidationError({"text": "Write the finding."})
+    if not chosen:
+        raise ValidationError({"standards": "Tie the finding to at least one standard."})
+    if any(s.version_id != review.framework_version_id for s in chosen):
+        raise ValidationError({"standards": "Choose standards from the review's framework version."})
+    with transaction.atomic():
+        finding = Finding(review=review, kind=kind, text=text.strip())
+        _save(finding, by=by, reason="create")
+        finding.standards.set(chosen)
+        finding.evidence.set(list(evidence))
+        _record(finding, "create", by=by, review=review, kind=kind)
+    return finding
+
+
+def agree_finding(finding: Finding, *, by: Any) -> Finding:
+    return transition(finding, "agree", by=by)
+
+
+def mark_seen(finding: Finding, *, by: Any) -> None:
+    """Record the first time a person saw a finding ("seen by")."""
+    SeenReceipt.objects.get_or_create(finding=finding, person=by)
+
+
+# --- quality assurance, right of reply -------------------------------------------------------------
+
+
+def build_report(review: Review) -> dict[str, Any]:
+    """Everything the report shows, as plain data: the snapshot a PDF is rendered from."""
+    result = overall_result(review)
+    version = review.framework_version
+    findings = review.findings.exclude(state=Finding.State.WITHDRAWN).prefetch_related("standards").select_related("reply")
+    return {
+        "review": review.pk,
+        "organisation": {"name": review.organisation.name, "org_id": review.organisation.org_id},
+        "framework": {"name": version.framework.name, "version": version.number, "scored": review.is_scored},
+        "scope": review.scope,
+        "panel": [
+            {"name": a.reviewer.full_name, "role": a.get_role_display()}
+            for a in review.assignments.filter(state__in=Assignment.WORKING).select_related("reviewer")
+        ],
+        "dates": {
+            "self_assessment_submitted": str(review.self_assessment_submitted_at or ""),
+            "visit": str(review.visit_date or ""),
+        },
+        "ratings": [
+            {"code": m.standard.code, "title": m.standard.title, "rating": m.rating, "rationale": m.rationale}
+            for m in review.moderated_ratings.select_related("standard").order_by("standard__position")
+        ],
+        "result": {"label": result.label, "mean": str(result.mean or ""), "steps": result.steps},
+        "findings": [
+            {
+                "kind": f.get_kind_display(),
+                "text": f.text,
+                "standards": [s.code for s in f.standards.all()],
+                "state": f.state,
+                "reply": (
+                    {"kind": f.reply.get_kind_display(), "text": f.reply.text,
+                     "decision": f.reply.get_decision_display(), "reason": f.reply.decision_reason}
+                    if hasattr(f, "reply") else None
+                ),
+            }
+            for f in findings
+        ],
+        "outcome": {"value": review.get_outcome_display(), "rationale": review.outcome_rationale},
+        "actions": [
+            {"text": a.text, "owner": a.owner, "due": str(a.due_on), "state": a.get_state_display()}
+            for a in review.actions.all()
+        ],
+    }
+
+
+def _snapshot(review: Review, *, by: Any, kind: str) -> ReportSnapshot:
+    data = build_report(review)
+    data["report_version"] = review.report_version
+    data["kind"] = kind
+    snapshot = ReportSnapshot(review=review, version=review.report_version, kind=kind, data=data,
+                              fingerprint=ReportSnapshot.fingerprint_of(data), created_by=by)
+    snapshot.save()
+    _record(snapshot, "snapshot", by=by, review=review, fingerprint=snapshot.fingerprint)
+    return snapshot
+
+
+def issue_draft(review: Review, *, by: Any) -> Review:
+    """Issue the draft report for factual accuracy: snapshot it and start the reply clock."""
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.state == Review.State.QUALITY_ASSURANCE:
+            locked.report_version += 1
+            _save(locked, by=by, reason="report_version")
+        review = transition(locked, "issue_draft", by=by, reply_due=add_working_days(_today(), REPLY_WORKING_DAYS))
+        _snapshot(review, by=by, kind="draft")
+    emails.notify_contacts(review, "draft_issued")
+    return review
+
+
+def reply_to_finding(finding: Finding, *, by: Any, kind: str, text: str = "", evidence: Evidence | None = None) -> Reply:
+    """The organisation accepts a finding or challenges it as (A), (B) or (C)."""
+    _require(by, "peerreview.reply_finding", finding)
+    review = finding.review
+    _require_state(review, Review.State.RIGHT_OF_REPLY, doing="reply to findings")
+    if review.replies_submitted_at:
+        raise ValidationError("Your replies have been submitted.")
+    if finding.state not in (Finding.State.AGREED, Finding.State.CHALLENGED):
+        raise ValidationError("This finding is not open for reply.")
+    if evidence is not None and evidence.review_id != review.pk:
+        raise ValidationError({"evidence": "Choose evidence from this review."})
+    with transaction.atomic():
+        reply = getattr(finding, "reply", None) or Reply(finding=finding, replied_by=by)
+        reply.kind, reply.text, reply.evidence, reply.replied_by = kind, text.strip(), evidence, by
+        reply.full_clean(exclude=["finding"])
+        _save(reply, by=by, reason="reply")
+        if reply.is_challenge and finding.state == Finding.State.AGREED:
+            transition(finding, "challenge", by=by, role="contact")
+        _record(reply, "reply", by=by, review=review, kind=kind)
+    return reply
+
+
+def submit_replies(review: Review, *, by: Any) -> Review:
+    _require(by, "peerreview.reply_finding", review)
+    _require_state(review, Review.State.RIGHT_OF_REPLY, doing="submit replies")
+    unanswered = review.findings.filter(state=Finding.State.AGREED, reply__isnull=True).count()
+    if unanswered:
+        raise ValidationError(f"{unanswered} finding(s) still need a reply: accept or challenge each one.")
+    with transaction.atomic():
+        review.replies_submitted_at = timezone.now()
+        _save(review, by=by, reason="submit_replies")
+        _record(review, "submit_replies", by=by, review=review)
+    emails.notify_coordinator(review, "replies_submitted")
+    return review
+
+
+def request_extension(review: Review, *, by: Any, working_days: int, reason: str) -> ExtensionRequest:
+    _require(by, "peerreview.reply_finding", review)
+    _require_state(review, Review.State.RIGHT_OF_REPLY, doing="ask for more time")
+    if not (1 <= working_days <= 20) or not reason.strip():
+        raise ValidationError("Ask for between 1 and 20 working days, and give a reason.")
+    if review.reply_due and _today() > review.reply_due:
+        raise ValidationError("Extensions must be asked for before the deadline.")
+    with transaction.atomic():
+        request = ExtensionRequest(review=review, requested_by=by, working_days=working_days, reason=reason.strip())
+        _save(request, by=by, reason="request")
+        _record(request, "request_extension", by=by, review=review, reason=reason, days=working_days)
+    emails.notify_coordinator(review, "extension_requested")
+    return request
+
+
+def decide_extension(request: ExtensionRequest, *, by: Any, grant: bool, reason: str) -> ExtensionRequest:
+    review = request.review
+    _require(by, "peerreview.coordinate_review", review)
+    if request.decision != ExtensionRequest.Decision.PENDING:
+        raise ValidationError("This request has already been decided.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for the decision."})
+    with transaction.atomic():
+        request.decision = ExtensionRequest.Decision.GRANTED if grant else ExtensionRequest.Decision.REFUSED
+        request.decision_reason, request.decided_by = reason.strip(), by
+        _save(request, by=by, reason="decide")
+        if grant and review.reply_due:
+            review.reply_due = add_working_days(review.reply_due, request.working_days)
+            _save(review, by=by, reason="extend")
+        _record(request, "decide_extension", by=by, review=review, reason=reason, granted=grant)
+    emails.notify_contacts(review, "extension_decided", granted=grant, reason=reason)
+    return request
+
+
+def consider_replies(review: Review, *, by: Any) -> Review:
+    return transition(review, "consider_replies", by=by)
+
+
+def decide_reply(reply: Reply, *, by: Any, decision: str, reason: str, amended_text: str = "") -> Reply:
+    """Decide a challenge (accepted, partly, rejected) with a reason; signed off by someone who was not
+    on the panel. Accepted or partly accepted challenges amend the finding; rejected ones uphold it."""
+    finding = reply.finding
+    _require(by, "peerreview.decide_reply", finding)
+    _require_state(finding.review, Review.State.REPLY_CONSIDERATION, doing="decide challenges")
+    if not reply.is_challenge:
+        raise ValidationError("Only challenges need a decision.")
+    if decision not in Reply.Decision.values or not reason.strip():
+        raise ValidationError({"reason": "Choose a decision and give the reason."})
+    if decision != Reply.Decision.REJECTED and not amended_text.strip():
+        raise ValidationError({"amended_text": "Give the finding's corrected wording."})
+    with transaction.atomic():
+        reply.decision, reply.decision_reason = decision, reason.strip()
+        reply.decided_by, reply.decided_at = by, timezone.now()
+        _save(reply, by=by, reason="decide")
+        if decision == Reply.Decision.REJECTED:
+            transition(finding, "uphold", by=by, reason=reason)
+        else:
+            transition(finding, "amend", by=by, reason=reason, text=amended_text.strip())
+        _record(reply, "decide", by=by, review=finding.review, reason=reason, decision=decision)
+    return reply
+
+
+def set_outcome(review: Review, *, by: Any, outcome: str, rationale: str) -> Review:
+    _require(by, "peerreview.assure_review", review)
+    _require_state(review, Review.State.REPLY_CONSIDERATION, doing="set the outcome")
+    if outcome not in Review.Outcome.values or not rationale.strip():
+        raise ValidationError({"outcome": "Choose the outcome and explain it."})
+    with transaction.atomic():
+        review.outcome, review.outcome_rationale = outcome, rationale.strip()
+        _save(review, by=by, reason="outcome")
+        _record(review, "set_outcome", by=by, review=review, outcome=outcome)
+    return review
+
+
+def decide_outcome(review: Review, *, by: Any) -> Review:
+    return transition(review, "decide_outcome", by=by)
+
+
+def publish_review(
+    review: Review, *, by: Any, visibility: str, shared_with: Iterable[Organisation] = (), consent: bool = False
+) -> Review:
+    """Publish: finalise findings, freeze the final report snapshot, set who may read it."""
+    funders = list(shared_with)
+    if visibility == Review.Visibility.FUNDERS and not (funders and consent):
+        raise ValidationError({"shared_with": "Name the funders and confirm the organisation has consented."})
+    if any(f.kind != Organisation.Kind.FUNDER for f in funders):
+        raise ValidationError({"shared_with": "Only funders can be named here."})
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        locked.visibility = visibility
+        _save(locked, by=by, reason="visibility")
+        locked.shared_with.set(funders if visibility == Review.Visibility.FUNDERS else [])
+        valid_until = _today().replace(year=_today().year + VALID_YEARS) if locked.outcome != "not_yet_met" else None
+        review = transition(locked, "publish", by=by, valid_until=valid_until)
+        for finding in review.findings.filter(state__in=[Finding.State.AGREED, Finding.State.UPHELD, Finding.State.AMENDED]):
+            transition(finding, "finalise", by=by)
+        _snapshot(review, by=by, kind="final")
+    emails.notify_contacts(review, "published")
+    return review
+
+
+def refer_to_lifeboat(review: Review, *, by: Any, concerns: str) -> Any:
+    """Open a lifeboat referral carrying this review's link and the concerns, in one step."""
+    _require(by, "peerreview.lead_review", review)
+    return casework.refer_organisation(
+        review.organisation, by=by, source="peer_review", concerns=concerns,
+        source_reference=f"peerreview.review:{review.pk}", role=review.acting_role(by),
+    )
+
+
+# --- action plan and follow-up -----------------------------------------------------------------------
+
+
+def add_action(review: Review, *, by: Any, text: str, owner: str, due_on: datetime.date,
+               finding: Finding | None = None) -> Action:
+    _require(by, "peerreview.plan_actions", review)
+    _require_state(review, Review.State.ACTION_PLANNING, Review.State.MONITORING, doing="add actions")
+    if finding is not None and finding.review_id != review.pk:
+        raise ValidationError({"finding": "Choose a finding from this review."})
+    if not text.strip() or not owner.strip():
+        raise ValidationError("An action needs a description and an owner.")
+    if due_on < _today():
+        raise ValidationError({"due_on": "The due date must be in the future."})
+    with transaction.atomic():
+        action = Action(review=review, finding=finding, text=text.strip(), owner=owner.strip(), due_on=due_on)
+        _save(action, by=by, reason="create")
+        _record(action, "create", by=by, review=review)
+    return action
+
+
+def move_action(action: Action, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Action:
+    return transition(action, name, by=by, reason=reason, **kwargs)
+
+
+def accept_action_plan(review: Review, *, by: Any) -> Review:
+    today = _today()
+    month = today.month - 1 + PROGRESS_REVIEW_MONTHS
+    due = today.replace(year=today.year + month // 12, month=month % 12 + 1, day=min(today.day, 28))
+    return transition(review, "accept_action_plan", by=by, progress_review_due=due)
