@@ -84,3 +84,18 @@ def reciprocity() -> list[dict[str, Any]]:
     given = dict(given_rows)
     names = sorted(set(received) | set(given))
     return [{"organisation": n, "given": given.get(n, 0), "received": received.get(n, 0)} for n in names]
+
+
+def pipeline() -> list[dict[str, Any]]:
+    """The coordinator's view: open reviews by stage, with what is overdue."""
+    open_reviews = (
+        Review.objects.exclude(state__in=["closed", "withdrawn", "cancelled"])
+        .select_related("organisation").order_by("state", "created_at")
+    )
+    stages: dict[str, dict[str, Any]] = {}
+    labels = dict(Review.State.choices)
+    for review in open_reviews:
+        stage = stages.setdefault(review.state, {"label": labels[review.state], "reviews": []})
+        stage["reviews"].append((review, overdue(review)))
+    order = list(Review.State.values)
+    return [stages[s] for s in sorted(stages, key=order.index)]

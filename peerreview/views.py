@@ -142,7 +142,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assignments": assignments,
         "my_assignment": next((a for a in assignments if a.reviewer_id == user.pk and a.state not in ("declined", "replaced")), None),
         "findings": findings,
-        "actions": review.actions.select_related("finding"),
+        "actions": [(a, available_transitions(a, user)) for a in review.actions.select_related("finding")],
         "evidence": review.evidence.all() if (can_panel or user.has_perm("peerreview.self_assess_review", review)) else [],
         "extensions": review.extension_requests.order_by("-created_at"),
         "snapshots": review.snapshots.order_by("-version", "-created_at"),
@@ -394,7 +394,8 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(review)
     standards = list(review.standards_in_scope().order_by("position"))
     flags = spread_flags(review)
-    submitted = review.assignments.filter(state="submitted").select_related("reviewer").order_by("role")
+    submitted = list(review.assignments.filter(state="submitted").select_related("reviewer").order_by("role")
+                     .prefetch_related("ratings"))
     ratings = {(r.assignment_id, r.standard_id): r for a in submitted for r in a.ratings.all()}
     self_ratings: dict[int, list[int]] = {}
     for entry in SelfRating.objects.filter(review=review, rating__isnull=False).select_related("indicator"):
@@ -409,7 +410,7 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
                                     initial={"rating": m.rating, "rationale": m.rationale, "flag_note": m.flag_note} if m else {})
         own = self_ratings.get(s.pk, [])
         rows.append({"standard": s, "self": round(sum(own) / len(own), 1) if own else None,
-                     "ratings": [ratings.get((a.pk, s.pk)) for a in submitted], "flag": flags.get(s.pk),
+                     "ratings": [(a, ratings.get((a.pk, s.pk))) for a in submitted], "flag": flags.get(s.pk),
                      "moderated": m, "form": form})
     if data is not None:
         saved, failed = 0, False
@@ -586,15 +587,3 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
         "review": review, "snapshot": snapshot, "data": snapshot.data,
         "superseded": snapshots.filter(version__gt=snapshot.version).exists(),
     })
-
-
-def prefetch_for_home(user: Any) -> dict[str, Any]:
-    """What the home page shows a person about peer review (called by reports.views.home)."""
-    reviews = queries.reviews_visible_to(user)
-    return {
-        "assignments": list(queries.assignments_for(user)),
-        "contact_reviews": list(
-            reviews.filter(organisation__in=user.organisations_with_role("contact"))
-            .exclude(state__in=["closed", "withdrawn", "cancelled"]).prefetch_related(Prefetch("assignments"))
-        ),
-    }

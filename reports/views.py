@@ -11,6 +11,7 @@ from django.shortcuts import render
 from core.models import AuditEvent
 from organisations import queries as org_queries
 from organisations.models import Membership
+from peerreview import queries as review_queries
 
 Role = Membership.Role
 
@@ -41,6 +42,23 @@ def home(request: HttpRequest) -> HttpResponse:
         if role in user.roles or (role == Role.ADMINISTRATOR and user.is_superuser)
     ]
     conflicts = org_queries.conflicts_visible_to(user).filter(person=user).current()
+    work = {
+        Role.REVIEWER: list(review_queries.assignments_for(user)),
+        Role.CONTACT: [
+            (r, review_queries.overdue(r))
+            for r in review_queries.reviews_visible_to(user)
+            .filter(organisation__in=user.organisations_with_role(Role.CONTACT))
+            .exclude(state__in=["closed", "withdrawn", "cancelled"])
+        ],
+        Role.COORDINATOR: review_queries.pipeline() if user.has_role(Role.COORDINATOR) else [],
+    }
+    work[Role.LEAD_REVIEWER] = work[Role.REVIEWER]
+    for section in sections:
+        section["items"] = work.get(section["role"], [])
+        partial_role = Role.REVIEWER if section["role"] == Role.LEAD_REVIEWER else section["role"]
+        section["partial"] = f"reports/_work_{partial_role}.html"
+    if Role.LEAD_REVIEWER in user.roles and Role.REVIEWER in user.roles:
+        sections = [s for s in sections if s["role"] != Role.LEAD_REVIEWER]
     return render(
         request,
         "reports/home.html",

@@ -26,6 +26,11 @@ def _flush_in_maintenance(self, *args, **kwargs):  # type: ignore[no-untyped-def
 flush.Command.handle = _flush_in_maintenance
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def hub(db) -> Organisation:  # the hub that employs coordinators, caseworkers and administrators
     return OrganisationFactory(name="The Hub", kind=Organisation.Kind.SPECIALIST_SUPPORT)

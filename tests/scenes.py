@@ -16,11 +16,12 @@ SHEET = (
 )
 
 
-def standards_scene(*, steward, owner, commenter) -> dict:
+def standards_scene(*, steward, owner, commenter, slug: str = "scene") -> dict:
     """A framework whose version 1 is in an open consultation with one comment, and a second
     framework whose version 1 is still a draft."""
     today = timezone.localdate()
-    framework = workflow.create_framework(by=steward, name="Scene framework", slug="scene", purpose="Testing.", owners=[owner])
+    framework = workflow.create_framework(by=steward, name=f"Scene framework {slug}", slug=slug, purpose="Testing.",
+                                          owners=[owner])
     version = framework.versions.get()
     workflow.import_version(version, spreadsheet.read(SHEET.encode(), "scene.csv"), by=steward)
     workflow.update_version_details(
@@ -30,6 +31,51 @@ def standards_scene(*, steward, owner, commenter) -> dict:
     version = workflow.open_consultation(version, by=steward)
     comment = workflow.add_comment(version, by=commenter, kind="concern", text="Too many standards.")
     draft_framework = workflow.create_framework(
-        by=steward, name="Draft framework", slug="draft", purpose="Not yet public.", owners=[owner]
+        by=steward, name=f"Draft framework {slug}", slug=f"draft-{slug}", purpose="Not yet public.", owners=[owner]
     )
     return {"framework": framework, "version": version, "comment": comment, "draft": draft_framework.versions.get()}
+
+
+def published_version(*, steward, owner, commenter):
+    """A published version of the scene framework."""
+    scene = standards_scene(steward=steward, owner=owner, commenter=commenter)
+    version = scene["version"]
+    workflow.close_consultation_early(version, by=steward, reason="Enough")
+    workflow.answer_comment(scene["comment"], by=steward, answer="accepted", response="Done.")
+    return workflow.publish_version(version, by=steward)
+
+
+def review_in_desk_review(*, version, organisation, coordinator, lead, peer, contact) -> dict:
+    """A review at desk review: panel accepted, self-assessment submitted, one draft finding,
+    one piece of evidence, and a reply, an extension request and an action made directly."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from peerreview import workflow as pr
+    from peerreview.models import Action, ExtensionRequest, Reply
+
+    review = pr.create_review(organisation, version, by=coordinator, scope="Everything.")
+    review = pr.start_self_assessment(review, by=coordinator)
+    lead_assignment = pr.invite_reviewer(review, lead, by=coordinator, role="lead")
+    peer_assignment = pr.invite_reviewer(review, peer, by=coordinator)
+    lead_assignment = pr.accept_assignment(lead_assignment, by=lead, declaration=True)
+    pr.accept_assignment(peer_assignment, by=peer, declaration=True)
+    indicators = list(review.indicators_in_scope())
+    evidence = pr.add_evidence(
+        review, by=contact, title="Annual report", dated_on=timezone.localdate(), indicators=indicators[:1],
+        upload=SimpleUploadedFile("report.pdf", b"%PDF-1.4 annual report", content_type="application/pdf"),
+        content_type="application/pdf",
+    )
+    for indicator in indicators:
+        pr.save_self_rating(review, indicator, by=contact, rating=3, commentary="Yes.", no_evidence=True,
+                            no_evidence_note="Not written down.")
+    pr.save_position_statement(review, by=contact, text="Where we are.")
+    pr.submit_self_assessment(review, by=contact)
+    review = pr.start_desk_review(review.__class__.objects.get(pk=review.pk), by=coordinator)
+    finding = pr.add_finding(review, by=lead, kind="strength", text="Trusted by groups.",
+                             standards=list(review.standards_in_scope()[:1]))
+    reply = Reply.objects.create(finding=finding, kind="b_fact", text="Wrong year.", evidence=evidence, replied_by=contact)
+    extension = ExtensionRequest.objects.create(review=review, requested_by=contact, working_days=5, reason="Board meets late.")
+    action = Action.objects.create(review=review, text="Date the directory.", owner="CEO",
+                                   due_on=timezone.localdate() + datetime.timedelta(days=30))
+    return {"review": review, "lead_assignment": lead_assignment, "evidence": evidence, "finding": finding,
+            "reply": reply, "extension": extension, "action": action}

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import ROLE_FIXTURES
 from tests.factories import ConflictDeclarationFactory
-from tests.scenes import standards_scene
+from tests.scenes import published_version, review_in_desk_review, standards_scene
 
 pytestmark = pytest.mark.integration
 
@@ -21,6 +21,51 @@ EVERYONE_SIGNED_IN = {r: 200 for r in ROLE_FIXTURES} | {"anonymous": 302}
 
 def only(allowed: dict[str, int], *, others: int, anonymous: int = 302) -> dict[str, int]:
     return {r: allowed.get(r, others) for r in ROLE_FIXTURES} | {"anonymous": anonymous}
+
+
+def _r(name: str, key: str = "review", *extra: str):
+    return lambda s: reverse(f"peerreview:{name}", args=[s[key].pk, *extra])
+
+
+def _pr(allowed: dict[str, int], *, panel_and_contact: int = 403) -> dict[str, int]:
+    """Peer review pages: people who cannot see the review get 404; those who can but may not act, 403."""
+    viewers = {"coordinator", "administrator", "reviewer", "lead_reviewer", "contact"}
+    return only({r: allowed.get(r, panel_and_contact) for r in viewers}, others=404)
+
+
+HUB = {"coordinator": 200, "administrator": 200}
+PANEL_HUB_CONTACT = {r: 200 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer", "contact"]}
+PEER_REVIEW = {
+    "peerreview:review-list": ("get", lambda s: reverse("peerreview:review-list"), EVERYONE_SIGNED_IN),
+    "peerreview:review-create": ("get", lambda s: reverse("peerreview:review-create"), only(HUB, others=403)),
+    "peerreview:review-detail": ("get", _r("review-detail"), _pr(PANEL_HUB_CONTACT)),
+    "peerreview:review-scope": ("get", _r("review-scope"), _pr(HUB)),
+    "peerreview:review-move": ("post", _r("review-move", "review", "hold"), _pr({"coordinator": 302, "administrator": 302})),
+    "peerreview:assignment-invite": ("get", _r("assignment-invite"), _pr(HUB)),
+    "peerreview:self-assessment": ("get", _r("self-assessment"), _pr(PANEL_HUB_CONTACT)),
+    "peerreview:evidence-upload": ("get", _r("evidence-upload"), _pr(PANEL_HUB_CONTACT)),
+    "peerreview:review-visit": ("get", _r("review-visit"), _pr({**HUB, "lead_reviewer": 200})),
+    "peerreview:review-moderation": (
+        "get", _r("review-moderation"), _pr({r: 302 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer"]})
+    ),
+    "peerreview:finding-create": ("get", _r("finding-create"), _pr({**HUB, "reviewer": 200, "lead_reviewer": 200})),
+    "peerreview:review-replies": ("get", _r("review-replies"), _pr(PANEL_HUB_CONTACT)),
+    "peerreview:review-outcome": ("get", _r("review-outcome"), _pr(HUB)),
+    "peerreview:review-publish": ("get", _r("review-publish"), _pr(HUB)),
+    "peerreview:action-create": ("get", _r("action-create"), _pr({**HUB, "contact": 200})),
+    "peerreview:review-refer": ("get", _r("review-refer"), _pr({**HUB, "lead_reviewer": 200})),
+    "peerreview:review-report": ("get", _r("review-report"), _pr({}, panel_and_contact=404)),
+    "peerreview:assignment-respond": ("get", _r("assignment-respond", "lead_assignment"), _pr({"lead_reviewer": 200})),
+    "peerreview:assignment-score": ("get", _r("assignment-score", "lead_assignment"), _pr({"lead_reviewer": 200})),
+    "peerreview:assignment-move": (
+        "post", _r("assignment-move", "lead_assignment", "replace"), _pr({"coordinator": 302, "administrator": 302})
+    ),
+    "peerreview:evidence-download": ("get", _r("evidence-download", "evidence"), _pr(PANEL_HUB_CONTACT)),
+    "peerreview:finding-agree": ("post", _r("finding-agree", "finding"), _pr({**{k: 302 for k in HUB}, "lead_reviewer": 302})),
+    "peerreview:reply-decide": ("get", _r("reply-decide", "reply"), _pr(HUB)),
+    "peerreview:extension-decide": ("get", _r("extension-decide", "extension"), _pr(HUB)),
+    "peerreview:action-move": ("post", _r("action-move", "action", "agree"), _pr({"coordinator": 302, "administrator": 302})),
+}
 
 
 # name -> (method, how to build the URL from the scene, expected status by role)
@@ -148,6 +193,7 @@ MATRIX = {
         lambda s: reverse("standards:version-transition", args=[s["version"].framework.slug, s["version"].number, "publish"]),
         only({"steward": 302, "administrator": 302}, others=403),
     ),
+    **PEER_REVIEW,
     # Django's admin sends everyone else to its login page, which refuses signed-in non-administrators.
     "admin:index": ("get", lambda s: reverse("admin:index"), only({"administrator": 200}, others=302)),
 }
@@ -178,12 +224,15 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def scene(request, contact, reviewed_org, hub, steward, participant):
+def scene(request, contact, reviewed_org, hub, steward, participant, coordinator, lead_reviewer, reviewer):
+    version = published_version(steward=steward, owner=hub, commenter=participant)
     return {
         "contact": contact,
         "reviewed_org": reviewed_org,
         "declaration": ConflictDeclarationFactory(person=contact, organisation=reviewed_org),
-        **standards_scene(steward=steward, owner=hub, commenter=participant),
+        **standards_scene(steward=steward, owner=hub, commenter=participant, slug="scene-2"),
+        **review_in_desk_review(version=version, organisation=reviewed_org, coordinator=coordinator,
+                                lead=lead_reviewer, peer=reviewer, contact=contact),
     }
 
 

@@ -9,18 +9,13 @@ from django.utils import timezone
 
 from organisations.models import Membership
 from peerreview import workflow
-from standards import workflow as standards_workflow
+from tests import scenes
 from tests.factories import MembershipFactory, UserFactory
-from tests.scenes import standards_scene
 
 
 @pytest.fixture
 def published_version(steward, hub, participant):
-    scene = standards_scene(steward=steward, owner=hub, commenter=participant)
-    version = scene["version"]
-    standards_workflow.close_consultation_early(version, by=steward, reason="Enough")
-    standards_workflow.answer_comment(scene["comment"], by=steward, answer="accepted", response="Done.")
-    return standards_workflow.publish_version(version, by=steward)
+    return scenes.published_version(steward=steward, owner=hub, commenter=participant)
 
 
 @pytest.fixture
