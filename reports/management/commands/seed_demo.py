@@ -5,10 +5,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from core.audit import acting_as
 from organisations import demo as organisations_demo
 from organisations.models import Membership, Organisation, User
+from peerreview import demo as peerreview_demo
 from standards import demo as standards_demo
 
 
@@ -24,7 +26,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo data is already loaded; nothing to do.")
             return
         rng = random.Random(seed)
-        with transaction.atomic():
+        # Demo people are fictional: their notifications go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             # The system administrator who "types in" the demo data, so that every history row and
             # audit event is attributed, as it would be in real use.
             admin = User.objects.create_superuser(
@@ -32,7 +35,13 @@ class Command(BaseCommand):
             )
             with acting_as(admin):
                 london = organisations_demo.seed(by=admin, rng=rng, scale=scale)
-                standards_demo.seed(steward=london.logins["steward"], owner=london.hub, consultees=london.logins)
+                scored, _ = standards_demo.seed(
+                    steward=london.logins["steward"], owner=london.hub, consultees=london.logins
+                )
+                peerreview_demo.seed(
+                    coordinator=london.logins["coordinator"], logins=london.logins,
+                    version=scored.current_published(), rng=rng, scale=scale,
+                )
                 hub_admin = london.logins["admin"]
                 if not hub_admin.has_role(Membership.Role.ADMINISTRATOR):
                     raise RuntimeError("The demo administrator has no administrator role.")
