@@ -12,8 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -100,6 +102,11 @@ class FrameworkVersionQuerySet(models.QuerySet["FrameworkVersion"]):
         """Versions anyone may read: in consultation, published or retired."""
         return self.exclude(state=FrameworkVersion.State.DRAFT)
 
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(state__in=[FrameworkVersion.State.PUBLISHED, FrameworkVersion.State.RETIRED]).exists():
+            raise FrozenVersionError  # deleting would take its content with it
+        return super().delete()
+
 
 class FrameworkVersion(ConcurrentTransitionMixin, TimeStamped):
     class State(models.TextChoices):
@@ -170,6 +177,11 @@ class FrameworkVersion(ConcurrentTransitionMixin, TimeStamped):
             self.consultation_opens_on <= on <= self.consultation_closes_on
             and self.consultation_closed_early_on is None
         )
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if FrameworkVersion.objects.filter(pk=self.pk, state__in=[self.State.PUBLISHED, self.State.RETIRED]).exists():
+            raise FrozenVersionError  # deleting would take its content with it
+        return super().delete(*args, **kwargs)
 
     # --- transitions ------------------------------------------------------------------------------
     @transition(
@@ -242,7 +254,17 @@ class FrozenContentQuerySet(models.QuerySet):
 
     def update(self, **kwargs: Any) -> int:
         self._check()
-        return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            self.model._default_manager.filter(pk__in=pks)._check()  # nor may rows be moved into a frozen version
+        return count
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        for obj in objs:
+            obj._refuse_if_frozen()
+        return super().bulk_create(objs, *args, **kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         self._check()
@@ -383,3 +405,19 @@ class Comment(TimeStamped):
     def public_author(self) -> str:
         kind = self.get_organisation_kind_display() or "Individual"
         return f"{self.author.full_name}, {kind.lower()}" if self.show_name else f"Someone from a {kind.lower()}"
+
+
+@receiver(m2m_changed, sender=Standard.continues.through)
+def refuse_crosswalk_changes_of_frozen_versions(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    """The crosswalk (`continues`) belongs to the newer standard's version, and is frozen with it."""
+    if not action.startswith("pre_"):
+        return
+    if not reverse:  # standard.continues.add/remove/set/clear
+        continuing = Standard.objects.filter(pk=instance.pk)
+    elif action == "pre_clear":  # old.continued_by.clear()
+        continuing = Standard.objects.filter(continues=instance)
+    else:  # old.continued_by.add/remove(newer, ...)
+        continuing = Standard.objects.filter(pk__in=pk_set or ())
+    continuing._check()

@@ -56,7 +56,8 @@ def aggregate(framework: Framework, ratings: Mapping[str, int], *, expected: Seq
     if trigger is not None and cap is not None:
         low = sorted(code for code, value in ratings.items() if value <= trigger)
         if low and level.value > cap:
-            level = by_value.get(cap, level)
+            # The highest level at or below the cap (the cap need not be a level of the scale).
+            level = max((lv for lv in levels if lv.value <= cap), key=lambda lv: lv.value, default=levels[0])
             steps.append(
                 f"Limiter: {', '.join(low)} {'is' if len(low) == 1 else 'are'} rated {trigger} or below, "
                 f"so the overall result cannot be above {cap}; it is capped at {level.value} ({level.label})."

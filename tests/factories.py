@@ -65,3 +65,125 @@ class ConflictDeclarationFactory(factory.django.DjangoModelFactory):
     kind = ConflictDeclaration.Kind.TRUSTEESHIP
     reason = "Trustee since 2020."
     declared_by = factory.SelfAttribute("person")
+
+
+# --- standards ------------------------------------------------------------------------------------
+# Models are named by "app.Model" so this section needs no imports of its own. Versions get their
+# state at construction (traits); content (themes, standards, indicators) can only be added to a
+# draft or consultation version, because published and retired versions refuse changes.
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Framework"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Test Framework {n}")
+    slug = factory.Sequence(lambda n: f"test-framework-{n}")
+    purpose = "What good local support for civil society looks like."
+    scoring_mode = "scored"
+    limiter_trigger = None
+    limiter_cap = None
+
+    class Params:
+        narrative = factory.Trait(scoring_mode="narrative")
+
+    @factory.post_generation
+    def owners(self, create: bool, extracted: list[Organisation] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.owners.set(extracted)
+
+    @factory.post_generation
+    def levels(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """`levels=True` adds the default four-level scale; a list of (value, label, min_mean) adds those."""
+        if not (create and extracted):
+            return
+        from decimal import Decimal
+
+        from standards.models import DEFAULT_LEVELS, RatingLevel
+
+        rows = (
+            [(value, label, min_mean) for value, label, _descriptor, min_mean in DEFAULT_LEVELS]
+            if extracted is True
+            else extracted
+        )
+        for value, label, min_mean in rows:  # type: ignore[union-attr]
+            RatingLevel.objects.create(framework=self, value=value, label=label, min_mean=Decimal(str(min_mean)))
+
+
+class FrameworkVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.FrameworkVersion"
+
+    framework = factory.SubFactory(FrameworkFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    state = "draft"
+
+    class Params:
+        consultation = factory.Trait(
+            state="consultation",
+            consultation_opens_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=7)),
+            consultation_closes_on=factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14)),
+        )
+        published = factory.Trait(
+            state="published",
+            consultation_opens_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60)),
+            consultation_closes_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30)),
+            published_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=20)),
+        )
+        retired = factory.Trait(
+            state="retired",
+            consultation_opens_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=400)),
+            consultation_closes_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=370)),
+            published_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=360)),
+            retired_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=10)),
+        )
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Theme"
+
+    version = factory.SubFactory(FrameworkVersionFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Theme {n}")
+    description = ""
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Standard"
+        skip_postgeneration_save = True
+
+    theme = factory.SubFactory(ThemeFactory)
+    version = factory.SelfAttribute("theme.version")
+    position = factory.Sequence(lambda n: n + 1)
+    code = factory.Sequence(lambda n: f"S{n}")
+    title = factory.Sequence(lambda n: f"Standard {n}")
+    description = ""
+    guidance = ""
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Indicator"
+
+    standard = factory.SubFactory(StandardFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Indicator {n}: what good looks like.")
+    evidence_prompts = ""
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Comment"
+
+    version = factory.SubFactory(FrameworkVersionFactory, consultation=True)
+    author = factory.SubFactory(UserFactory)
+    kind = "concern"
+    text = "This does not reflect small groups without paid staff."
+    answer = "unanswered"
+    response = ""
+
+    class Params:
+        answered = factory.Trait(answer="accepted", response="We added a standard about unfunded groups.")

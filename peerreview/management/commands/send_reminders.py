@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from peerreview import reminders
+
+
+class Command(BaseCommand):
+    help = "Send the deadline reminders that are due and were never sent. Safe to run every few minutes."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sent = reminders.send_due()
+        self.stdout.write(f"Sent {len(sent)} reminder{'s' if len(sent) != 1 else ''}.")
+        for key in sent:
+            self.stdout.write(f"  {key}")
