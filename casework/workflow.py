@@ -20,7 +20,10 @@ def refer_organisation(
         raise ValidationError({"concerns": "Describe the concerns that led to this referral."})
     with transaction.atomic():
         referral = Referral(
-            organisation=organisation, source=source, concerns=concerns.strip(), source_reference=source_reference,
+            organisation=organisation,
+            source=source,
+            concerns=concerns.strip(),
+            source_reference=source_reference,
             referred_by=by,
         )
         referral._history_user = by

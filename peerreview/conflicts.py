@@ -40,7 +40,9 @@ def check(reviewer: Any, review: Review) -> list[Conflict]:
     elif memberships.within_years(years).filter(organisation=org).exists():
         found.append(Conflict("recent_membership", f"Held a role at {org.name} in the last {years} years."))
     for declaration in ConflictDeclaration.objects.current().filter(person=reviewer, organisation=org):
-        found.append(Conflict("declared", f"Declared interest: {declaration.get_kind_display().lower()} — {declaration.reason}"))
+        found.append(
+            Conflict("declared", f"Declared interest: {declaration.get_kind_display().lower()} — {declaration.reason}")
+        )
     if _setting("PEER_REVIEW_SAME_BOROUGH_CONFLICT", True):
         own_orgs = {m.organisation_id for m in memberships.current()}
         shared = org.boroughs.filter(organisations__in=own_orgs).distinct()
@@ -48,9 +50,11 @@ def check(reviewer: Any, review: Review) -> list[Conflict]:
             names = ", ".join(b.name for b in shared[:3])
             found.append(Conflict("same_borough", f"Their organisation also serves {names}."))
     cap = _setting("PEER_REVIEW_YEARLY_CAP", 3)
-    this_year = Assignment.objects.filter(
-        reviewer=reviewer, created_at__year=timezone.localdate().year
-    ).exclude(state__in=[Assignment.State.DECLINED, Assignment.State.REPLACED]).exclude(review=review)
+    this_year = (
+        Assignment.objects.filter(reviewer=reviewer, created_at__year=timezone.localdate().year)
+        .exclude(state__in=[Assignment.State.DECLINED, Assignment.State.REPLACED])
+        .exclude(review=review)
+    )
     if this_year.count() >= cap:
         found.append(Conflict("yearly_cap", f"Already on {this_year.count()} reviews this year (the cap is {cap})."))
     return found

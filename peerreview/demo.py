@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import random
-from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -20,8 +19,20 @@ from standards.models import FrameworkVersion
 
 # The order a review passes through; each stage is reached by running every step before it.
 PATH = [
-    "scoping", "self_assessment", "desk_review", "visit", "moderation", "quality_assurance", "right_of_reply",
-    "reply_consideration", "outcome_decided", "published", "action_planning", "monitoring", "progress_review", "closed",
+    "scoping",
+    "self_assessment",
+    "desk_review",
+    "visit",
+    "moderation",
+    "quality_assurance",
+    "right_of_reply",
+    "reply_consideration",
+    "outcome_decided",
+    "published",
+    "action_planning",
+    "monitoring",
+    "progress_review",
+    "closed",
 ]
 # Side states: (state, the stage to reach first, the move, who makes it).
 SIDE = {
@@ -45,7 +56,9 @@ class DemoPeople:
         self.favourites = favourites  # demo logins that should have work waiting
 
     def contact_of(self, organisation: Organisation) -> User:
-        membership = Membership.objects.current().filter(organisation=organisation, role="contact").order_by("pk").first()
+        membership = (
+            Membership.objects.current().filter(organisation=organisation, role="contact").order_by("pk").first()
+        )
         if membership is None:
             raise RuntimeError(f"No contact at {organisation}")
         return membership.person
@@ -82,20 +95,28 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
             workflow.accept_assignment(assignment, by=person, declaration=True)
         indicators = list(review.indicators_in_scope().select_related("standard"))
         evidence = workflow.add_evidence(
-            review, by=contact, title="Annual report and accounts", upload=_pdf("Annual report"),
-            dated_on=timezone.localdate() - datetime.timedelta(days=200), indicators=indicators[::3],
+            review,
+            by=contact,
+            title="Annual report and accounts",
+            upload=_pdf("Annual report"),
+            dated_on=timezone.localdate() - datetime.timedelta(days=200),
+            indicators=indicators[::3],
             content_type="application/pdf",
         )
         tagged = set(evidence.indicators.values_list("pk", flat=True))
         for indicator in indicators:
             workflow.save_self_rating(
-                review, indicator, by=contact, rating=people.rng.choice([2, 3, 3, 4]),
+                review,
+                indicator,
+                by=contact,
+                rating=people.rng.choice([2, 3, 3, 4]),
                 commentary="We do this routinely and can show examples.",
                 no_evidence=indicator.pk not in tagged,
                 no_evidence_note="" if indicator.pk in tagged else "We have not written this down yet.",
             )
-        workflow.save_position_statement(review, by=contact, text="We are stretched but well connected; "
-                                         "we want to be better at showing our impact.")
+        workflow.save_position_statement(
+            review, by=contact, text="We are stretched but well connected; we want to be better at showing our impact."
+        )
         workflow.submit_self_assessment(review, by=contact)
         return workflow.start_desk_review(Review.objects.get(pk=review.pk), by=coordinator)
     if stage == "visit":
@@ -103,26 +124,39 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
             for k, standard in enumerate(review.standards_in_scope().order_by("position")):
                 base = 2 + (k % 2)
                 rating = 1 if (n == 1 and k == 0) else base  # one wide disagreement on the first standard
-                workflow.save_rating(assignment, standard, by=assignment.reviewer, rating=rating,
-                                     rationale="Seen in the self-assessment and the evidence.")
+                workflow.save_rating(
+                    assignment,
+                    standard,
+                    by=assignment.reviewer,
+                    rating=rating,
+                    rationale="Seen in the self-assessment and the evidence.",
+                )
             workflow.submit_assignment(Assignment.objects.get(pk=assignment.pk), by=assignment.reviewer)
         return workflow.move_review(Review.objects.get(pk=review.pk), "plan_visit", by=lead.reviewer)
     if stage == "moderation":
-        workflow.record_visit(review, by=lead.reviewer, visit_date=timezone.localdate() - datetime.timedelta(days=3),
-                              notes="Met the chief executive, two trustees and a focus group of eight member groups.")
+        workflow.record_visit(
+            review,
+            by=lead.reviewer,
+            visit_date=timezone.localdate() - datetime.timedelta(days=3),
+            notes="Met the chief executive, two trustees and a focus group of eight member groups.",
+        )
         return workflow.move_review(Review.objects.get(pk=review.pk), "start_moderation", by=lead.reviewer)
     if stage == "quality_assurance":
         flags = set(workflow.spread_flags(review))
         for standard in review.standards_in_scope().order_by("position"):
             workflow.moderate_standard(
-                review, standard, by=lead.reviewer, rating=2 if standard.pk in flags else 3,
+                review,
+                standard,
+                by=lead.reviewer,
+                rating=2 if standard.pk in flags else 3,
                 rationale="Agreed after discussing the evidence and the visit.",
                 flag_note="The peer had not seen the online directory; agreed on 2." if standard.pk in flags else "",
             )
         standards = list(review.standards_in_scope().order_by("position"))
         for n, (kind, text) in enumerate(FINDINGS):
-            finding = workflow.add_finding(review, by=lead.reviewer, kind=kind, text=text,
-                                           standards=[standards[n % len(standards)]])
+            finding = workflow.add_finding(
+                review, by=lead.reviewer, kind=kind, text=text, standards=[standards[n % len(standards)]]
+            )
             workflow.agree_finding(finding, by=lead.reviewer)
         return workflow.move_review(Review.objects.get(pk=review.pk), "submit_for_quality_assurance", by=lead.reviewer)
     if stage == "right_of_reply":
@@ -130,18 +164,31 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
     if stage == "reply_consideration":
         for finding in review.findings.filter(state=Finding.State.AGREED).order_by("pk"):
             if finding.kind == "development":
-                workflow.reply_to_finding(finding, by=contact, kind=Reply.Kind.MISSED,
-                                          text="The directory has shown 'last checked' dates since March.")
+                workflow.reply_to_finding(
+                    finding,
+                    by=contact,
+                    kind=Reply.Kind.MISSED,
+                    text="The directory has shown 'last checked' dates since March.",
+                )
             else:
                 workflow.reply_to_finding(finding, by=contact, kind=Reply.Kind.ACCEPT)
         workflow.submit_replies(Review.objects.get(pk=review.pk), by=contact)
         return workflow.consider_replies(Review.objects.get(pk=review.pk), by=contact)
     if stage == "outcome_decided":
         for reply in Reply.objects.filter(finding__review=review, kind__in=Reply.CHALLENGES):
-            workflow.decide_reply(reply, by=coordinator, decision="partly", reason="Dates exist but not on every entry.",
-                                  amended_text="Not every directory entry shows when it was last checked.")
-        workflow.set_outcome(review, by=coordinator, outcome="met_with_conditions",
-                             rationale="A strong, trusted service; dating the directory is a condition.")
+            workflow.decide_reply(
+                reply,
+                by=coordinator,
+                decision="partly",
+                reason="Dates exist but not on every entry.",
+                amended_text="Not every directory entry shows when it was last checked.",
+            )
+        workflow.set_outcome(
+            review,
+            by=coordinator,
+            outcome="met_with_conditions",
+            rationale="A strong, trusted service; dating the directory is a condition.",
+        )
         return workflow.decide_outcome(Review.objects.get(pk=review.pk), by=coordinator)
     if stage == "published":
         funders = list(Organisation.objects.filter(kind="funder")[:1])
@@ -149,11 +196,21 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
     if stage == "action_planning":
         review = workflow.move_review(review, "start_action_planning", by=contact)
         finding = review.findings.filter(kind="recommendation").first()
-        action = workflow.add_action(review, by=contact, text="Publish a yearly state-of-the-sector summary.",
-                                     owner="Chief executive", due_on=timezone.localdate() + datetime.timedelta(days=150),
-                                     finding=finding)
-        workflow.add_action(review, by=contact, text="Show a 'last checked' date on every directory entry.",
-                            owner="Information officer", due_on=timezone.localdate() + datetime.timedelta(days=60))
+        action = workflow.add_action(
+            review,
+            by=contact,
+            text="Publish a yearly state-of-the-sector summary.",
+            owner="Chief executive",
+            due_on=timezone.localdate() + datetime.timedelta(days=150),
+            finding=finding,
+        )
+        workflow.add_action(
+            review,
+            by=contact,
+            text="Show a 'last checked' date on every directory entry.",
+            owner="Information officer",
+            due_on=timezone.localdate() + datetime.timedelta(days=60),
+        )
         del action
         return review
     if stage == "monitoring":
@@ -178,14 +235,18 @@ def walk_to(review: Review, target: str, people: DemoPeople, prefer: list[User] 
     return Review.objects.get(pk=review.pk)
 
 
-def seed(*, coordinator: User, logins: dict[str, User], version: FrameworkVersion, rng: random.Random,
-         scale: int = 1) -> list[Review]:
+def seed(
+    *, coordinator: User, logins: dict[str, User], version: FrameworkVersion, rng: random.Random, scale: int = 1
+) -> list[Review]:
     """One review in every state (times `scale`), among the support bodies."""
     people = DemoPeople(coordinator, rng, logins)
-    reviewer_orgs = {m.organisation_id for m in logins["reviewer"].current_memberships + logins["lead"].current_memberships}
+    reviewer_orgs = {
+        m.organisation_id for m in logins["reviewer"].current_memberships + logins["lead"].current_memberships
+    }
     demo_contact_org = next(m.organisation for m in logins["contact"].current_memberships if m.role == "contact")
     candidates = [
-        o for o in Organisation.objects.filter(kind__in=list(Organisation.SUPPORT_BODY_KINDS)).order_by("pk")
+        o
+        for o in Organisation.objects.filter(kind__in=list(Organisation.SUPPORT_BODY_KINDS)).order_by("pk")
         if o.pk not in reviewer_orgs and o != demo_contact_org and o.memberships.filter(role="contact").exists()
     ]
     targets = [*PATH, *SIDE]
@@ -196,23 +257,37 @@ def seed(*, coordinator: User, logins: dict[str, User], version: FrameworkVersio
         for n, target in enumerate(targets):
             plan.append((candidates[(round_no * len(targets) + n) % len(candidates)], target))
     for organisation, target in plan:
-        if Review.objects.filter(organisation=organisation).exclude(state__in=["closed", "withdrawn", "cancelled"]).exists():
+        if (
+            Review.objects.filter(organisation=organisation)
+            .exclude(state__in=["closed", "withdrawn", "cancelled"])
+            .exists()
+        ):
             continue
-        review = workflow.create_review(organisation, version, by=coordinator,
-                                        scope="All standards, with a focus on support for small and informal groups.")
+        review = workflow.create_review(
+            organisation,
+            version,
+            by=coordinator,
+            scope="All standards, with a focus on support for small and informal groups.",
+        )
         # Demo reviewer logins sit on panels still in progress, so they have work waiting.
         prefer = [logins["lead"], logins["reviewer"]] if target in ("desk_review", "visit") else []
         if target in SIDE:
             before, move, who = SIDE[target]
             review = walk_to(review, before, people, prefer)
             actor = coordinator if who == "coordinator" else people.contact_of(organisation)
-            review = workflow.move_review(review, move, by=actor, reason="Demo: " + {
-                "hold": "the chief executive is on long-term leave.",
-                "withdraw": "the board decided to merge with a neighbouring CVS.",
-                "cancel": "the organisation is entering the lifeboat scheme instead.",
-                "appeal": "the visit was shortened without our agreement.",
-                "reopen": "a trustee's interest was declared after publication.",
-            }[move])
+            review = workflow.move_review(
+                review,
+                move,
+                by=actor,
+                reason="Demo: "
+                + {
+                    "hold": "the chief executive is on long-term leave.",
+                    "withdraw": "the board decided to merge with a neighbouring CVS.",
+                    "cancel": "the organisation is entering the lifeboat scheme instead.",
+                    "appeal": "the visit was shortened without our agreement.",
+                    "reopen": "a trustee's interest was declared after publication.",
+                }[move],
+            )
         else:
             review = walk_to(review, target, people, prefer)
         reviews.append(review)

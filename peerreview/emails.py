@@ -12,20 +12,29 @@ from core.emails import send_on_commit
 from organisations.models import Membership
 
 NOTICES: dict[str, tuple[str, str]] = {
-    "self_assessment_open": ("Your self-assessment is open",
-                             "Please complete your self-assessment by {due}. Rate each indicator and add evidence, "
-                             "or say why there is none."),
+    "self_assessment_open": (
+        "Your self-assessment is open",
+        "Please complete your self-assessment by {due}. Rate each indicator and add evidence, "
+        "or say why there is none.",
+    ),
     "self_assessment_returned": ("Your self-assessment needs more work", "The coordinator returned it: {reason}"),
     "self_assessment_submitted": ("A self-assessment has been submitted", "{org} has submitted its self-assessment."),
-    "invitation": ("Invitation to join a peer review panel",
-                   "You are invited to review {org}. Please accept or decline by {respond_by}."),
+    "invitation": (
+        "Invitation to join a peer review panel",
+        "You are invited to review {org}. Please accept or decline by {respond_by}.",
+    ),
     "invitation_accepted": ("A reviewer accepted", "{reviewer} accepted the invitation to review {org}."),
     "invitation_declined": ("A reviewer declined", "{reviewer} declined the invitation to review {org}."),
-    "desk_review_open": ("The desk review has started", "Please submit your ratings and notes for {org} by {desk_due}."),
+    "desk_review_open": (
+        "The desk review has started",
+        "Please submit your ratings and notes for {org} by {desk_due}.",
+    ),
     "desk_review_submitted": ("A desk review was submitted", "{reviewer} submitted their desk review of {org}."),
-    "draft_issued": ("Your draft report is ready for your reply",
-                     "Please accept or challenge each finding by {reply_due}. Challenges must be (A) a typing error "
-                     "or wrong figure, (B) factually wrong, with evidence, or (C) evidence that existed but was missed."),
+    "draft_issued": (
+        "Your draft report is ready for your reply",
+        "Please accept or challenge each finding by {reply_due}. Challenges must be (A) a typing error "
+        "or wrong figure, (B) factually wrong, with evidence, or (C) evidence that existed but was missed.",
+    ),
     "replies_submitted": ("Replies received", "{org} has submitted its replies to the draft report."),
     "extension_requested": ("Extension requested", "{org} has asked for more time to reply."),
     "extension_decided": ("Your extension request", "Your request was {granted_word}: {reason}"),

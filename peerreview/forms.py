@@ -25,15 +25,21 @@ class ReviewCreateForm(GovukForm):
         queryset=FrameworkVersion.objects.filter(state="published").select_related("framework"),
         label="Framework",
     )
-    scope = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                            help_text="Local focus areas agreed with the organisation. You can change this while scoping.")
+    scope = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Local focus areas agreed with the organisation. You can change this while scoping.",
+    )
 
 
 class ScopeForm(GovukForm):
     scope = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     standards = forms.ModelMultipleChoiceField(
-        queryset=Standard.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        label="Standards in scope", help_text="Leave all unticked to review every standard.",
+        queryset=Standard.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Standards in scope",
+        help_text="Leave all unticked to review every standard.",
     )
 
     def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
@@ -49,7 +55,9 @@ class InviteForm(GovukForm):
     reviewer = forms.ModelChoiceField(queryset=User.objects.none())
     role = forms.ChoiceField(choices=Assignment.Role.choices, widget=forms.RadioSelect, initial=Assignment.Role.PEER)
     waiver_reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reason for waiving any conflict (coordinator only)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Reason for waiving any conflict (coordinator only)",
         help_text="Only needed if the checks find a conflict that you decide does not matter.",
     )
 
@@ -70,8 +78,9 @@ class SelfRatingForm(GovukForm):
     rating = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, required=False, empty_value=None)
     commentary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000)
     no_evidence = forms.BooleanField(required=False, label="We have no evidence for this")
-    no_evidence_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
-                                       label="Why there is no evidence")
+    no_evidence_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, label="Why there is no evidence"
+    )
 
     def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,17 +92,21 @@ class SelfRatingForm(GovukForm):
 
 
 class PositionStatementForm(GovukForm):
-    position_statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=10000,
-                                         label="Position statement",
-                                         help_text="In your own words: where you are, and where you want to be.")
+    position_statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+        label="Position statement",
+        help_text="In your own words: where you are, and where you want to be.",
+    )
 
 
 class EvidenceForm(GovukForm):
     title = forms.CharField(max_length=200)
     file = forms.FileField(help_text=f"{ALLOWED_LABEL}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
     dated_on = forms.DateField(widget=DateInput, label="Date of the document")
-    indicators = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
-                                                label="Indicators this evidence supports")
+    indicators = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Indicators this evidence supports"
+    )
 
     def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,21 +124,27 @@ class RatingForm(GovukForm):
 
 
 class NotesForm(GovukForm):
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False, max_length=20000,
-                            label="Desk review notes")
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, max_length=20000, label="Desk review notes"
+    )
 
 
 class VisitForm(GovukForm):
     visit_date = forms.DateField(widget=DateInput)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Who you met and what you heard",
-                            max_length=20000)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), label="Who you met and what you heard", max_length=20000
+    )
 
 
 class ModerationForm(GovukForm):
     rating = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Agreed rating")
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
-    flag_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000,
-                                label="How the panel settled the disagreement")
+    flag_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=4000,
+        label="How the panel settled the disagreement",
+    )
 
     def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,8 +165,13 @@ class FindingForm(GovukForm):
 
 class ReplyForm(GovukForm):
     kind = forms.ChoiceField(choices=Reply.Kind.choices, widget=forms.RadioSelect, label="Your reply")
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
-                           label="Explanation", help_text="Needed for a challenge. Disagreeing with a judgement alone is not a challenge.")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        label="Explanation",
+        help_text="Needed for a challenge. Disagreeing with a judgement alone is not a challenge.",
+    )
     evidence = forms.ModelChoiceField(queryset=None, required=False, help_text="Needed for a (B) challenge.")
 
     def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
@@ -163,13 +187,19 @@ class ExtensionForm(GovukForm):
 class DecisionForm(GovukForm):
     decision = forms.ChoiceField(choices=Reply.Decision.choices, widget=forms.RadioSelect)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=3000)
-    amended_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
-                                   label="Corrected finding", help_text="Needed when the challenge is accepted or partly accepted.")
+    amended_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        label="Corrected finding",
+        help_text="Needed when the challenge is accepted or partly accepted.",
+    )
 
 
 class ExtensionDecisionForm(GovukForm):
-    grant = forms.TypedChoiceField(choices=[("1", "Grant"), ("0", "Refuse")], coerce=lambda v: v == "1",
-                                   widget=forms.RadioSelect, label="Decision")
+    grant = forms.TypedChoiceField(
+        choices=[("1", "Grant"), ("0", "Refuse")], coerce=lambda v: v == "1", widget=forms.RadioSelect, label="Decision"
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=3000)
 
 
@@ -181,8 +211,10 @@ class OutcomeForm(GovukForm):
 class PublishForm(GovukForm):
     visibility = forms.ChoiceField(choices=Review.Visibility.choices, widget=forms.RadioSelect)
     shared_with = forms.ModelMultipleChoiceField(
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER), required=False,
-        widget=forms.CheckboxSelectMultiple, label="Funders to share with",
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Funders to share with",
     )
     consent = forms.BooleanField(required=False, label="The organisation has consented to sharing with these funders")
 
@@ -201,12 +233,20 @@ class ActionForm(GovukForm):
 
 
 class ReferralForm(GovukForm):
-    concerns = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000,
-                               label="What concerns the panel")
+    concerns = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), max_length=5000, label="What concerns the panel"
+    )
 
 
-ACTION_MOVES = {name: label for name, label in [
-    ("agree", "Agree"), ("start", "Start"), ("complete", "Mark done"), ("slip", "Record slippage"),
-    ("drop", "Drop"), ("verify", "Verify"),
-]}
+ACTION_MOVES = {
+    name: label
+    for name, label in [
+        ("agree", "Agree"),
+        ("start", "Start"),
+        ("complete", "Mark done"),
+        ("slip", "Record slippage"),
+        ("drop", "Drop"),
+        ("verify", "Verify"),
+    ]
+}
 ACTION_STATES = Action.State

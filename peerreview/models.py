@@ -64,9 +64,17 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         PUBLIC = "public", "Public"
 
     BEFORE_PUBLICATION = [
-        State.SCOPING, State.SELF_ASSESSMENT, State.DESK_REVIEW, State.VISIT, State.MODERATION,
-        State.QUALITY_ASSURANCE, State.RIGHT_OF_REPLY, State.REPLY_CONSIDERATION, State.OUTCOME_DECIDED,
-        State.ON_HOLD, State.REOPENED,
+        State.SCOPING,
+        State.SELF_ASSESSMENT,
+        State.DESK_REVIEW,
+        State.VISIT,
+        State.MODERATION,
+        State.QUALITY_ASSURANCE,
+        State.RIGHT_OF_REPLY,
+        State.REPLY_CONSIDERATION,
+        State.OUTCOME_DECIDED,
+        State.ON_HOLD,
+        State.REOPENED,
     ]
     HOLDABLE = [State.SCOPING, State.SELF_ASSESSMENT, State.DESK_REVIEW]
 
@@ -87,8 +95,12 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
     outcome_rationale = models.TextField(blank=True)
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PRIVATE)
-    shared_with = models.ManyToManyField(Organisation, blank=True, related_name="shared_reviews",
-                                         help_text="Funders the organisation consented to share with.")
+    shared_with = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="shared_reviews",
+        help_text="Funders the organisation consented to share with.",
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
     progress_review_due = models.DateField(null=True, blank=True)
@@ -135,7 +147,9 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     def panel_is_complete(self) -> bool:
         """A lead reviewer and at least one other reviewer have accepted"""
         accepted = self.assignments.filter(state__in=Assignment.WORKING)
-        return accepted.filter(role=Assignment.Role.LEAD).exists() and accepted.filter(role=Assignment.Role.PEER).exists()
+        return (
+            accepted.filter(role=Assignment.Role.LEAD).exists() and accepted.filter(role=Assignment.Role.PEER).exists()
+        )
 
     def all_reviewers_submitted(self) -> bool:
         """Every reviewer on the panel has submitted their desk review"""
@@ -190,135 +204,258 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         return working_days_between(self.published_at.date(), timezone.localdate()) <= APPEAL_WINDOW_WORKING_DAYS
 
     # --- the lifecycle ------------------------------------------------------------------------------
-    @transition(field=state, source=State.SCOPING, target=State.SELF_ASSESSMENT, conditions=[has_scope],
-                permission="peerreview.coordinate_review", custom={"label": "Start self-assessment", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.SCOPING,
+        target=State.SELF_ASSESSMENT,
+        conditions=[has_scope],
+        permission="peerreview.coordinate_review",
+        custom={"label": "Start self-assessment", "style": "primary"},
+    )
     def start_self_assessment(self, due: datetime.date | None = None) -> None:
         self.self_assessment_due = due
 
-    @transition(field=state, source=State.SELF_ASSESSMENT, target=State.DESK_REVIEW,
-                conditions=[self_assessment_is_submitted, panel_is_complete],
-                permission="peerreview.coordinate_review", custom={"label": "Start desk review", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.SELF_ASSESSMENT,
+        target=State.DESK_REVIEW,
+        conditions=[self_assessment_is_submitted, panel_is_complete],
+        permission="peerreview.coordinate_review",
+        custom={"label": "Start desk review", "style": "primary"},
+    )
     def start_desk_review(self, due: datetime.date | None = None) -> None:
         self.desk_review_due = due
 
-    @transition(field=state, source=State.DESK_REVIEW, target=State.VISIT, conditions=[all_reviewers_submitted],
-                permission="peerreview.lead_review", custom={"label": "Go to the visit"})
+    @transition(
+        field=state,
+        source=State.DESK_REVIEW,
+        target=State.VISIT,
+        conditions=[all_reviewers_submitted],
+        permission="peerreview.lead_review",
+        custom={"label": "Go to the visit"},
+    )
     def plan_visit(self) -> None:
         pass
 
-    @transition(field=state, source=State.DESK_REVIEW, target=State.MODERATION, conditions=[all_reviewers_submitted],
-                permission="peerreview.lead_review",
-                custom={"label": "Skip the visit and moderate", "reason_required": True})
+    @transition(
+        field=state,
+        source=State.DESK_REVIEW,
+        target=State.MODERATION,
+        conditions=[all_reviewers_submitted],
+        permission="peerreview.lead_review",
+        custom={"label": "Skip the visit and moderate", "reason_required": True},
+    )
     def skip_visit(self) -> None:
         pass
 
-    @transition(field=state, source=State.VISIT, target=State.MODERATION, conditions=[has_visit_record],
-                permission="peerreview.lead_review", custom={"label": "Start moderation", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.VISIT,
+        target=State.MODERATION,
+        conditions=[has_visit_record],
+        permission="peerreview.lead_review",
+        custom={"label": "Start moderation", "style": "primary"},
+    )
     def start_moderation(self) -> None:
         pass
 
-    @transition(field=state, source=State.MODERATION, target=State.QUALITY_ASSURANCE,
-                conditions=[moderation_is_complete, has_agreed_findings],
-                permission="peerreview.lead_review", custom={"label": "Send for quality assurance", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.MODERATION,
+        target=State.QUALITY_ASSURANCE,
+        conditions=[moderation_is_complete, has_agreed_findings],
+        permission="peerreview.lead_review",
+        custom={"label": "Send for quality assurance", "style": "primary"},
+    )
     def submit_for_quality_assurance(self) -> None:
         pass
 
-    @transition(field=state, source=State.QUALITY_ASSURANCE, target=State.MODERATION,
-                permission="peerreview.assure_review",
-                custom={"label": "Send back to moderation", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=State.QUALITY_ASSURANCE,
+        target=State.MODERATION,
+        permission="peerreview.assure_review",
+        custom={"label": "Send back to moderation", "reason_required": True, "style": "warning"},
+    )
     def return_to_moderation(self) -> None:
         pass
 
-    @transition(field=state, source=State.QUALITY_ASSURANCE, target=State.RIGHT_OF_REPLY,
-                permission="peerreview.assure_review", custom={"label": "Issue the draft report", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.QUALITY_ASSURANCE,
+        target=State.RIGHT_OF_REPLY,
+        permission="peerreview.assure_review",
+        custom={"label": "Issue the draft report", "style": "primary"},
+    )
     def issue_draft(self, reply_due: datetime.date | None = None) -> None:
         self.reply_due = reply_due
         self.replies_submitted_at = None
 
-    @transition(field=state, source=State.RIGHT_OF_REPLY, target=State.REPLY_CONSIDERATION,
-                conditions=[replies_are_in_or_overdue], permission="peerreview.consider_replies",
-                custom={"label": "Consider the replies", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.RIGHT_OF_REPLY,
+        target=State.REPLY_CONSIDERATION,
+        conditions=[replies_are_in_or_overdue],
+        permission="peerreview.consider_replies",
+        custom={"label": "Consider the replies", "style": "primary"},
+    )
     def consider_replies(self) -> None:
         pass
 
-    @transition(field=state, source=State.REPLY_CONSIDERATION, target=State.OUTCOME_DECIDED,
-                conditions=[every_challenge_is_decided, has_outcome], permission="peerreview.assure_review",
-                custom={"label": "Confirm the outcome", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.REPLY_CONSIDERATION,
+        target=State.OUTCOME_DECIDED,
+        conditions=[every_challenge_is_decided, has_outcome],
+        permission="peerreview.assure_review",
+        custom={"label": "Confirm the outcome", "style": "primary"},
+    )
     def decide_outcome(self) -> None:
         pass
 
-    @transition(field=state, source=State.OUTCOME_DECIDED, target=State.PUBLISHED,
-                permission="peerreview.coordinate_review", custom={"label": "Publish the report", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.OUTCOME_DECIDED,
+        target=State.PUBLISHED,
+        permission="peerreview.coordinate_review",
+        custom={"label": "Publish the report", "style": "primary"},
+    )
     def publish(self, valid_until: datetime.date | None = None) -> None:
         self.published_at = timezone.now()
         self.valid_until = valid_until
 
-    @transition(field=state, source=State.PUBLISHED, target=State.ACTION_PLANNING,
-                permission="peerreview.plan_actions", custom={"label": "Start the action plan", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.PUBLISHED,
+        target=State.ACTION_PLANNING,
+        permission="peerreview.plan_actions",
+        custom={"label": "Start the action plan", "style": "primary"},
+    )
     def start_action_planning(self) -> None:
         pass
 
-    @transition(field=state, source=State.ACTION_PLANNING, target=State.MONITORING, conditions=[has_actions],
-                permission="peerreview.coordinate_review", custom={"label": "Accept the action plan", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.ACTION_PLANNING,
+        target=State.MONITORING,
+        conditions=[has_actions],
+        permission="peerreview.coordinate_review",
+        custom={"label": "Accept the action plan", "style": "primary"},
+    )
     def accept_action_plan(self, progress_review_due: datetime.date | None = None) -> None:
         self.progress_review_due = progress_review_due
 
-    @transition(field=state, source=State.MONITORING, target=State.PROGRESS_REVIEW,
-                permission="peerreview.coordinate_review", custom={"label": "Start the progress review"})
+    @transition(
+        field=state,
+        source=State.MONITORING,
+        target=State.PROGRESS_REVIEW,
+        permission="peerreview.coordinate_review",
+        custom={"label": "Start the progress review"},
+    )
     def start_progress_review(self) -> None:
         pass
 
-    @transition(field=state, source=State.PROGRESS_REVIEW, target=State.CLOSED, conditions=[actions_are_settled],
-                permission="peerreview.coordinate_review", custom={"label": "Close the review", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.PROGRESS_REVIEW,
+        target=State.CLOSED,
+        conditions=[actions_are_settled],
+        permission="peerreview.coordinate_review",
+        custom={"label": "Close the review", "style": "primary"},
+    )
     def close(self) -> None:
         pass
 
     # --- side paths ---------------------------------------------------------------------------------
-    @transition(field=state, source=HOLDABLE, target=State.ON_HOLD, permission="peerreview.coordinate_review",
-                custom={"label": "Put on hold", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=HOLDABLE,
+        target=State.ON_HOLD,
+        permission="peerreview.coordinate_review",
+        custom={"label": "Put on hold", "reason_required": True, "style": "warning"},
+    )
     def hold(self) -> None:
         self.held_from = self.state
 
-    @transition(field=state, source=State.ON_HOLD, target=RETURN_VALUE(*HOLDABLE),
-                permission="peerreview.coordinate_review", custom={"label": "Resume"})
+    @transition(
+        field=state,
+        source=State.ON_HOLD,
+        target=RETURN_VALUE(*HOLDABLE),
+        permission="peerreview.coordinate_review",
+        custom={"label": "Resume"},
+    )
     def resume(self) -> str:
         resumed, self.held_from = self.held_from or self.State.SCOPING, ""
         return resumed
 
-    @transition(field=state, source=BEFORE_PUBLICATION, target=State.WITHDRAWN, permission="peerreview.withdraw_review",
-                custom={"label": "Withdraw from the review", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=BEFORE_PUBLICATION,
+        target=State.WITHDRAWN,
+        permission="peerreview.withdraw_review",
+        custom={"label": "Withdraw from the review", "reason_required": True, "style": "warning"},
+    )
     def withdraw(self) -> None:
         pass
 
-    @transition(field=state, source=BEFORE_PUBLICATION, target=State.CANCELLED, permission="peerreview.coordinate_review",
-                custom={"label": "Cancel the review", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=BEFORE_PUBLICATION,
+        target=State.CANCELLED,
+        permission="peerreview.coordinate_review",
+        custom={"label": "Cancel the review", "reason_required": True, "style": "warning"},
+    )
     def cancel(self) -> None:
         pass
 
-    @transition(field=state, source=State.PUBLISHED, target=State.APPEAL, conditions=[within_appeal_window],
-                permission="peerreview.appeal_review",
-                custom={"label": "Appeal on process grounds", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=State.PUBLISHED,
+        target=State.APPEAL,
+        conditions=[within_appeal_window],
+        permission="peerreview.appeal_review",
+        custom={"label": "Appeal on process grounds", "reason_required": True, "style": "warning"},
+    )
     def appeal(self) -> None:
         pass
 
-    @transition(field=state, source=State.APPEAL, target=State.PUBLISHED, permission="peerreview.decide_appeal",
-                custom={"label": "Dismiss the appeal", "reason_required": True})
+    @transition(
+        field=state,
+        source=State.APPEAL,
+        target=State.PUBLISHED,
+        permission="peerreview.decide_appeal",
+        custom={"label": "Dismiss the appeal", "reason_required": True},
+    )
     def dismiss_appeal(self) -> None:
         pass
 
-    @transition(field=state, source=State.APPEAL, target=State.REOPENED, permission="peerreview.decide_appeal",
-                custom={"label": "Uphold the appeal", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=State.APPEAL,
+        target=State.REOPENED,
+        permission="peerreview.decide_appeal",
+        custom={"label": "Uphold the appeal", "reason_required": True, "style": "warning"},
+    )
     def uphold_appeal(self) -> None:
         pass
 
-    @transition(field=state, source=[State.PUBLISHED, State.ACTION_PLANNING, State.MONITORING], target=State.REOPENED,
-                permission="peerreview.coordinate_review",
-                custom={"label": "Reopen the review", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=[State.PUBLISHED, State.ACTION_PLANNING, State.MONITORING],
+        target=State.REOPENED,
+        permission="peerreview.coordinate_review",
+        custom={"label": "Reopen the review", "reason_required": True, "style": "warning"},
+    )
     def reopen(self) -> None:
         pass
 
-    @transition(field=state, source=State.REOPENED, target=State.MODERATION, permission="peerreview.coordinate_review",
-                custom={"label": "Return to moderation", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.REOPENED,
+        target=State.MODERATION,
+        permission="peerreview.coordinate_review",
+        custom={"label": "Return to moderation", "style": "primary"},
+    )
     def remoderate(self) -> None:
         pass
 
@@ -380,7 +517,8 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
         ordering = ["review", "role", "created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["review", "reviewer"], condition=~Q(state__in=["declined", "replaced"]),
+                fields=["review", "reviewer"],
+                condition=~Q(state__in=["declined", "replaced"]),
                 name="assignment_one_active_per_reviewer",
             ),
         ]
@@ -398,35 +536,64 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
         )
         return needed <= rated
 
-    @transition(field=state, source=State.INVITED, target=State.ACCEPTED, permission="peerreview.respond_assignment",
-                custom={"label": "Accept and sign the declaration", "style": "primary"})
+    @transition(
+        field=state,
+        source=State.INVITED,
+        target=State.ACCEPTED,
+        permission="peerreview.respond_assignment",
+        custom={"label": "Accept and sign the declaration", "style": "primary"},
+    )
     def accept(self) -> None:
         self.declaration_signed_at = timezone.now()
 
-    @transition(field=state, source=State.INVITED, target=State.DECLINED, permission="peerreview.respond_assignment",
-                custom={"label": "Decline", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=State.INVITED,
+        target=State.DECLINED,
+        permission="peerreview.respond_assignment",
+        custom={"label": "Decline", "reason_required": True, "style": "warning"},
+    )
     def decline(self, why: str = "") -> None:
         self.decline_reason = why
 
-    @transition(field=state, source=State.DECLINED, target=State.INVITED, permission="peerreview.coordinate_assignment",
-                custom={"label": "Reinstate the invitation", "reason_required": True})
+    @transition(
+        field=state,
+        source=State.DECLINED,
+        target=State.INVITED,
+        permission="peerreview.coordinate_assignment",
+        custom={"label": "Reinstate the invitation", "reason_required": True},
+    )
     def reinstate(self) -> None:
         self.decline_reason = ""
 
-    @transition(field=state, source=[State.ACCEPTED, State.RETURNED], target=State.SUBMITTED,
-                conditions=[has_rated_every_standard], permission="peerreview.score_assignment",
-                custom={"label": "Submit my desk review", "style": "primary"})
+    @transition(
+        field=state,
+        source=[State.ACCEPTED, State.RETURNED],
+        target=State.SUBMITTED,
+        conditions=[has_rated_every_standard],
+        permission="peerreview.score_assignment",
+        custom={"label": "Submit my desk review", "style": "primary"},
+    )
     def submit(self) -> None:
         self.submitted_at = timezone.now()
 
-    @transition(field=state, source=State.SUBMITTED, target=State.RETURNED, permission="peerreview.return_assignment",
-                custom={"label": "Return for more work", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.RETURNED,
+        permission="peerreview.return_assignment",
+        custom={"label": "Return for more work", "reason_required": True, "style": "warning"},
+    )
     def return_for_work(self) -> None:
         pass
 
-    @transition(field=state, source=[State.INVITED, State.ACCEPTED, State.RETURNED], target=State.REPLACED,
-                permission="peerreview.coordinate_assignment",
-                custom={"label": "Replace this reviewer", "reason_required": True, "style": "warning"})
+    @transition(
+        field=state,
+        source=[State.INVITED, State.ACCEPTED, State.RETURNED],
+        target=State.REPLACED,
+        permission="peerreview.coordinate_assignment",
+        custom={"label": "Replace this reviewer", "reason_required": True, "style": "warning"},
+    )
     def replace(self) -> None:
         pass
 
@@ -549,8 +716,13 @@ class Finding(ConcurrentTransitionMixin, TimeStamped):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.text[:60]}"
 
-    @transition(field=state, source=State.DRAFT, target=State.AGREED, permission="peerreview.lead_review",
-                custom={"label": "Agree"})
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.AGREED,
+        permission="peerreview.lead_review",
+        custom={"label": "Agree"},
+    )
     def agree(self) -> None:
         pass
 
@@ -566,13 +738,21 @@ class Finding(ConcurrentTransitionMixin, TimeStamped):
     def amend(self, text: str = "") -> None:
         self.original_text, self.text = self.text, text or self.text
 
-    @transition(field=state, source=[State.DRAFT, State.CHALLENGED], target=State.WITHDRAWN,
-                permission="peerreview.decide_reply")
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.CHALLENGED],
+        target=State.WITHDRAWN,
+        permission="peerreview.decide_reply",
+    )
     def withdraw(self) -> None:
         pass
 
-    @transition(field=state, source=[State.AGREED, State.UPHELD, State.AMENDED], target=State.FINAL,
-                permission="peerreview.coordinate_review")
+    @transition(
+        field=state,
+        source=[State.AGREED, State.UPHELD, State.AMENDED],
+        target=State.FINAL,
+        permission="peerreview.coordinate_review",
+    )
     def finalise(self) -> None:
         pass
 
@@ -669,24 +849,42 @@ class Action(ConcurrentTransitionMixin, TimeStamped):
     def agree(self) -> None:
         pass
 
-    @transition(field=state, source=[State.AGREED, State.SLIPPED], target=State.IN_PROGRESS,
-                permission="peerreview.plan_actions")
+    @transition(
+        field=state,
+        source=[State.AGREED, State.SLIPPED],
+        target=State.IN_PROGRESS,
+        permission="peerreview.plan_actions",
+    )
     def start(self) -> None:
         pass
 
-    @transition(field=state, source=[State.AGREED, State.IN_PROGRESS, State.SLIPPED], target=State.DONE,
-                permission="peerreview.plan_actions")
+    @transition(
+        field=state,
+        source=[State.AGREED, State.IN_PROGRESS, State.SLIPPED],
+        target=State.DONE,
+        permission="peerreview.plan_actions",
+    )
     def complete(self) -> None:
         pass
 
-    @transition(field=state, source=[State.AGREED, State.IN_PROGRESS], target=State.SLIPPED,
-                permission="peerreview.plan_actions", custom={"reason_required": True})
+    @transition(
+        field=state,
+        source=[State.AGREED, State.IN_PROGRESS],
+        target=State.SLIPPED,
+        permission="peerreview.plan_actions",
+        custom={"reason_required": True},
+    )
     def slip(self, due_on: datetime.date | None = None) -> None:
         if due_on:
             self.due_on = due_on
 
-    @transition(field=state, source=[State.PROPOSED, State.AGREED, State.IN_PROGRESS, State.SLIPPED],
-                target=State.DROPPED, permission="peerreview.coordinate_review", custom={"reason_required": True})
+    @transition(
+        field=state,
+        source=[State.PROPOSED, State.AGREED, State.IN_PROGRESS, State.SLIPPED],
+        target=State.DROPPED,
+        permission="peerreview.coordinate_review",
+        custom={"reason_required": True},
+    )
     def drop(self) -> None:
         pass
 
@@ -732,6 +930,9 @@ class SeenReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["finding", "person"], name="seen_once")]
+
+    def __str__(self) -> str:
+        return f"Finding {self.finding_id} seen by {self.person_id}"
 
 
 class ReminderLog(models.Model):

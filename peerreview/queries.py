@@ -36,14 +36,16 @@ def overdue(review: Review) -> list[str]:
     """Deadlines this review has missed, in plain words."""
     today = timezone.localdate()
     late = []
-    if review.state == Review.State.SELF_ASSESSMENT and not review.self_assessment_submitted_at:
-        if review.self_assessment_due and review.self_assessment_due < today:
-            late.append("Self-assessment")
+    waiting_for_self_assessment = (
+        review.state == Review.State.SELF_ASSESSMENT and not review.self_assessment_submitted_at
+    )
+    if waiting_for_self_assessment and review.self_assessment_due and review.self_assessment_due < today:
+        late.append("Self-assessment")
     if review.state == Review.State.DESK_REVIEW and review.desk_review_due and review.desk_review_due < today:
         late.append("Desk review")
-    if review.state == Review.State.RIGHT_OF_REPLY and not review.replies_submitted_at:
-        if review.reply_due and review.reply_due < today:
-            late.append("Replies")
+    waiting_for_replies = review.state == Review.State.RIGHT_OF_REPLY and not review.replies_submitted_at
+    if waiting_for_replies and review.reply_due and review.reply_due < today:
+        late.append("Replies")
     return late
 
 
@@ -90,7 +92,8 @@ def pipeline() -> list[dict[str, Any]]:
     """The coordinator's view: open reviews by stage, with what is overdue."""
     open_reviews = (
         Review.objects.exclude(state__in=["closed", "withdrawn", "cancelled"])
-        .select_related("organisation").order_by("state", "created_at")
+        .select_related("organisation")
+        .order_by("state", "created_at")
     )
     stages: dict[str, dict[str, Any]] = {}
     labels = dict(Review.State.choices)

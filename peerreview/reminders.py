@@ -32,29 +32,48 @@ class Deadline:
 
 
 def _contacts(review: Review) -> list[Any]:
-    return [m.person for m in Membership.objects.current().filter(organisation=review.organisation, role="contact")
-            .select_related("person")]
+    return [
+        m.person
+        for m in Membership.objects.current()
+        .filter(organisation=review.organisation, role="contact")
+        .select_related("person")
+    ]
 
 
 def deadlines() -> Iterator[Deadline]:
     live = Review.objects.select_related("organisation", "coordinator")
-    for review in live.filter(state="self_assessment", self_assessment_submitted_at__isnull=True,
-                              self_assessment_due__isnull=False):
-        yield Deadline("self_assessment", review, review.pk, review.self_assessment_due, "The self-assessment",
-                       _contacts(review))
+    for review in live.filter(
+        state="self_assessment", self_assessment_submitted_at__isnull=True, self_assessment_due__isnull=False
+    ):
+        yield Deadline(
+            "self_assessment", review, review.pk, review.self_assessment_due, "The self-assessment", _contacts(review)
+        )
     for review in live.filter(state="right_of_reply", replies_submitted_at__isnull=True, reply_due__isnull=False):
-        yield Deadline("replies", review, review.pk, review.reply_due, "Your replies to the draft report",
-                       _contacts(review))
+        yield Deadline(
+            "replies", review, review.pk, review.reply_due, "Your replies to the draft report", _contacts(review)
+        )
     for assignment in Assignment.objects.filter(state="invited", respond_by__isnull=False).select_related(
         "review__organisation", "review__coordinator", "reviewer"
     ):
-        yield Deadline("invitation", assignment.review, assignment.pk, assignment.respond_by,
-                       "Your answer to the review invitation", [assignment.reviewer])
+        yield Deadline(
+            "invitation",
+            assignment.review,
+            assignment.pk,
+            assignment.respond_by,
+            "Your answer to the review invitation",
+            [assignment.reviewer],
+        )
     for assignment in Assignment.objects.filter(
         state__in=["accepted", "returned"], review__state="desk_review", review__desk_review_due__isnull=False
     ).select_related("review__organisation", "review__coordinator", "reviewer"):
-        yield Deadline("desk_review", assignment.review, assignment.pk, assignment.review.desk_review_due,
-                       "Your desk review", [assignment.reviewer])
+        yield Deadline(
+            "desk_review",
+            assignment.review,
+            assignment.pk,
+            assignment.review.desk_review_due,
+            "Your desk review",
+            [assignment.reviewer],
+        )
 
 
 def send_due(today: datetime.date | None = None) -> list[str]:
@@ -69,15 +88,23 @@ def send_due(today: datetime.date | None = None) -> list[str]:
         key = f"{deadline.kind}:{deadline.obj_pk}:{deadline.due}:{offset:+d}"
         recipients = list(deadline.owners)
         if "lead" in extra:
-            recipients += [a.reviewer for a in deadline.review.assignments.filter(role="lead", state__in=Assignment.WORKING)]
+            recipients += [
+                a.reviewer for a in deadline.review.assignments.filter(role="lead", state__in=Assignment.WORKING)
+            ]
         if "coordinator" in extra:
             recipients.append(deadline.review.coordinator)
         try:
             with transaction.atomic():
-                ReminderLog.objects.create(key=key, review=deadline.review,
-                                           recipients=sorted({p.email for p in recipients}))
-                emails.notify_people(recipients, "reminder" if offset < 0 else "overdue", review=deadline.review,
-                                     what=deadline.what, due=deadline.due)
+                ReminderLog.objects.create(
+                    key=key, review=deadline.review, recipients=sorted({p.email for p in recipients})
+                )
+                emails.notify_people(
+                    recipients,
+                    "reminder" if offset < 0 else "overdue",
+                    review=deadline.review,
+                    what=deadline.what,
+                    due=deadline.due,
+                )
         except IntegrityError:
             continue  # already sent, perhaps by a run happening at the same moment
         sent.append(key)

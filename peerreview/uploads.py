@@ -20,7 +20,11 @@ OFFICE = {
     ".odt": "application/vnd.oasis.opendocument.text",
     ".ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
-LEGACY_OFFICE = {".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ppt": "application/vnd.ms-powerpoint"}
+LEGACY_OFFICE = {
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+}
 
 
 def safe_name(name: str) -> str:
@@ -72,7 +76,8 @@ def check_upload(upload: Any) -> tuple[str, str]:
     upload.seek(0)
     content_type = _sniff(data[:16], data, ext)
     if content_type is None:
-        raise ValidationError(f"This file is not an accepted type, or its content does not match its name. "
-                              f"Upload a {ALLOWED_LABEL} file.")
+        raise ValidationError(
+            f"This file is not an accepted type, or its content does not match its name. Upload a {ALLOWED_LABEL} file."
+        )
     upload.name = name
     return name, content_type

@@ -10,14 +10,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import audit
 from core.shortcuts import get_object_for_user
-from core.workflow import FASTER_MESSAGE, ConcurrentTransition, TransitionNotAllowed, available_transitions, blocked_transitions
+from core.workflow import (
+    FASTER_MESSAGE,
+    ConcurrentTransition,
+    TransitionNotAllowed,
+    available_transitions,
+    blocked_transitions,
+)
 from peerreview import forms, queries, uploads, workflow
 from peerreview.models import (
     Action,
@@ -71,8 +76,15 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> b
     return False
 
 
-def _form_page(request: HttpRequest, template: str, form: Any, context: dict[str, Any],
-               action: Callable[[dict[str, Any]], Any], success: str, target: Any) -> HttpResponse:
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    form: Any,
+    context: dict[str, Any],
+    action: Callable[[dict[str, Any]], Any],
+    success: str,
+    target: Any,
+) -> HttpResponse:
     """GET shows the form; a valid POST calls `action(cleaned_data)`; model refusals land on the form."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,10 +110,17 @@ def review_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state=state)
     page = Paginator(qs.order_by("-created_at"), 25).get_page(request.GET.get("page"))
     rows = [(r, queries.overdue(r)) for r in page.object_list]
-    return render(request, "peerreview/review_list.html", {
-        "page": page, "rows": rows, "states": Review.State.choices, "state": state,
-        "can_add": request.user.has_perm("peerreview.add_review"),
-    })
+    return render(
+        request,
+        "peerreview/review_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "states": Review.State.choices,
+            "state": state,
+            "can_add": request.user.has_perm("peerreview.add_review"),
+        },
+    )
 
 
 @login_required
@@ -112,8 +131,9 @@ def review_create(request: HttpRequest) -> HttpResponse:
     created: dict[str, Review] = {}
 
     def act(data: dict[str, Any]) -> None:
-        created["review"] = workflow.create_review(data["organisation"], data["framework_version"],
-                                                   by=request.user, scope=data["scope"])
+        created["review"] = workflow.create_review(
+            data["organisation"], data["framework_version"], by=request.user, scope=data["scope"]
+        )
 
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,26 +157,43 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             workflow.mark_seen(finding, by=user)
     can_panel = user.has_perm("peerreview.view_panel_work", review)
     result = workflow.overall_result(review) if review.is_scored and review.moderated_ratings.exists() else None
-    return render(request, "peerreview/review_detail.html", {
-        "review": review,
-        "assignments": assignments,
-        "my_assignment": next((a for a in assignments if a.reviewer_id == user.pk and a.state not in ("declined", "replaced")), None),
-        "findings": findings,
-        "actions": [(a, available_transitions(a, user)) for a in review.actions.select_related("finding")],
-        "evidence": review.evidence.all() if (can_panel or user.has_perm("peerreview.self_assess_review", review)) else [],
-        "extensions": review.extension_requests.order_by("-created_at"),
-        "snapshots": review.snapshots.order_by("-version", "-created_at"),
-        "transitions": available_transitions(review, user),
-        "blocked": blocked_transitions(review, user),
-        "overdue": queries.overdue(review),
-        "result": result,
-        "events": audit.events_for(review).order_by("-id")[:30] if can_panel else None,
-        "perms": {
-            name: user.has_perm(f"peerreview.{name}", review)
-            for name in ["coordinate_review", "lead_review", "assure_review", "self_assess_review", "write_findings",
-                         "reply_finding", "plan_actions", "decide_reply", "view_panel_work"]
+    return render(
+        request,
+        "peerreview/review_detail.html",
+        {
+            "review": review,
+            "assignments": assignments,
+            "my_assignment": next(
+                (a for a in assignments if a.reviewer_id == user.pk and a.state not in ("declined", "replaced")), None
+            ),
+            "findings": findings,
+            "actions": [(a, available_transitions(a, user)) for a in review.actions.select_related("finding")],
+            "evidence": review.evidence.all()
+            if (can_panel or user.has_perm("peerreview.self_assess_review", review))
+            else [],
+            "extensions": review.extension_requests.order_by("-created_at"),
+            "snapshots": review.snapshots.order_by("-version", "-created_at"),
+            "transitions": available_transitions(review, user),
+            "blocked": blocked_transitions(review, user),
+            "overdue": queries.overdue(review),
+            "result": result,
+            "events": audit.events_for(review).order_by("-id")[:30] if can_panel else None,
+            "perms": {
+                name: user.has_perm(f"peerreview.{name}", review)
+                for name in [
+                    "coordinate_review",
+                    "lead_review",
+                    "assure_review",
+                    "self_assess_review",
+                    "write_findings",
+                    "reply_finding",
+                    "plan_actions",
+                    "decide_reply",
+                    "view_panel_work",
+                ]
+            },
         },
-    })
+    )
 
 
 @login_required
@@ -187,18 +224,25 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     except (TransitionNotAllowed, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
     else:
-        messages.success(request, "Done: the review is now at “{}”.".format(Review.objects.get(pk=pk).get_state_display()))
+        messages.success(request, f"Done: the review is now at “{Review.objects.get(pk=pk).get_state_display()}”.")
     return redirect(review)
 
 
 @login_required
 def review_scope(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
-    form = forms.ScopeForm(request.POST or None, review=review,
-                           initial={"scope": review.scope, "standards": review.in_scope.all()})
-    return _form_page(request, "peerreview/review_scope.html", form, {"review": review},
-                      lambda d: workflow.update_scope(review, by=request.user, scope=d["scope"], standards=d["standards"]),
-                      "The scope has been saved.", review)
+    form = forms.ScopeForm(
+        request.POST or None, review=review, initial={"scope": review.scope, "standards": review.in_scope.all()}
+    )
+    return _form_page(
+        request,
+        "peerreview/review_scope.html",
+        form,
+        {"review": review},
+        lambda d: workflow.update_scope(review, by=request.user, scope=d["scope"], standards=d["standards"]),
+        "The scope has been saved.",
+        review,
+    )
 
 
 # --- the panel ---------------------------------------------------------------------------------------
@@ -208,11 +252,17 @@ def review_scope(request: HttpRequest, pk: int) -> HttpResponse:
 def assignment_invite(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     form = forms.InviteForm(request.POST or None)
-    return _form_page(request, "peerreview/assignment_invite.html", form,
-                      {"review": review, "workload": queries.workload()[:15]},
-                      lambda d: workflow.invite_reviewer(review, d["reviewer"], by=request.user, role=d["role"],
-                                                         waiver_reason=d["waiver_reason"]),
-                      "The invitation has been sent.", review)
+    return _form_page(
+        request,
+        "peerreview/assignment_invite.html",
+        form,
+        {"review": review, "workload": queries.workload()[:15]},
+        lambda d: workflow.invite_reviewer(
+            review, d["reviewer"], by=request.user, role=d["role"], waiver_reason=d["waiver_reason"]
+        ),
+        "The invitation has been sent.",
+        review,
+    )
 
 
 @login_required
@@ -222,19 +272,36 @@ def assignment_respond(request: HttpRequest, pk: int) -> HttpResponse:
     decline_form = forms.ReasonForm(request.POST if request.POST.get("answer") == "decline" else None)
     if request.method == "POST":
         if request.POST.get("answer") == "accept" and accept_form.is_valid():
-            if _attempt(request, lambda: workflow.accept_assignment(assignment, by=request.user, declaration=True),
-                        "Thank you: you are on the panel."):
+            if _attempt(
+                request,
+                lambda: workflow.accept_assignment(assignment, by=request.user, declaration=True),
+                "Thank you: you are on the panel.",
+            ):
                 return redirect(assignment.review)
-        elif request.POST.get("answer") == "decline" and decline_form.is_valid():
-            if _attempt(request, lambda: workflow.decline_assignment(assignment, by=request.user,
-                                                                       reason=decline_form.cleaned_data["reason"]),
-                        "You have declined. Thank you for letting us know."):
-                return redirect("home")
+        elif (
+            request.POST.get("answer") == "decline"
+            and decline_form.is_valid()
+            and _attempt(
+                request,
+                lambda: workflow.decline_assignment(
+                    assignment, by=request.user, reason=decline_form.cleaned_data["reason"]
+                ),
+                "You have declined. Thank you for letting us know.",
+            )
+        ):
+            return redirect("home")
     form = accept_form if accept_form.is_bound else decline_form if decline_form.is_bound else None
-    return render(request, "peerreview/assignment_respond.html", {
-        "assignment": assignment, "review": assignment.review, "accept_form": accept_form,
-        "decline_form": decline_form, "form": form,
-    })
+    return render(
+        request,
+        "peerreview/assignment_respond.html",
+        {
+            "assignment": assignment,
+            "review": assignment.review,
+            "accept_form": accept_form,
+            "decline_form": decline_form,
+            "form": form,
+        },
+    )
 
 
 @login_required
@@ -243,8 +310,11 @@ def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     assignment = _assignment(request, pk)
     if name not in {"reinstate", "replace", "return_for_work"}:
         raise Http404
-    _attempt(request, lambda: workflow.move_assignment(assignment, name, by=request.user,
-                                                       reason=request.POST.get("reason", "")), "Done.")
+    _attempt(
+        request,
+        lambda: workflow.move_assignment(assignment, name, by=request.user, reason=request.POST.get("reason", "")),
+        "Done.",
+    )
     return redirect(assignment.review)
 
 
@@ -260,8 +330,14 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
         existing = mine.get(standard.pk)
         initial = {"rating": existing.rating if existing else None, "rationale": existing.rationale if existing else ""}
         data = request.POST if request.method == "POST" else None
-        rows.append((standard, forms.RatingForm(data, review=review, prefix=f"s{standard.pk}", initial=initial)
-                     if review.is_scored else None))
+        rows.append(
+            (
+                standard,
+                forms.RatingForm(data, review=review, prefix=f"s{standard.pk}", initial=initial)
+                if review.is_scored
+                else None,
+            )
+        )
     notes_form = forms.NotesForm(request.POST or None, initial={"notes": assignment.notes})
     if request.method == "POST" and editable:
         valid = notes_form.is_valid() and all(f.is_valid() for _, f in rows if f is not None)
@@ -269,8 +345,13 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 for standard, form in rows:
                     if form is not None and (form.cleaned_data["rating"] or form.cleaned_data["rationale"]):
-                        workflow.save_rating(assignment, standard, by=request.user, rating=form.cleaned_data["rating"],
-                                             rationale=form.cleaned_data["rationale"])
+                        workflow.save_rating(
+                            assignment,
+                            standard,
+                            by=request.user,
+                            rating=form.cleaned_data["rating"],
+                            rationale=form.cleaned_data["rationale"],
+                        )
                 workflow.save_desk_notes(assignment, by=request.user, notes=notes_form.cleaned_data["notes"])
                 if request.POST.get("submit") == "1":
                     workflow.submit_assignment(Assignment.objects.get(pk=assignment.pk), by=request.user)
@@ -282,10 +363,19 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Saved. Submit when every standard has a rating and a rationale.")
                 return redirect("peerreview:assignment-score", pk=assignment.pk)
     others = [r for r in workflow.ratings_visible_to(request.user, review) if r.assignment_id != assignment.pk]
-    return render(request, "peerreview/assignment_score.html", {
-        "assignment": assignment, "review": review, "rows": rows, "notes_form": notes_form, "editable": editable,
-        "others": others, "form": notes_form,
-    })
+    return render(
+        request,
+        "peerreview/assignment_score.html",
+        {
+            "assignment": assignment,
+            "review": review,
+            "rows": rows,
+            "notes_form": notes_form,
+            "editable": editable,
+            "others": others,
+            "form": notes_form,
+        },
+    )
 
 
 # --- self-assessment and evidence --------------------------------------------------------------------
@@ -295,64 +385,99 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
 def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
-    can_edit = (user.has_perm("peerreview.self_assess_review", review) and review.state == "self_assessment"
-                and not review.self_assessment_submitted_at)
-    if not (user.has_perm("peerreview.self_assess_review", review) or user.has_perm("peerreview.view_panel_work", review)):
+    can_edit = (
+        user.has_perm("peerreview.self_assess_review", review)
+        and review.state == "self_assessment"
+        and not review.self_assessment_submitted_at
+    )
+    if not (
+        user.has_perm("peerreview.self_assess_review", review) or user.has_perm("peerreview.view_panel_work", review)
+    ):
         raise PermissionDenied
     entries = {e.indicator_id: e for e in review.self_ratings.all()}
-    indicators = list(review.indicators_in_scope().select_related("standard__theme").order_by("standard__position", "position"))
+    indicators = list(
+        review.indicators_in_scope().select_related("standard__theme").order_by("standard__position", "position")
+    )
     data = request.POST if request.method == "POST" and can_edit else None
     rows = []
     for indicator in indicators:
         e = entries.get(indicator.pk)
-        initial = {"rating": e.rating, "commentary": e.commentary, "no_evidence": e.no_evidence,
-                   "no_evidence_note": e.no_evidence_note} if e else {}
+        initial = (
+            {
+                "rating": e.rating,
+                "commentary": e.commentary,
+                "no_evidence": e.no_evidence,
+                "no_evidence_note": e.no_evidence_note,
+            }
+            if e
+            else {}
+        )
         rows.append((indicator, forms.SelfRatingForm(data, review=review, prefix=f"i{indicator.pk}", initial=initial)))
     statement = forms.PositionStatementForm(data, initial={"position_statement": review.position_statement})
-    if data is not None:
-        if statement.is_valid() and all(f.is_valid() for _, f in rows):
-            try:
-                for indicator, form in rows:
-                    d = form.cleaned_data
-                    if any([d.get("rating"), d["commentary"], d["no_evidence"]]):
-                        workflow.save_self_rating(review, indicator, by=user, rating=d.get("rating"),
-                                                  commentary=d["commentary"], no_evidence=d["no_evidence"],
-                                                  no_evidence_note=d["no_evidence_note"])
-                workflow.save_position_statement(review, by=user, text=statement.cleaned_data["position_statement"])
-                if request.POST.get("submit") == "1":
-                    workflow.submit_self_assessment(Review.objects.get(pk=review.pk), by=user)
-                    messages.success(request, "Your self-assessment is submitted and frozen. Thank you.")
-                    return redirect(review)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, "Saved. You can come back and finish later.")
-                return redirect("peerreview:self-assessment", pk=review.pk)
+    if data is not None and statement.is_valid() and all(f.is_valid() for _, f in rows):
+        try:
+            for indicator, form in rows:
+                d = form.cleaned_data
+                if any([d.get("rating"), d["commentary"], d["no_evidence"]]):
+                    workflow.save_self_rating(
+                        review,
+                        indicator,
+                        by=user,
+                        rating=d.get("rating"),
+                        commentary=d["commentary"],
+                        no_evidence=d["no_evidence"],
+                        no_evidence_note=d["no_evidence_note"],
+                    )
+            workflow.save_position_statement(review, by=user, text=statement.cleaned_data["position_statement"])
+            if request.POST.get("submit") == "1":
+                workflow.submit_self_assessment(Review.objects.get(pk=review.pk), by=user)
+                messages.success(request, "Your self-assessment is submitted and frozen. Thank you.")
+                return redirect(review)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Saved. You can come back and finish later.")
+            return redirect("peerreview:self-assessment", pk=review.pk)
     evidence_by_indicator: dict[int, list[Evidence]] = {}
     for ev in review.evidence.prefetch_related("indicators"):
         for indicator in ev.indicators.all():
             evidence_by_indicator.setdefault(indicator.pk, []).append(ev)
-    return render(request, "peerreview/self_assessment.html", {
-        "review": review, "rows": [(i, f, evidence_by_indicator.get(i.pk, [])) for i, f in rows],
-        "statement": statement, "can_edit": can_edit, "missing": workflow.missing_self_assessment(review),
-        "form": statement,
-    })
+    return render(
+        request,
+        "peerreview/self_assessment.html",
+        {
+            "review": review,
+            "rows": [(i, f, evidence_by_indicator.get(i.pk, [])) for i, f in rows],
+            "statement": statement,
+            "can_edit": can_edit,
+            "missing": workflow.missing_self_assessment(review),
+            "form": statement,
+        },
+    )
 
 
 @login_required
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
-    if not (request.user.has_perm("peerreview.self_assess_review", review)
-            or request.user.has_perm("peerreview.write_findings", review)):
+    if not (
+        request.user.has_perm("peerreview.self_assess_review", review)
+        or request.user.has_perm("peerreview.write_findings", review)
+    ):
         raise PermissionDenied
     form = forms.EvidenceForm(request.POST or None, request.FILES or None, review=review)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             _, content_type = uploads.check_upload(upload)
-            workflow.add_evidence(review, by=request.user, title=form.cleaned_data["title"], upload=upload,
-                                  dated_on=form.cleaned_data["dated_on"], indicators=form.cleaned_data["indicators"],
-                                  content_type=content_type)
+            workflow.add_evidence(
+                review,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                upload=upload,
+                dated_on=form.cleaned_data["dated_on"],
+                indicators=form.cleaned_data["indicators"],
+                content_type=content_type,
+            )
         except ValidationError as error:
             form.add_error("file" if not hasattr(error, "error_dict") else None, error)
         else:
@@ -365,11 +490,17 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = get_object_for_user(request, Evidence.objects.select_related("review"), view_perm=VIEW, pk=pk)
     user = request.user
-    if not (user.has_perm("peerreview.self_assess_review", evidence.review)
-            or user.has_perm("peerreview.view_panel_work", evidence.review)):
+    if not (
+        user.has_perm("peerreview.self_assess_review", evidence.review)
+        or user.has_perm("peerreview.view_panel_work", evidence.review)
+    ):
         raise Http404
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -381,9 +512,15 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 def review_visit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.lead_review")
     form = forms.VisitForm(request.POST or None, initial={"visit_date": review.visit_date, "notes": review.visit_notes})
-    return _form_page(request, "peerreview/review_visit.html", form, {"review": review},
-                      lambda d: workflow.record_visit(review, by=request.user, visit_date=d["visit_date"], notes=d["notes"]),
-                      "The visit is recorded.", review)
+    return _form_page(
+        request,
+        "peerreview/review_visit.html",
+        form,
+        {"review": review},
+        lambda d: workflow.record_visit(review, by=request.user, visit_date=d["visit_date"], notes=d["notes"]),
+        "The visit is recorded.",
+        review,
+    )
 
 
 @login_required
@@ -394,8 +531,12 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(review)
     standards = list(review.standards_in_scope().order_by("position"))
     flags = spread_flags(review)
-    submitted = list(review.assignments.filter(state="submitted").select_related("reviewer").order_by("role")
-                     .prefetch_related("ratings"))
+    submitted = list(
+        review.assignments.filter(state="submitted")
+        .select_related("reviewer")
+        .order_by("role")
+        .prefetch_related("ratings")
+    )
     ratings = {(r.assignment_id, r.standard_id): r for a in submitted for r in a.ratings.all()}
     self_ratings: dict[int, list[int]] = {}
     for entry in SelfRating.objects.filter(review=review, rating__isnull=False).select_related("indicator"):
@@ -406,12 +547,23 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for s in standards:
         m = moderated.get(s.pk)
-        form = forms.ModerationForm(data, review=review, prefix=f"s{s.pk}",
-                                    initial={"rating": m.rating, "rationale": m.rationale, "flag_note": m.flag_note} if m else {})
+        form = forms.ModerationForm(
+            data,
+            review=review,
+            prefix=f"s{s.pk}",
+            initial={"rating": m.rating, "rationale": m.rationale, "flag_note": m.flag_note} if m else {},
+        )
         own = self_ratings.get(s.pk, [])
-        rows.append({"standard": s, "self": round(sum(own) / len(own), 1) if own else None,
-                     "ratings": [(a, ratings.get((a.pk, s.pk))) for a in submitted], "flag": flags.get(s.pk),
-                     "moderated": m, "form": form})
+        rows.append(
+            {
+                "standard": s,
+                "self": round(sum(own) / len(own), 1) if own else None,
+                "ratings": [(a, ratings.get((a.pk, s.pk))) for a in submitted],
+                "flag": flags.get(s.pk),
+                "moderated": m,
+                "form": form,
+            }
+        )
     if data is not None:
         saved, failed = 0, False
         for row in rows:
@@ -431,19 +583,34 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Saved {saved} agreed rating{'s' if saved != 1 else ''}.")
             return redirect("peerreview:review-moderation", pk=review.pk)
     result = workflow.overall_result(review) if review.is_scored else None
-    return render(request, "peerreview/review_moderation.html", {
-        "review": review, "rows": rows, "panel": submitted, "editable": editable, "result": result,
-    })
+    return render(
+        request,
+        "peerreview/review_moderation.html",
+        {
+            "review": review,
+            "rows": rows,
+            "panel": submitted,
+            "editable": editable,
+            "result": result,
+        },
+    )
 
 
 @login_required
 def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.write_findings")
     form = forms.FindingForm(request.POST or None, review=review)
-    return _form_page(request, "peerreview/finding_form.html", form, {"review": review},
-                      lambda d: workflow.add_finding(review, by=request.user, kind=d["kind"], text=d["text"],
-                                                     standards=d["standards"], evidence=d["evidence"]),
-                      "The finding has been added as a draft.", review)
+    return _form_page(
+        request,
+        "peerreview/finding_form.html",
+        form,
+        {"review": review},
+        lambda d: workflow.add_finding(
+            review, by=request.user, kind=d["kind"], text=d["text"], standards=d["standards"], evidence=d["evidence"]
+        ),
+        "The finding has been added as a draft.",
+        review,
+    )
 
 
 @login_required
@@ -461,15 +628,20 @@ def finding_agree(request: HttpRequest, pk: int) -> HttpResponse:
 def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
-    can_reply = user.has_perm("peerreview.reply_finding", review) and review.state == "right_of_reply" \
+    can_reply = (
+        user.has_perm("peerreview.reply_finding", review)
+        and review.state == "right_of_reply"
         and not review.replies_submitted_at
+    )
     findings = list(review.findings.exclude(state="withdrawn").select_related("reply").prefetch_related("standards"))
     data = request.POST if request.method == "POST" and can_reply and request.POST.get("part") == "replies" else None
     rows = []
     for f in findings:
         r = getattr(f, "reply", None)
         initial = {"kind": r.kind, "text": r.text, "evidence": r.evidence_id} if r else {}
-        rows.append((f, forms.ReplyForm(data, review=review, prefix=f"f{f.pk}", initial=initial) if can_reply else None))
+        rows.append(
+            (f, forms.ReplyForm(data, review=review, prefix=f"f{f.pk}", initial=initial) if can_reply else None)
+        )
     extension_form = forms.ExtensionForm(request.POST if request.POST.get("part") == "extension" else None)
     if data is not None:
         problems = False
@@ -486,41 +658,74 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
                 problems = True
         if not problems:
             if request.POST.get("submit") == "1":
-                if _attempt(request, lambda: workflow.submit_replies(Review.objects.get(pk=review.pk), by=user),
-                            "Your replies are submitted."):
+                if _attempt(
+                    request,
+                    lambda: workflow.submit_replies(Review.objects.get(pk=review.pk), by=user),
+                    "Your replies are submitted.",
+                ):
                     return redirect(review)
             else:
                 messages.success(request, "Your replies are saved. Submit them before the deadline.")
             return redirect("peerreview:review-replies", pk=review.pk)
-    if extension_form.is_bound and extension_form.is_valid():
-        if _attempt(request, lambda: workflow.request_extension(review, by=user, **extension_form.cleaned_data),
-                    "Your request has been sent to the coordinator."):
-            return redirect("peerreview:review-replies", pk=review.pk)
-    return render(request, "peerreview/review_replies.html", {
-        "review": review, "rows": rows, "can_reply": can_reply, "extension_form": extension_form,
-        "form": extension_form if extension_form.is_bound else None,
-    })
+    if (
+        extension_form.is_bound
+        and extension_form.is_valid()
+        and _attempt(
+            request,
+            lambda: workflow.request_extension(review, by=user, **extension_form.cleaned_data),
+            "Your request has been sent to the coordinator.",
+        )
+    ):
+        return redirect("peerreview:review-replies", pk=review.pk)
+    return render(
+        request,
+        "peerreview/review_replies.html",
+        {
+            "review": review,
+            "rows": rows,
+            "can_reply": can_reply,
+            "extension_form": extension_form,
+            "form": extension_form if extension_form.is_bound else None,
+        },
+    )
 
 
 @login_required
 def reply_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = get_object_for_user(request, Reply.objects.select_related("finding__review"), view_perm=VIEW,
-                                perm="peerreview.decide_reply", pk=pk)
+    reply = get_object_for_user(
+        request, Reply.objects.select_related("finding__review"), view_perm=VIEW, perm="peerreview.decide_reply", pk=pk
+    )
     form = forms.DecisionForm(request.POST or None, initial={"amended_text": reply.finding.text})
-    return _form_page(request, "peerreview/reply_decide.html", form, {"reply": reply, "review": reply.finding.review},
-                      lambda d: workflow.decide_reply(reply, by=request.user, **d),
-                      "The challenge has been decided.", reply.finding.review)
+    return _form_page(
+        request,
+        "peerreview/reply_decide.html",
+        form,
+        {"reply": reply, "review": reply.finding.review},
+        lambda d: workflow.decide_reply(reply, by=request.user, **d),
+        "The challenge has been decided.",
+        reply.finding.review,
+    )
 
 
 @login_required
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    extension = get_object_for_user(request, ExtensionRequest.objects.select_related("review"), view_perm=VIEW,
-                                    perm="peerreview.coordinate_review", pk=pk)
+    extension = get_object_for_user(
+        request,
+        ExtensionRequest.objects.select_related("review"),
+        view_perm=VIEW,
+        perm="peerreview.coordinate_review",
+        pk=pk,
+    )
     form = forms.ExtensionDecisionForm(request.POST or None)
-    return _form_page(request, "peerreview/extension_decide.html", form,
-                      {"extension": extension, "review": extension.review},
-                      lambda d: workflow.decide_extension(extension, by=request.user, **d),
-                      "The extension request has been decided.", extension.review)
+    return _form_page(
+        request,
+        "peerreview/extension_decide.html",
+        form,
+        {"extension": extension, "review": extension.review},
+        lambda d: workflow.decide_extension(extension, by=request.user, **d),
+        "The extension request has been decided.",
+        extension.review,
+    )
 
 
 # --- outcome, publication, actions ------------------------------------------------------------------
@@ -529,28 +734,49 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.assure_review")
-    form = forms.OutcomeForm(request.POST or None, initial={"outcome": review.outcome, "rationale": review.outcome_rationale})
+    form = forms.OutcomeForm(
+        request.POST or None, initial={"outcome": review.outcome, "rationale": review.outcome_rationale}
+    )
     result = workflow.overall_result(review) if review.is_scored else None
-    return _form_page(request, "peerreview/review_outcome.html", form, {"review": review, "result": result},
-                      lambda d: workflow.set_outcome(review, by=request.user, **d),
-                      "The outcome is recorded. Confirm it when every challenge is decided.", review)
+    return _form_page(
+        request,
+        "peerreview/review_outcome.html",
+        form,
+        {"review": review, "result": result},
+        lambda d: workflow.set_outcome(review, by=request.user, **d),
+        "The outcome is recorded. Confirm it when every challenge is decided.",
+        review,
+    )
 
 
 @login_required
 def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     form = forms.PublishForm(request.POST or None, initial={"visibility": review.visibility})
-    return _form_page(request, "peerreview/review_publish.html", form, {"review": review},
-                      lambda d: workflow.publish_review(review, by=request.user, **d),
-                      "The report is published.", review)
+    return _form_page(
+        request,
+        "peerreview/review_publish.html",
+        form,
+        {"review": review},
+        lambda d: workflow.publish_review(review, by=request.user, **d),
+        "The report is published.",
+        review,
+    )
 
 
 @login_required
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.plan_actions")
     form = forms.ActionForm(request.POST or None, review=review)
-    return _form_page(request, "peerreview/action_form.html", form, {"review": review},
-                      lambda d: workflow.add_action(review, by=request.user, **d), "The action has been added.", review)
+    return _form_page(
+        request,
+        "peerreview/action_form.html",
+        form,
+        {"review": review},
+        lambda d: workflow.add_action(review, by=request.user, **d),
+        "The action has been added.",
+        review,
+    )
 
 
 @login_required
@@ -559,8 +785,11 @@ def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     action = get_object_for_user(request, Action.objects.select_related("review"), view_perm=VIEW, pk=pk)
     if name not in forms.ACTION_MOVES:
         raise Http404
-    _attempt(request, lambda: workflow.move_action(action, name, by=request.user, reason=request.POST.get("reason", "")),
-             "The action has been updated.")
+    _attempt(
+        request,
+        lambda: workflow.move_action(action, name, by=request.user, reason=request.POST.get("reason", "")),
+        "The action has been updated.",
+    )
     return redirect(action.review)
 
 
@@ -568,9 +797,15 @@ def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def review_refer(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.lead_review")
     form = forms.ReferralForm(request.POST or None)
-    return _form_page(request, "peerreview/review_refer.html", form, {"review": review},
-                      lambda d: workflow.refer_to_lifeboat(review, by=request.user, concerns=d["concerns"]),
-                      "A lifeboat referral has been opened with this review's link.", review)
+    return _form_page(
+        request,
+        "peerreview/review_refer.html",
+        form,
+        {"review": review},
+        lambda d: workflow.refer_to_lifeboat(review, by=request.user, concerns=d["concerns"]),
+        "A lifeboat referral has been opened with this review's link.",
+        review,
+    )
 
 
 @login_required
@@ -578,12 +813,20 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     snapshots = ReportSnapshot.objects.filter(review=review).order_by("-version", "-created_at")
     user = request.user
-    if not (user.has_perm("peerreview.view_panel_work", review) or user.has_perm("peerreview.self_assess_review", review)):
+    if not (
+        user.has_perm("peerreview.view_panel_work", review) or user.has_perm("peerreview.self_assess_review", review)
+    ):
         snapshots = snapshots.filter(kind="final")
     snapshot = snapshots.first()
     if snapshot is None:
         raise Http404
-    return render(request, "peerreview/review_report.html", {
-        "review": review, "snapshot": snapshot, "data": snapshot.data,
-        "superseded": snapshots.filter(version__gt=snapshot.version).exists(),
-    })
+    return render(
+        request,
+        "peerreview/review_report.html",
+        {
+            "review": review,
+            "snapshot": snapshot,
+            "data": snapshot.data,
+            "superseded": snapshots.filter(version__gt=snapshot.version).exists(),
+        },
+    )

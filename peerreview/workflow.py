@@ -76,7 +76,11 @@ def _require_state(review: Review, *states: str, doing: str) -> None:
 
 
 def create_review(
-    organisation: Organisation, version: FrameworkVersion, *, by: Any, scope: str = "",
+    organisation: Organisation,
+    version: FrameworkVersion,
+    *,
+    by: Any,
+    scope: str = "",
     previous: Review | None = None,
 ) -> Review:
     """Open a review in scoping. Side effects: history, audit "create"."""
@@ -85,10 +89,13 @@ def create_review(
     if version.state != FrameworkVersion.State.PUBLISHED:
         raise ValidationError({"framework_version": "Choose a published version of a framework."})
     if not organisation.is_support_body:
-        raise ValidationError({"organisation": "Peer review is for support bodies (CVSs, volunteer centres, networks…)."})
+        raise ValidationError(
+            {"organisation": "Peer review is for support bodies (CVSs, volunteer centres, networks…)."}
+        )
     with transaction.atomic():
-        review = Review(organisation=organisation, framework_version=version, coordinator=by, scope=scope,
-                        previous_review=previous)
+        review = Review(
+            organisation=organisation, framework_version=version, coordinator=by, scope=scope, previous_review=previous
+        )
         _save(review, by=by, reason="create")
         _record(review, "create", by=by, review=review, version=version.pk)
     return review
@@ -143,8 +150,14 @@ def _self_assessment_open(review: Review, by: Any) -> None:
 
 
 def save_self_rating(
-    review: Review, indicator: Indicator, *, by: Any, rating: int | None, commentary: str = "",
-    no_evidence: bool = False, no_evidence_note: str = "",
+    review: Review,
+    indicator: Indicator,
+    *,
+    by: Any,
+    rating: int | None,
+    commentary: str = "",
+    no_evidence: bool = False,
+    no_evidence_note: str = "",
 ) -> SelfRating:
     """Save the organisation's rating of one indicator (until the self-assessment is submitted)."""
     _self_assessment_open(review, by)
@@ -167,7 +180,13 @@ def save_self_rating(
 
 
 def add_evidence(
-    review: Review, *, by: Any, title: str, upload: Any, dated_on: datetime.date, indicators: Iterable[Indicator],
+    review: Review,
+    *,
+    by: Any,
+    title: str,
+    upload: Any,
+    dated_on: datetime.date,
+    indicators: Iterable[Indicator],
     content_type: str,
 ) -> Evidence:
     """Attach a checked file (see peerreview.uploads) to the review and tag it to indicators."""
@@ -180,8 +199,16 @@ def add_evidence(
     if any(i.standard.version_id != review.framework_version_id for i in tagged):
         raise ValidationError({"indicators": "Tag indicators from this review's framework."})
     with transaction.atomic():
-        evidence = Evidence(review=review, title=title.strip(), file=upload, original_name=upload.name[:200],
-                            content_type=content_type, size=upload.size, dated_on=dated_on, uploaded_by=by)
+        evidence = Evidence(
+            review=review,
+            title=title.strip(),
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=content_type,
+            size=upload.size,
+            dated_on=dated_on,
+            uploaded_by=by,
+        )
         _save(evidence, by=by, reason="upload")
         evidence.indicators.set(tagged)
         _record(evidence, "upload", by=by, review=review, size=upload.size, content_type=content_type)
@@ -192,7 +219,9 @@ def missing_self_assessment(review: Review) -> list[str]:
     """What stops the self-assessment being submitted, in plain words (empty when complete)."""
     problems = []
     entries = {e.indicator_id: e for e in review.self_ratings.all()}
-    evidenced = set(Evidence.indicators.through.objects.filter(evidence__review=review).values_list("indicator_id", flat=True))
+    evidenced = set(
+        Evidence.indicators.through.objects.filter(evidence__review=review).values_list("indicator_id", flat=True)
+    )
     for indicator in review.indicators_in_scope().select_related("standard"):
         entry = entries.get(indicator.pk)
         label = f"{indicator.standard.code}: {indicator.text[:60]}"
@@ -219,8 +248,10 @@ def submit_self_assessment(review: Review, *, by: Any) -> Review:
     _self_assessment_open(review, by)
     problems = missing_self_assessment(review)
     if problems:
-        raise ValidationError(["The self-assessment is not complete:", *problems[:10]]
-                              + ([f"…and {len(problems) - 10} more"] if len(problems) > 10 else []))
+        raise ValidationError(
+            ["The self-assessment is not complete:", *problems[:10]]
+            + ([f"…and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        )
     with transaction.atomic():
         review.self_assessment_submitted_at = timezone.now()
         _save(review, by=by, reason="submit_self_assessment")
@@ -264,19 +295,33 @@ def invite_reviewer(
         raise ValidationError({"reviewer": "This person is already on the panel."})
     found = conflicts.check(reviewer, review)
     if found and not waiver_reason.strip():
-        raise ValidationError({"reviewer": [f"Conflict: {c.detail}" for c in found]
-                               + ["A coordinator may waive these with a recorded reason."]})
+        raise ValidationError(
+            {
+                "reviewer": [f"Conflict: {c.detail}" for c in found]
+                + ["A coordinator may waive these with a recorded reason."]
+            }
+        )
     with transaction.atomic():
         assignment = Assignment(
-            review=review, reviewer=reviewer, role=role,
+            review=review,
+            reviewer=reviewer,
+            role=role,
             respond_by=add_working_days(_today(), INVITATION_WORKING_DAYS),
             conflicts_found=[c.as_dict() for c in found],
             waiver_reason=waiver_reason.strip() if found else "",
             waived_by=by if found else None,
         )
         _save(assignment, by=by, reason="invite")
-        _record(assignment, "invite", by=by, review=review, reason=assignment.waiver_reason,
-                reviewer=reviewer.pk, role=role, conflicts=assignment.conflicts_found)
+        _record(
+            assignment,
+            "invite",
+            by=by,
+            review=review,
+            reason=assignment.waiver_reason,
+            reviewer=reviewer.pk,
+            role=role,
+            conflicts=assignment.conflicts_found,
+        )
     emails.notify_people([reviewer], "invitation", review=review, assignment=assignment)
     return assignment
 
@@ -310,7 +355,9 @@ def _check_can_score(assignment: Assignment, by: Any) -> None:
         raise ValidationError("Ratings are given during the desk review.")
 
 
-def save_rating(assignment: Assignment, standard: Standard, *, by: Any, rating: int | None, rationale: str) -> ReviewerRating:
+def save_rating(
+    assignment: Assignment, standard: Standard, *, by: Any, rating: int | None, rationale: str
+) -> ReviewerRating:
     """A reviewer's own, independent rating of one standard."""
     _check_can_score(assignment, by)
     review = assignment.review
@@ -355,8 +402,9 @@ def ratings_visible_to(user: Any, review: Review) -> list[ReviewerRating]:
 def start_desk_review(review: Review, *, by: Any) -> Review:
     due = add_working_days(_today(), DESK_REVIEW_WORKING_DAYS)
     review = transition(review, "start_desk_review", by=by, due=due)
-    emails.notify_people([a.reviewer for a in review.assignments.filter(state__in=Assignment.WORKING)],
-                         "desk_review_open", review=review)
+    emails.notify_people(
+        [a.reviewer for a in review.assignments.filter(state__in=Assignment.WORKING)], "desk_review_open", review=review
+    )
     return review
 
 
@@ -387,8 +435,9 @@ def moderate_standard(
     if standard.pk in spread_flags(review) and not flag_note.strip():
         raise ValidationError({"flag_note": "Reviewers differed by 2 or more levels: say how the panel settled it."})
     with transaction.atomic():
-        entry, _ = ModeratedRating.objects.get_or_create(review=review, standard=standard,
-                                                         defaults={"rating": rating, "rationale": rationale})
+        entry, _ = ModeratedRating.objects.get_or_create(
+            review=review, standard=standard, defaults={"rating": rating, "rationale": rationale}
+        )
         entry.rating, entry.rationale, entry.flag_note = rating, rationale.strip(), flag_note.strip()
         _save(entry, by=by, reason="moderate")
         _record(entry, "moderate", by=by, review=review, standard=standard.code, rating=rating)
@@ -403,13 +452,19 @@ def overall_result(review: Review) -> scoring.Result:
 
 
 def add_finding(
-    review: Review, *, by: Any, kind: str, text: str, standards: Iterable[Standard] = (),
+    review: Review,
+    *,
+    by: Any,
+    kind: str,
+    text: str,
+    standards: Iterable[Standard] = (),
     evidence: Iterable[Evidence] = (),
 ) -> Finding:
     """A strength, area for development, recommendation or condition, tied to standards and evidence."""
     _require(by, "peerreview.write_findings", review)
-    _require_state(review, Review.State.DESK_REVIEW, Review.State.VISIT, Review.State.MODERATION,
-                   doing="write findings")
+    _require_state(
+        review, Review.State.DESK_REVIEW, Review.State.VISIT, Review.State.MODERATION, doing="write findings"
+    )
     chosen = list(standards)
     if not text.strip():
         raise ValidationError({"text": "Write the finding."})
@@ -442,7 +497,9 @@ def build_report(review: Review) -> dict[str, Any]:
     """Everything the report shows, as plain data: the snapshot a PDF is rendered from."""
     result = overall_result(review)
     version = review.framework_version
-    findings = review.findings.exclude(state=Finding.State.WITHDRAWN).prefetch_related("standards").select_related("reply")
+    findings = (
+        review.findings.exclude(state=Finding.State.WITHDRAWN).prefetch_related("standards").select_related("reply")
+    )
     return {
         "review": review.pk,
         "organisation": {"name": review.organisation.name, "org_id": review.organisation.org_id},
@@ -468,9 +525,14 @@ def build_report(review: Review) -> dict[str, Any]:
                 "standards": [s.code for s in f.standards.all()],
                 "state": f.state,
                 "reply": (
-                    {"kind": f.reply.get_kind_display(), "text": f.reply.text,
-                     "decision": f.reply.get_decision_display(), "reason": f.reply.decision_reason}
-                    if hasattr(f, "reply") else None
+                    {
+                        "kind": f.reply.get_kind_display(),
+                        "text": f.reply.text,
+                        "decision": f.reply.get_decision_display(),
+                        "reason": f.reply.decision_reason,
+                    }
+                    if hasattr(f, "reply")
+                    else None
                 ),
             }
             for f in findings
@@ -487,8 +549,14 @@ def _snapshot(review: Review, *, by: Any, kind: str) -> ReportSnapshot:
     data = build_report(review)
     data["report_version"] = review.report_version
     data["kind"] = kind
-    snapshot = ReportSnapshot(review=review, version=review.report_version, kind=kind, data=data,
-                              fingerprint=ReportSnapshot.fingerprint_of(data), created_by=by)
+    snapshot = ReportSnapshot(
+        review=review,
+        version=review.report_version,
+        kind=kind,
+        data=data,
+        fingerprint=ReportSnapshot.fingerprint_of(data),
+        created_by=by,
+    )
     snapshot.save()
     _record(snapshot, "snapshot", by=by, review=review, fingerprint=snapshot.fingerprint)
     return snapshot
@@ -507,7 +575,9 @@ def issue_draft(review: Review, *, by: Any) -> Review:
     return review
 
 
-def reply_to_finding(finding: Finding, *, by: Any, kind: str, text: str = "", evidence: Evidence | None = None) -> Reply:
+def reply_to_finding(
+    finding: Finding, *, by: Any, kind: str, text: str = "", evidence: Evidence | None = None
+) -> Reply:
     """The organisation accepts a finding or challenges it as (A), (B) or (C)."""
     _require(by, "peerreview.reply_finding", finding)
     review = finding.review
@@ -637,7 +707,9 @@ def publish_review(
         locked.shared_with.set(funders if visibility == Review.Visibility.FUNDERS else [])
         valid_until = _today().replace(year=_today().year + VALID_YEARS) if locked.outcome != "not_yet_met" else None
         review = transition(locked, "publish", by=by, valid_until=valid_until)
-        for finding in review.findings.filter(state__in=[Finding.State.AGREED, Finding.State.UPHELD, Finding.State.AMENDED]):
+        for finding in review.findings.filter(
+            state__in=[Finding.State.AGREED, Finding.State.UPHELD, Finding.State.AMENDED]
+        ):
             transition(finding, "finalise", by=by)
         _snapshot(review, by=by, kind="final")
     emails.notify_contacts(review, "published")
@@ -648,16 +720,21 @@ def refer_to_lifeboat(review: Review, *, by: Any, concerns: str) -> Any:
     """Open a lifeboat referral carrying this review's link and the concerns, in one step."""
     _require(by, "peerreview.lead_review", review)
     return casework.refer_organisation(
-        review.organisation, by=by, source="peer_review", concerns=concerns,
-        source_reference=f"peerreview.review:{review.pk}", role=review.acting_role(by),
+        review.organisation,
+        by=by,
+        source="peer_review",
+        concerns=concerns,
+        source_reference=f"peerreview.review:{review.pk}",
+        role=review.acting_role(by),
     )
 
 
 # --- action plan and follow-up -----------------------------------------------------------------------
 
 
-def add_action(review: Review, *, by: Any, text: str, owner: str, due_on: datetime.date,
-               finding: Finding | None = None) -> Action:
+def add_action(
+    review: Review, *, by: Any, text: str, owner: str, due_on: datetime.date, finding: Finding | None = None
+) -> Action:
     _require(by, "peerreview.plan_actions", review)
     _require_state(review, Review.State.ACTION_PLANNING, Review.State.MONITORING, doing="add actions")
     if finding is not None and finding.review_id != review.pk:

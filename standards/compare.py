@@ -80,9 +80,22 @@ def compare(old: FrameworkVersion, new: FrameworkVersion) -> list[StandardChange
             fields.append(("Indicators", *_mark(before, after)))
         moved = source.theme.title != standard.theme.title or source.code != standard.code
         if moved:
-            fields.append(("Place", *_mark(f"{source.code} in {source.theme.title}", f"{standard.code} in {standard.theme.title}")))
+            fields.append(
+                (
+                    "Place",
+                    *_mark(f"{source.code} in {source.theme.title}", f"{standard.code} in {standard.theme.title}"),
+                )
+            )
         reworded = any(label != "Place" for label, _, _ in fields)
-        kind = "reworded and moved" if reworded and moved else "reworded" if reworded else "moved" if moved else "unchanged"
+        kind = (
+            "reworded and moved"
+            if reworded and moved
+            else "reworded"
+            if reworded
+            else "moved"
+            if moved
+            else "unchanged"
+        )
         change = StandardChange(kind, source, standard, fields)
         if len(sources) > 1:
             change.kind = "merged" if kind == "unchanged" else f"merged and {kind}"

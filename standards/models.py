@@ -26,7 +26,12 @@ from organisations.models import Organisation
 
 DEFAULT_LEVELS = [
     (1, "Not yet in place", "The basics are missing or not working; people are not getting the support they need.", 0),
-    (2, "Developing", "Some of this is in place but it is patchy, new or not yet reaching everyone who needs it.", 1.75),
+    (
+        2,
+        "Developing",
+        "Some of this is in place but it is patchy, new or not yet reaching everyone who needs it.",
+        1.75,
+    ),
     (3, "Established", "This is in place, works well and the organisation can show the difference it makes.", 2.5),
     (4, "Leading", "This is excellent, keeps improving, and other organisations learn from it.", 3.5),
 ]
@@ -84,7 +89,9 @@ class RatingLevel(models.Model):
     label = models.CharField(max_length=60)
     descriptor = models.TextField(blank=True)
     min_mean = models.DecimalField(
-        max_digits=4, decimal_places=2, help_text="The overall result is this level when the mean rating is at least this."
+        max_digits=4,
+        decimal_places=2,
+        help_text="The overall result is this level when the mean rating is at least this.",
     )
 
     history = audited_history()
@@ -119,7 +126,12 @@ class FrameworkVersion(ConcurrentTransitionMixin, TimeStamped):
     number = models.PositiveIntegerField()
     state = FSMField(choices=State.choices, default=State.DRAFT, protected=True)
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="The version this one was copied from."
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The version this one was copied from.",
     )
     summary = models.TextField("summary of changes", blank=True)
     consultation_opens_on = models.DateField(null=True, blank=True)
@@ -155,8 +167,7 @@ class FrameworkVersion(ConcurrentTransitionMixin, TimeStamped):
         """The consultation period has ended"""
         today = timezone.localdate()
         return bool(
-            self.consultation_closed_early_on
-            or (self.consultation_closes_on and today > self.consultation_closes_on)
+            self.consultation_closed_early_on or (self.consultation_closes_on and today > self.consultation_closes_on)
         )
 
     def every_comment_is_answered(self) -> bool:

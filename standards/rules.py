@@ -12,8 +12,15 @@ from organisations.rules import is_administrator, is_coordinator, is_signed_in, 
 Role = Membership.Role
 
 # Roles whose holders take part in consultations.
-CONSULTEE_ROLES = (Role.PARTICIPANT, Role.CONTACT, Role.REVIEWER, Role.LEAD_REVIEWER, Role.FUNDER_READER, Role.STEWARD,
-                   Role.COORDINATOR)
+CONSULTEE_ROLES = (
+    Role.PARTICIPANT,
+    Role.CONTACT,
+    Role.REVIEWER,
+    Role.LEAD_REVIEWER,
+    Role.FUNDER_READER,
+    Role.STEWARD,
+    Role.COORDINATOR,
+)
 
 
 def _framework_of(obj: Any) -> Any:

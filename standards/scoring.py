@@ -50,7 +50,9 @@ def aggregate(framework: Framework, ratings: Mapping[str, int], *, expected: Seq
     mean = (Decimal(sum(values)) / Decimal(len(values))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     steps = [f"{len(values)} standards rated; the ratings add up to {sum(values)}, a mean of {mean}."]
     level = max((lv for lv in levels if mean >= lv.min_mean), key=lambda lv: lv.value, default=levels[0])
-    steps.append(f"A mean of {mean} falls in the band of level {level.value} ({level.label}), which starts at {level.min_mean}.")
+    steps.append(
+        f"A mean of {mean} falls in the band of level {level.value} ({level.label}), which starts at {level.min_mean}."
+    )
 
     trigger, cap = framework.limiter_trigger, framework.limiter_cap
     if trigger is not None and cap is not None:
@@ -63,7 +65,9 @@ def aggregate(framework: Framework, ratings: Mapping[str, int], *, expected: Seq
                 f"so the overall result cannot be above {cap}; it is capped at {level.value} ({level.label})."
             )
         elif low:
-            steps.append(f"Limiter checked: {', '.join(low)} rated {trigger} or below, but the result is not above {cap}.")
+            steps.append(
+                f"Limiter checked: {', '.join(low)} rated {trigger} or below, but the result is not above {cap}."
+            )
         else:
             steps.append(f"Limiter checked: no standard is rated {trigger} or below.")
     steps.append(f"Overall result: {level.value} – {level.label}.")

@@ -150,8 +150,10 @@ def _parse(rows: list[list[str]], theme_rows: list[list[str]] | None) -> ParsedV
     missing = [h for h in COLUMNS if COLUMNS[h][1] and h not in header]
     if missing:
         raise SpreadsheetError(
-            [f"Missing column heading{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
-             f"The first row must name the columns: {', '.join(COLUMNS)}."]
+            [
+                f"Missing column heading{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+                f"The first row must name the columns: {', '.join(COLUMNS)}."
+            ]
         )
     duplicated = sorted({h for h in header if h and header.count(h) > 1})
     if duplicated:
@@ -172,23 +174,29 @@ def _parse(rows: list[list[str]], theme_rows: list[list[str]] | None) -> ParsedV
             if required and not value:
                 problems.append(f"Row {line}, column “{heading}”: this cell is empty; it must be filled in.")
             elif len(value) > max_len:
-                problems.append(f"Row {line}, column “{heading}”: the text is too long ({len(value)} characters; "
-                                f"the limit is {max_len}).")
+                problems.append(
+                    f"Row {line}, column “{heading}”: the text is too long ({len(value)} characters; "
+                    f"the limit is {max_len})."
+                )
             values[attr] = value
         if not (values["theme"] and values["code"] and values["title"] and values["indicator"]):
             continue
         theme_title = values["theme"]
         if declared_themes is not None and theme_title not in declared_themes:
-            problems.append(f"Row {line}, column “Theme”: unknown theme “{theme_title}”. "
-                            f"Add it to the “{THEME_SHEET}” sheet or correct the name.")
+            problems.append(
+                f"Row {line}, column “Theme”: unknown theme “{theme_title}”. "
+                f"Add it to the “{THEME_SHEET}” sheet or correct the name."
+            )
             continue
         theme = themes.get(theme_title)
         if theme is None:
             description = (declared_themes or {}).get(theme_title, values["theme_description"])
             theme = themes[theme_title] = ParsedTheme(theme_title, description)
         elif values["theme_description"] and theme.description and values["theme_description"] != theme.description:
-            problems.append(f"Row {line}, column “Theme description”: differs from the description given for "
-                            f"“{theme_title}” earlier in the file.")
+            problems.append(
+                f"Row {line}, column “Theme description”: differs from the description given for "
+                f"“{theme_title}” earlier in the file."
+            )
         code = values["code"]
         known = standards.get(code)
         if known is None:
@@ -198,7 +206,9 @@ def _parse(rows: list[list[str]], theme_rows: list[list[str]] | None) -> ParsedV
         else:
             known_theme, standard, first_line = known
             if (known_theme, standard.title, standard.description, standard.guidance) != (
-                theme_title, values["title"], values["description"] or standard.description,
+                theme_title,
+                values["title"],
+                values["description"] or standard.description,
                 values["guidance"] or standard.guidance,
             ):
                 problems.append(
@@ -255,8 +265,18 @@ def _rows(version: object) -> list[list[str]]:
     for theme in Theme.objects.filter(version=version).prefetch_related("standards__indicators").order_by("position"):
         for standard in theme.standards.all():
             for indicator in standard.indicators.all():
-                rows.append([theme.title, theme.description, standard.code, standard.title, standard.description,
-                             standard.guidance, indicator.text, indicator.evidence_prompts])
+                rows.append(
+                    [
+                        theme.title,
+                        theme.description,
+                        standard.code,
+                        standard.title,
+                        standard.description,
+                        standard.guidance,
+                        indicator.text,
+                        indicator.evidence_prompts,
+                    ]
+                )
     return [[neutralise(c) for c in row] for row in rows]
 
 

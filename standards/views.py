@@ -183,13 +183,14 @@ def version_import(request: HttpRequest, slug: str, number: int) -> HttpResponse
             workflow.import_version(version, parsed, by=request.user)
         except spreadsheet.SpreadsheetError as error:
             problems = error.problems
-            form.add_error("file", f"The spreadsheet has {len(problems)} problem{'s' if len(problems) > 1 else ''}; "
-                                   "nothing was imported. See the list below.")
+            form.add_error(
+                "file",
+                f"The spreadsheet has {len(problems)} problem{'s' if len(problems) > 1 else ''}; "
+                "nothing was imported. See the list below.",
+            )
         else:
             themes, standards, indicators = parsed.counts
-            messages.success(
-                request, f"Imported {themes} themes, {standards} standards and {indicators} indicators."
-            )
+            messages.success(request, f"Imported {themes} themes, {standards} standards and {indicators} indicators.")
             return redirect(version)
     return render(request, "standards/version_import.html", {"form": form, "version": version, "problems": problems})
 
@@ -229,8 +230,11 @@ def version_transition(request: HttpRequest, slug: str, number: int, name: str) 
     except ConcurrentTransition:
         messages.error(request, FASTER_MESSAGE)
     else:
-        done = {"open_consultation": "The consultation is open.", "publish": "The version is published.",
-                "retire": "The version is retired."}
+        done = {
+            "open_consultation": "The consultation is open.",
+            "publish": "The version is published.",
+            "retire": "The version is retired.",
+        }
         messages.success(request, done[name])
     return redirect(version)
 
@@ -293,9 +297,13 @@ def version_you_said(request: HttpRequest, slug: str, number: int) -> HttpRespon
             "framework": version.framework,
             "comments": comments,
             "by_kind": sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])),
-            "by_borough": sorted(((borough_names.get(c, c), n) for c, n in by_borough.items()), key=lambda kv: (-kv[1], kv[0])),
+            "by_borough": sorted(
+                ((borough_names.get(c, c), n) for c, n in by_borough.items()), key=lambda kv: (-kv[1], kv[0])
+            ),
             "people": len({c.author_id for c in comments}),
-            "answer_counts": {label: sum(1 for c in comments if c.answer == value) for value, label in Comment.Answer.choices},
+            "answer_counts": {
+                label: sum(1 for c in comments if c.answer == value) for value, label in Comment.Answer.choices
+            },
             "can_answer": request.user.has_perm("standards.answer_comment", version),
         },
     )

@@ -78,8 +78,13 @@ def create_framework(
         if framework.is_scored:
             for value, label, descriptor, min_mean in DEFAULT_LEVELS:
                 _save(
-                    RatingLevel(framework=framework, value=value, label=label, descriptor=descriptor,
-                                min_mean=Decimal(str(min_mean))),
+                    RatingLevel(
+                        framework=framework,
+                        value=value,
+                        label=label,
+                        descriptor=descriptor,
+                        min_mean=Decimal(str(min_mean)),
+                    ),
                     by=by,
                     reason="create",
                 )
@@ -99,8 +104,9 @@ def start_new_version(framework: Framework, *, by: Any) -> FrameworkVersion:
     with transaction.atomic():
         latest = framework.versions.select_for_update().order_by("-number").first()
         if latest is not None and latest.state == FrameworkVersion.State.DRAFT:
-            raise ValidationError("Version %(n)s is still a draft: finish it before starting another.",
-                                  params={"n": latest.number})
+            raise ValidationError(
+                "Version %(n)s is still a draft: finish it before starting another.", params={"n": latest.number}
+            )
         version = FrameworkVersion(framework=framework, number=(latest.number + 1) if latest else 1, previous=latest)
         _save(version, by=by, reason="create")
         if latest is not None:
@@ -133,8 +139,12 @@ def _copy_content(source: FrameworkVersion, target: FrameworkVersion, *, by: Any
             new_standard.continues.add(standard)
             for indicator in standard.indicators.all():
                 _save(
-                    Indicator(standard=new_standard, position=indicator.position, text=indicator.text,
-                              evidence_prompts=indicator.evidence_prompts),
+                    Indicator(
+                        standard=new_standard,
+                        position=indicator.position,
+                        text=indicator.text,
+                        evidence_prompts=indicator.evidence_prompts,
+                    ),
                     by=by,
                     reason="copy",
                 )
@@ -165,8 +175,10 @@ def update_version_details(
             action="update",
             actor=by,
             role=acting_role(by, *STEWARD_ROLES),
-            payload={"before": [str(v) if v else "" for v in before],
-                     "after": [summary, str(consultation_opens_on or ""), str(consultation_closes_on or "")]},
+            payload={
+                "before": [str(v) if v else "" for v in before],
+                "after": [summary, str(consultation_opens_on or ""), str(consultation_closes_on or "")],
+            },
         )
     return version
 
@@ -187,7 +199,9 @@ def import_version(version: FrameworkVersion, parsed: ParsedVersion, *, by: Any)
         previous = {s.code: s for s in version.previous.standards.all()} if version.previous_id else {}
         counts = {"themes": 0, "standards": 0, "indicators": 0}
         for t_pos, parsed_theme in enumerate(parsed.themes, start=1):
-            theme = Theme(version=version, position=t_pos, title=parsed_theme.title, description=parsed_theme.description)
+            theme = Theme(
+                version=version, position=t_pos, title=parsed_theme.title, description=parsed_theme.description
+            )
             _save(theme, by=by, reason="import")
             counts["themes"] += 1
             for parsed_standard in parsed_theme.standards:
@@ -206,8 +220,12 @@ def import_version(version: FrameworkVersion, parsed: ParsedVersion, *, by: Any)
                     standard.continues.add(previous[parsed_standard.code])
                 for i_pos, parsed_indicator in enumerate(parsed_standard.indicators, start=1):
                     _save(
-                        Indicator(standard=standard, position=i_pos, text=parsed_indicator.text,
-                                  evidence_prompts="\n".join(parsed_indicator.evidence_prompts)),
+                        Indicator(
+                            standard=standard,
+                            position=i_pos,
+                            text=parsed_indicator.text,
+                            evidence_prompts="\n".join(parsed_indicator.evidence_prompts),
+                        ),
                         by=by,
                         reason="import",
                     )
@@ -243,8 +261,13 @@ def publish_version(version: FrameworkVersion, *, by: Any) -> FrameworkVersion:
             framework=version.framework_id, state=FrameworkVersion.State.PUBLISHED, number__lt=version.number
         )
         for old in older:
-            transition(old, "retire", by=by, role=acting_role(by, *STEWARD_ROLES),
-                       reason=f"Replaced by version {version.number}.")
+            transition(
+                old,
+                "retire",
+                by=by,
+                role=acting_role(by, *STEWARD_ROLES),
+                reason=f"Replaced by version {version.number}.",
+            )
     return published
 
 
@@ -291,8 +314,13 @@ def add_comment(
         )
         comment.full_clean()
         _save(comment, by=by, reason="comment")
-        audit.append(comment, action="comment", actor=by, role=membership.role if membership else "",
-                     payload={"version": version.pk, "kind": kind})
+        audit.append(
+            comment,
+            action="comment",
+            actor=by,
+            role=membership.role if membership else "",
+            payload={"version": version.pk, "kind": kind},
+        )
     return comment
 
 
@@ -311,6 +339,7 @@ def answer_comment(comment: Comment, *, by: Any, answer: str, response: str) -> 
         comment.answered_by = by
         comment.answered_at = timezone.now()
         _save(comment, by=by, reason="answer")
-        audit.append(comment, action="answer", actor=by, role=acting_role(by, *STEWARD_ROLES),
-                     payload={"answer": answer})
+        audit.append(
+            comment, action="answer", actor=by, role=acting_role(by, *STEWARD_ROLES), payload={"answer": answer}
+        )
     return comment

@@ -20,12 +20,16 @@ def standards_scene(*, steward, owner, commenter, slug: str = "scene") -> dict:
     """A framework whose version 1 is in an open consultation with one comment, and a second
     framework whose version 1 is still a draft."""
     today = timezone.localdate()
-    framework = workflow.create_framework(by=steward, name=f"Scene framework {slug}", slug=slug, purpose="Testing.",
-                                          owners=[owner])
+    framework = workflow.create_framework(
+        by=steward, name=f"Scene framework {slug}", slug=slug, purpose="Testing.", owners=[owner]
+    )
     version = framework.versions.get()
     workflow.import_version(version, spreadsheet.read(SHEET.encode(), "scene.csv"), by=steward)
     workflow.update_version_details(
-        version, by=steward, summary="", consultation_opens_on=today - datetime.timedelta(days=1),
+        version,
+        by=steward,
+        summary="",
+        consultation_opens_on=today - datetime.timedelta(days=1),
         consultation_closes_on=today + datetime.timedelta(days=10),
     )
     version = workflow.open_consultation(version, by=steward)
@@ -61,21 +65,48 @@ def review_in_desk_review(*, version, organisation, coordinator, lead, peer, con
     pr.accept_assignment(peer_assignment, by=peer, declaration=True)
     indicators = list(review.indicators_in_scope())
     evidence = pr.add_evidence(
-        review, by=contact, title="Annual report", dated_on=timezone.localdate(), indicators=indicators[:1],
+        review,
+        by=contact,
+        title="Annual report",
+        dated_on=timezone.localdate(),
+        indicators=indicators[:1],
         upload=SimpleUploadedFile("report.pdf", b"%PDF-1.4 annual report", content_type="application/pdf"),
         content_type="application/pdf",
     )
     for indicator in indicators:
-        pr.save_self_rating(review, indicator, by=contact, rating=3, commentary="Yes.", no_evidence=True,
-                            no_evidence_note="Not written down.")
+        pr.save_self_rating(
+            review,
+            indicator,
+            by=contact,
+            rating=3,
+            commentary="Yes.",
+            no_evidence=True,
+            no_evidence_note="Not written down.",
+        )
     pr.save_position_statement(review, by=contact, text="Where we are.")
     pr.submit_self_assessment(review, by=contact)
     review = pr.start_desk_review(review.__class__.objects.get(pk=review.pk), by=coordinator)
-    finding = pr.add_finding(review, by=lead, kind="strength", text="Trusted by groups.",
-                             standards=list(review.standards_in_scope()[:1]))
-    reply = Reply.objects.create(finding=finding, kind="b_fact", text="Wrong year.", evidence=evidence, replied_by=contact)
-    extension = ExtensionRequest.objects.create(review=review, requested_by=contact, working_days=5, reason="Board meets late.")
-    action = Action.objects.create(review=review, text="Date the directory.", owner="CEO",
-                                   due_on=timezone.localdate() + datetime.timedelta(days=30))
-    return {"review": review, "lead_assignment": lead_assignment, "evidence": evidence, "finding": finding,
-            "reply": reply, "extension": extension, "action": action}
+    finding = pr.add_finding(
+        review, by=lead, kind="strength", text="Trusted by groups.", standards=list(review.standards_in_scope()[:1])
+    )
+    reply = Reply.objects.create(
+        finding=finding, kind="b_fact", text="Wrong year.", evidence=evidence, replied_by=contact
+    )
+    extension = ExtensionRequest.objects.create(
+        review=review, requested_by=contact, working_days=5, reason="Board meets late."
+    )
+    action = Action.objects.create(
+        review=review,
+        text="Date the directory.",
+        owner="CEO",
+        due_on=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    return {
+        "review": review,
+        "lead_assignment": lead_assignment,
+        "evidence": evidence,
+        "finding": finding,
+        "reply": reply,
+        "extension": extension,
+        "action": action,
+    }

@@ -40,13 +40,19 @@ PEER_REVIEW = {
     "peerreview:review-create": ("get", lambda s: reverse("peerreview:review-create"), only(HUB, others=403)),
     "peerreview:review-detail": ("get", _r("review-detail"), _pr(PANEL_HUB_CONTACT)),
     "peerreview:review-scope": ("get", _r("review-scope"), _pr(HUB)),
-    "peerreview:review-move": ("post", _r("review-move", "review", "hold"), _pr({"coordinator": 302, "administrator": 302})),
+    "peerreview:review-move": (
+        "post",
+        _r("review-move", "review", "hold"),
+        _pr({"coordinator": 302, "administrator": 302}),
+    ),
     "peerreview:assignment-invite": ("get", _r("assignment-invite"), _pr(HUB)),
     "peerreview:self-assessment": ("get", _r("self-assessment"), _pr(PANEL_HUB_CONTACT)),
     "peerreview:evidence-upload": ("get", _r("evidence-upload"), _pr(PANEL_HUB_CONTACT)),
     "peerreview:review-visit": ("get", _r("review-visit"), _pr({**HUB, "lead_reviewer": 200})),
     "peerreview:review-moderation": (
-        "get", _r("review-moderation"), _pr({r: 302 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer"]})
+        "get",
+        _r("review-moderation"),
+        _pr({r: 302 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer"]}),
     ),
     "peerreview:finding-create": ("get", _r("finding-create"), _pr({**HUB, "reviewer": 200, "lead_reviewer": 200})),
     "peerreview:review-replies": ("get", _r("review-replies"), _pr(PANEL_HUB_CONTACT)),
@@ -58,13 +64,23 @@ PEER_REVIEW = {
     "peerreview:assignment-respond": ("get", _r("assignment-respond", "lead_assignment"), _pr({"lead_reviewer": 200})),
     "peerreview:assignment-score": ("get", _r("assignment-score", "lead_assignment"), _pr({"lead_reviewer": 200})),
     "peerreview:assignment-move": (
-        "post", _r("assignment-move", "lead_assignment", "replace"), _pr({"coordinator": 302, "administrator": 302})
+        "post",
+        _r("assignment-move", "lead_assignment", "replace"),
+        _pr({"coordinator": 302, "administrator": 302}),
     ),
     "peerreview:evidence-download": ("get", _r("evidence-download", "evidence"), _pr(PANEL_HUB_CONTACT)),
-    "peerreview:finding-agree": ("post", _r("finding-agree", "finding"), _pr({**{k: 302 for k in HUB}, "lead_reviewer": 302})),
+    "peerreview:finding-agree": (
+        "post",
+        _r("finding-agree", "finding"),
+        _pr({**{k: 302 for k in HUB}, "lead_reviewer": 302}),
+    ),
     "peerreview:reply-decide": ("get", _r("reply-decide", "reply"), _pr(HUB)),
     "peerreview:extension-decide": ("get", _r("extension-decide", "extension"), _pr(HUB)),
-    "peerreview:action-move": ("post", _r("action-move", "action", "agree"), _pr({"coordinator": 302, "administrator": 302})),
+    "peerreview:action-move": (
+        "post",
+        _r("action-move", "action", "agree"),
+        _pr({"coordinator": 302, "administrator": 302}),
+    ),
 }
 
 
@@ -175,8 +191,13 @@ MATRIX = {
     "standards:comment-create": (
         "get",
         lambda s: _v(s, "comment-create"),
-        only({r: 200 for r in ["participant", "contact", "reviewer", "lead_reviewer", "funder", "steward", "coordinator"]},
-             others=403),
+        only(
+            {
+                r: 200
+                for r in ["participant", "contact", "reviewer", "lead_reviewer", "funder", "steward", "coordinator"]
+            },
+            others=403,
+        ),
     ),
     "standards:comment-answer": (
         "get",
@@ -190,7 +211,9 @@ MATRIX = {
     ),
     "standards:version-transition": (
         "post",
-        lambda s: reverse("standards:version-transition", args=[s["version"].framework.slug, s["version"].number, "publish"]),
+        lambda s: reverse(
+            "standards:version-transition", args=[s["version"].framework.slug, s["version"].number, "publish"]
+        ),
         only({"steward": 302, "administrator": 302}, others=403),
     ),
     **PEER_REVIEW,
@@ -231,8 +254,14 @@ def scene(request, contact, reviewed_org, hub, steward, participant, coordinator
         "reviewed_org": reviewed_org,
         "declaration": ConflictDeclarationFactory(person=contact, organisation=reviewed_org),
         **standards_scene(steward=steward, owner=hub, commenter=participant, slug="scene-2"),
-        **review_in_desk_review(version=version, organisation=reviewed_org, coordinator=coordinator,
-                                lead=lead_reviewer, peer=reviewer, contact=contact),
+        **review_in_desk_review(
+            version=version,
+            organisation=reviewed_org,
+            coordinator=coordinator,
+            lead=lead_reviewer,
+            peer=reviewer,
+            contact=contact,
+        ),
     }
 
 

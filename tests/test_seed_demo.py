@@ -20,7 +20,9 @@ def test_demo_london(db, capsys):
     # About 40 organisations across all 33 areas, a login for every role.
     assert 38 <= Organisation.objects.count() <= 45
     assert list(Borough.objects.filter(organisations__isnull=True)) == []
-    roles = set(Membership.objects.current().filter(person__email__endswith="@demo.example").values_list("role", flat=True))
+    roles = set(
+        Membership.objects.current().filter(person__email__endswith="@demo.example").values_list("role", flat=True)
+    )
     assert roles == set(Membership.Role.values)
 
     # Frameworks in every version state; a consultation with answered and unanswered comments.
@@ -46,8 +48,9 @@ def test_demo_london(db, capsys):
     # Every demo login signs in and reaches its home page.
     for local, name, role in DEMO_LOGINS:
         client = Client()
-        response = client.post(reverse("login"), {"username": f"{local}@demo.example", "password": DEMO_PASSWORD},
-                               follow=True)
+        response = client.post(
+            reverse("login"), {"username": f"{local}@demo.example", "password": DEMO_PASSWORD}, follow=True
+        )
         assert response.redirect_chain[-1][0] == "/", local
         html = response.content.decode()
         assert f"Signed in as <strong>{name}</strong>" in html and Membership.Role(role).label in html

@@ -20,7 +20,9 @@ SHEET = (
 BAD_SHEET = "Theme,Standard code,Standard title,Indicator\nNeed,1.1,,We keep a directory\n"
 
 
-def test_steward_publishes_a_framework_through_consultation(browser, live_server, tmp_path, steward, hub, participant, screenshot):
+def test_steward_publishes_a_framework_through_consultation(
+    browser, live_server, tmp_path, steward, hub, participant, screenshot
+):
     good, bad = tmp_path / "framework.csv", tmp_path / "broken.csv"
     good.write_text(SHEET, encoding="utf-8")
     bad.write_text(BAD_SHEET, encoding="utf-8")

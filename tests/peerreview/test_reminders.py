@@ -24,7 +24,9 @@ def _send_at(day: datetime.date, callbacks) -> list[str]:
         return reminders.send_due()
 
 
-def test_reminders_are_sent_once_and_escalate(open_self_assessment, contact, coordinator, django_capture_on_commit_callbacks):
+def test_reminders_are_sent_once_and_escalate(
+    open_self_assessment, contact, coordinator, django_capture_on_commit_callbacks
+):
     due = open_self_assessment.self_assessment_due
     assert _send_at(add_working_days(due, -6), django_capture_on_commit_callbacks) == []
     first = _send_at(add_working_days(due, -5), django_capture_on_commit_callbacks)
@@ -41,12 +43,18 @@ def test_reminders_are_sent_once_and_escalate(open_self_assessment, contact, coo
 def test_submitted_work_gets_no_reminder(open_self_assessment, django_capture_on_commit_callbacks):
     open_self_assessment.self_assessment_submitted_at = open_self_assessment.created_at
     open_self_assessment.save()
-    assert _send_at(add_working_days(open_self_assessment.self_assessment_due, 1), django_capture_on_commit_callbacks) == []
+    assert (
+        _send_at(add_working_days(open_self_assessment.self_assessment_due, 1), django_capture_on_commit_callbacks)
+        == []
+    )
 
 
 def test_command_reports_what_it_sent(open_self_assessment, capsys):
-    with time_machine.travel(datetime.datetime.combine(open_self_assessment.self_assessment_due, datetime.time(9)) +
-                             datetime.timedelta(days=20), tick=False):
+    with time_machine.travel(
+        datetime.datetime.combine(open_self_assessment.self_assessment_due, datetime.time(9))
+        + datetime.timedelta(days=20),
+        tick=False,
+    ):
         call_command("send_reminders")
         call_command("send_reminders")
     out = capsys.readouterr().out

@@ -12,8 +12,19 @@ from peerreview.models import Assignment, Review
 pytestmark = pytest.mark.unit
 
 S = Review.State
-BEFORE_PUBLICATION = {S.SCOPING, S.SELF_ASSESSMENT, S.DESK_REVIEW, S.VISIT, S.MODERATION, S.QUALITY_ASSURANCE,
-                      S.RIGHT_OF_REPLY, S.REPLY_CONSIDERATION, S.OUTCOME_DECIDED, S.ON_HOLD, S.REOPENED}
+BEFORE_PUBLICATION = {
+    S.SCOPING,
+    S.SELF_ASSESSMENT,
+    S.DESK_REVIEW,
+    S.VISIT,
+    S.MODERATION,
+    S.QUALITY_ASSURANCE,
+    S.RIGHT_OF_REPLY,
+    S.REPLY_CONSIDERATION,
+    S.OUTCOME_DECIDED,
+    S.ON_HOLD,
+    S.REOPENED,
+}
 SOURCES = {
     "start_self_assessment": {S.SCOPING},
     "start_desk_review": {S.SELF_ASSESSMENT},
@@ -78,8 +89,14 @@ def test_the_tables_cover_every_transition():
 @pytest.fixture
 def make_review(reviewed_org, coordinator, published_version):
     def make(state):
-        return Review.objects.create(organisation=reviewed_org, framework_version=published_version,
-                                     coordinator=coordinator, state=state, held_from=S.SCOPING)
+        return Review.objects.create(
+            organisation=reviewed_org,
+            framework_version=published_version,
+            coordinator=coordinator,
+            state=state,
+            held_from=S.SCOPING,
+        )
+
     return make
 
 
@@ -100,8 +117,16 @@ def test_every_transition_from_every_state(name, make_review, administrator, con
 
 @pytest.fixture
 def cast(coordinator, administrator, lead_reviewer, reviewer, contact, steward, funder, outsider):
-    return {"coordinator": coordinator, "administrator": administrator, "lead": lead_reviewer, "peer": reviewer,
-            "contact": contact, "steward": steward, "funder": funder, "outsider": outsider}
+    return {
+        "coordinator": coordinator,
+        "administrator": administrator,
+        "lead": lead_reviewer,
+        "peer": reviewer,
+        "contact": contact,
+        "steward": steward,
+        "funder": funder,
+        "outsider": outsider,
+    }
 
 
 @pytest.mark.parametrize("name", sorted(MAY))

@@ -73,13 +73,19 @@ def test_participant_comments_and_the_steward_answers_publicly(scene, participan
     standard = version.standards.get(code="2.1")
     response = client_for(participant).post(
         url("comment-create", version),
-        {"target": f"standard:{standard.pk}", "kind": "wording", "text": "Say “listen” not “consult”.", "show_name": "on"},
+        {
+            "target": f"standard:{standard.pk}",
+            "kind": "wording",
+            "text": "Say “listen” not “consult”.",
+            "show_name": "on",
+        },
     )
     assert response.status_code == 302
     comment = Comment.objects.get(standard=standard)
     assert (comment.author, comment.show_name, comment.organisation_kind) == (participant, True, "cvs")
     response = client_for(steward).post(
-        reverse("standards:comment-answer", args=[comment.pk]), {"answer": "accepted", "response": "Changed the wording."}
+        reverse("standards:comment-answer", args=[comment.pk]),
+        {"answer": "accepted", "response": "Changed the wording."},
     )
     assert response.status_code == 302
     page = client.get(url("version-you-said", version)).content.decode()
@@ -100,7 +106,9 @@ def test_a_comment_cannot_target_another_versions_part(scene, participant, stewa
 
 
 def test_people_without_a_consultee_role_cannot_comment(scene, caseworker, client_for):
-    response = client_for(caseworker).post(url("comment-create", scene["version"]), {"target": "framework", "kind": "support", "text": "x"})
+    response = client_for(caseworker).post(
+        url("comment-create", scene["version"]), {"target": "framework", "kind": "support", "text": "x"}
+    )
     assert response.status_code == 403
     assert Comment.objects.count() == 1
 
@@ -147,8 +155,11 @@ def test_version_dates_must_make_sense(scene, steward, client_for):
     today = timezone.localdate()
     response = client_for(steward).post(
         url("version-edit", scene["version"]),
-        {"summary": "", "consultation_opens_on": today.isoformat(),
-         "consultation_closes_on": (today - datetime.timedelta(days=3)).isoformat()},
+        {
+            "summary": "",
+            "consultation_opens_on": today.isoformat(),
+            "consultation_closes_on": (today - datetime.timedelta(days=3)).isoformat(),
+        },
     )
     assert response.status_code == 200
     assert "must close on or after the day it opens" in response.content.decode()

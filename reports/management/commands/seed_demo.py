@@ -39,8 +39,11 @@ class Command(BaseCommand):
                     steward=london.logins["steward"], owner=london.hub, consultees=london.logins
                 )
                 peerreview_demo.seed(
-                    coordinator=london.logins["coordinator"], logins=london.logins,
-                    version=scored.current_published(), rng=rng, scale=scale,
+                    coordinator=london.logins["coordinator"],
+                    logins=london.logins,
+                    version=scored.current_published(),
+                    rng=rng,
+                    scale=scale,
                 )
                 hub_admin = london.logins["admin"]
                 if not hub_admin.has_role(Membership.Role.ADMINISTRATOR):
