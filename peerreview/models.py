@@ -863,6 +863,7 @@ class Action(ConcurrentTransitionMixin, TimeStamped):
         source=[State.AGREED, State.IN_PROGRESS, State.SLIPPED],
         target=State.DONE,
         permission="peerreview.plan_actions",
+        custom={"label": "Mark as done"},
     )
     def complete(self) -> None:
         pass

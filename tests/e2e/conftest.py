@@ -49,10 +49,11 @@ def page(browser, live_server) -> Iterator[object]:
 
 
 @pytest.fixture
-def screenshot(page):
+def screenshot():
+    """screenshot(name, page): a full-page PNG in tests/e2e/screenshots/ (ignored by git)."""
     SCREENSHOTS.mkdir(exist_ok=True)
 
-    def take(name: str) -> None:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    def take(name: str, on) -> None:
+        on.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take

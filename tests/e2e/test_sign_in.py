@@ -17,12 +17,12 @@ def sign_in(page, email: str, password: str = TEST_PASSWORD) -> None:
 def test_coordinator_signs_in_and_declares_an_interest(page, screenshot, coordinator, reviewed_org):
     page.goto("/")
     assert page.title().startswith("Sign in")
-    screenshot("sign-in")
+    screenshot("sign-in", page)
     sign_in(page, coordinator.email)
     page.get_by_role("heading", name="Your work").wait_for()
     assert page.get_by_text("Reviews you coordinate").is_visible()
     assert "govuk-frontend-supported" in page.locator("body").get_attribute("class")
-    screenshot("home-coordinator")
+    screenshot("home-coordinator", page)
 
     page.get_by_role("link", name="Conflicts of interest").click()
     page.get_by_role("link", name="Declare an interest").click()
@@ -31,7 +31,7 @@ def test_coordinator_signs_in_and_declares_an_interest(page, screenshot, coordin
     summary.wait_for()
     assert "There is a problem" in summary.inner_text()
     assert page.title().startswith("Error: ")
-    screenshot("declare-interest-errors")
+    screenshot("declare-interest-errors", page)
 
     page.get_by_label("Organisation", exact=True).select_option(label=reviewed_org.name)
     page.get_by_label("Kind of interest").select_option("trusteeship")

@@ -45,7 +45,7 @@ def test_steward_publishes_a_framework_through_consultation(
     page.get_by_role("button", name="Check and import").click()
     page.locator("#problems").wait_for()
     assert "Row 2, column “Standard title”" in page.locator("#problems").inner_text()
-    screenshot("standards-import-errors")
+    screenshot("standards-import-errors", page)
     page.get_by_label("Spreadsheet").set_input_files(str(good))
     page.get_by_role("button", name="Check and import").click()
     page.get_by_text("Imported 2 themes, 2 standards and 3 indicators.").wait_for()
@@ -87,7 +87,7 @@ def test_steward_publishes_a_framework_through_consultation(
     page.get_by_role("link", name="Version 1").click()
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("The version is published.").wait_for()
-    screenshot("standards-published")
+    screenshot("standards-published", page)
     assert FrameworkVersion.objects.get(framework__slug="borough-support-standards").state == "published"
 
     public = browser.new_context(base_url=live_server.url).new_page()
