@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from organisations.models import ConflictDeclaration, Membership
+from organisations.models import Borough, ConflictDeclaration, Membership
 from peerreview.models import Assignment, Review
 
 
@@ -45,7 +45,9 @@ def check(reviewer: Any, review: Review) -> list[Conflict]:
         )
     if _setting("PEER_REVIEW_SAME_BOROUGH_CONFLICT", True):
         own_orgs = {m.organisation_id for m in memberships.current()}
-        shared = org.boroughs.filter(organisations__in=own_orgs).distinct()
+        # Two separate filter() calls: two joins. (org.boroughs.filter(...) would reuse the related
+        # manager's own join and ask one row to be both organisations, which finds nothing.)
+        shared = Borough.objects.filter(organisations=org).filter(organisations__in=own_orgs).distinct()
         if shared.exists():
             names = ", ".join(b.name for b in shared[:3])
             found.append(Conflict("same_borough", f"Their organisation also serves {names}."))

@@ -76,6 +76,21 @@ def deadlines() -> Iterator[Deadline]:
         )
 
 
+RENEWAL_NOTICES_DAYS = (365, 182)  # about 12 and 6 months before the result expires
+
+
+def renewals(today: datetime.date) -> Iterator[tuple[str, Review, datetime.date]]:
+    """Reviews whose result expires within a year and that nobody has renewed yet."""
+    for review in (
+        Review.objects.filter(valid_until__isnull=False, valid_until__gte=today)
+        .select_related("organisation", "coordinator")
+        .exclude(pk__in=Review.objects.filter(previous_review__isnull=False).values("previous_review"))
+    ):
+        points = [d for d in RENEWAL_NOTICES_DAYS if review.valid_until - datetime.timedelta(days=d) <= today]
+        if points:
+            yield f"renewal:{review.pk}:{review.valid_until}:-{min(points)}d", review, review.valid_until
+
+
 def send_due(today: datetime.date | None = None) -> list[str]:
     """Send every reminder now due that was never sent; return their keys."""
     today = today or timezone.localdate()
@@ -107,5 +122,16 @@ def send_due(today: datetime.date | None = None) -> list[str]:
                 )
         except IntegrityError:
             continue  # already sent, perhaps by a run happening at the same moment
+        sent.append(key)
+    for key, review, expires in renewals(today):
+        try:
+            with transaction.atomic():
+                recipients = [*_contacts(review), review.coordinator]
+                ReminderLog.objects.create(key=key, review=review, recipients=sorted({p.email for p in recipients}))
+                emails.notify_people(
+                    recipients, "reminder", review=review, what="Renewing the peer review result", due=expires
+                )
+        except IntegrityError:
+            continue
         sent.append(key)
     return sent

@@ -9,6 +9,7 @@ urlpatterns = [
     path("reviews/new/", views.review_create, name="review-create"),
     path("reviews/<int:pk>/", views.review_detail, name="review-detail"),
     path("reviews/<int:pk>/scope/", views.review_scope, name="review-scope"),
+    path("reviews/<int:pk>/renew/", views.review_renew, name="review-renew"),
     path("reviews/<int:pk>/move/<str:name>/", views.review_move, name="review-move"),
     path("reviews/<int:pk>/panel/invite/", views.assignment_invite, name="assignment-invite"),
     path("reviews/<int:pk>/self-assessment/", views.self_assessment, name="self-assessment"),

@@ -151,10 +151,13 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
     assignments = review.assignments.select_related("reviewer").order_by("role", "created_at")
-    findings = review.findings.prefetch_related("standards").select_related("reply").order_by("kind", "created_at")
-    for finding in findings:
-        if user.has_perm("peerreview.reply_finding", review) or user.has_perm("peerreview.write_findings", review):
-            workflow.mark_seen(finding, by=user)
+    findings = list(
+        review.findings.prefetch_related("standards", "receipts__person")
+        .select_related("reply")
+        .order_by("kind", "created_at")
+    )
+    if user.has_perm("peerreview.reply_finding", review) or user.has_perm("peerreview.write_findings", review):
+        workflow.mark_seen(findings, by=user)
     can_panel = user.has_perm("peerreview.view_panel_work", review)
     result = workflow.overall_result(review) if review.is_scored and review.moderated_ratings.exists() else None
     return render(
@@ -172,6 +175,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if (can_panel or user.has_perm("peerreview.self_assess_review", review))
             else [],
             "extensions": review.extension_requests.order_by("-created_at"),
+            "renewal": Review.objects.filter(previous_review=review).first(),
             "snapshots": review.snapshots.order_by("-version", "-created_at"),
             "transitions": available_transitions(review, user),
             "blocked": blocked_transitions(review, user),
@@ -225,6 +229,20 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
     else:
         messages.success(request, f"Done: the review is now at “{Review.objects.get(pk=pk).get_state_display()}”.")
+    return redirect(review)
+
+
+@login_required
+@require_POST
+def review_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review(request, pk, perm="peerreview.coordinate_review")
+    renewed: dict[str, Review] = {}
+    if _attempt(
+        request,
+        lambda: renewed.setdefault("review", workflow.renew_review(review, by=request.user)),
+        "The renewal has started, pre-filled from this review.",
+    ):
+        return redirect(renewed["review"])
     return redirect(review)
 
 

@@ -103,6 +103,10 @@ def create_review(
 
 def renew_review(previous: Review, *, by: Any) -> Review:
     """Start the next cycle pre-filled from the last one (scope; the framework's current version)."""
+    if previous.state not in (Review.State.CLOSED, Review.State.MONITORING, Review.State.PROGRESS_REVIEW):
+        raise ValidationError("A renewal starts once the review has reached monitoring.")
+    if Review.objects.filter(previous_review=previous).exists():
+        raise ValidationError("This review has already been renewed.")
     version = previous.framework_version.framework.current_published() or previous.framework_version
     review = create_review(previous.organisation, version, by=by, scope=previous.scope, previous=previous)
     codes = set(previous.in_scope.values_list("code", flat=True))
@@ -485,9 +489,13 @@ def agree_finding(finding: Finding, *, by: Any) -> Finding:
     return transition(finding, "agree", by=by)
 
 
-def mark_seen(finding: Finding, *, by: Any) -> None:
-    """Record the first time a person saw a finding ("seen by")."""
-    SeenReceipt.objects.get_or_create(finding=finding, person=by)
+def mark_seen(findings: Iterable[Finding], *, by: Any) -> None:
+    """Record the first time a person saw each finding ("seen by"); later views change nothing."""
+    findings = list(findings)
+    seen = set(SeenReceipt.objects.filter(finding__in=findings, person=by).values_list("finding_id", flat=True))
+    SeenReceipt.objects.bulk_create(
+        [SeenReceipt(finding=f, person=by) for f in findings if f.pk not in seen], ignore_conflicts=True
+    )
 
 
 # --- quality assurance, right of reply -------------------------------------------------------------

@@ -40,6 +40,8 @@ PEER_REVIEW = {
     "peerreview:review-create": ("get", lambda s: reverse("peerreview:review-create"), only(HUB, others=403)),
     "peerreview:review-detail": ("get", _r("review-detail"), _pr(PANEL_HUB_CONTACT)),
     "peerreview:review-scope": ("get", _r("review-scope"), _pr(HUB)),
+    # The scene's review is at desk review, too early to renew: hub staff get a message and a redirect.
+    "peerreview:review-renew": ("post", _r("review-renew"), _pr({"coordinator": 302, "administrator": 302})),
     "peerreview:review-move": (
         "post",
         _r("review-move", "review", "hold"),

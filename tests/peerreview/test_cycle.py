@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -173,3 +173,21 @@ def test_a_review_can_open_a_lifeboat_referral(review, coordinator):
     referral = workflow.refer_to_lifeboat(review, by=coordinator, concerns="Reserves below one month.")
     assert Referral.objects.get() == referral
     assert referral.source_reference == f"peerreview.review:{review.pk}"
+
+
+def test_renewal_is_prefilled_and_happens_once(review, coordinator, reviewed_org, published_version):
+    with pytest.raises(ValidationError, match="reached monitoring"):
+        workflow.renew_review(review, by=coordinator)
+    closed = Review.objects.create(
+        organisation=reviewed_org,
+        framework_version=published_version,
+        coordinator=coordinator,
+        state="closed",
+        scope="Focus on volunteering.",
+    )
+    closed.in_scope.set(published_version.standards.filter(code="2.1"))
+    renewal = workflow.renew_review(closed, by=coordinator)
+    assert (renewal.state, renewal.scope, renewal.previous_review) == ("scoping", "Focus on volunteering.", closed)
+    assert list(renewal.in_scope.values_list("code", flat=True)) == ["2.1"]
+    with pytest.raises(ValidationError, match="already been renewed"):
+        workflow.renew_review(closed, by=coordinator)

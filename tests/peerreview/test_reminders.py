@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from core.dates import add_working_days
 from peerreview import workflow
@@ -59,3 +60,14 @@ def test_command_reports_what_it_sent(open_self_assessment, capsys):
         call_command("send_reminders")
     out = capsys.readouterr().out
     assert "Sent 1 reminder." in out and "Sent 0 reminders." in out
+
+
+def test_renewal_notices_before_the_result_expires(review, coordinator, contact, django_capture_on_commit_callbacks):
+    review.valid_until = timezone.localdate() + datetime.timedelta(days=400)
+    review.save()
+    assert _send_at(timezone.localdate(), django_capture_on_commit_callbacks) == []
+    keys = _send_at(review.valid_until - datetime.timedelta(days=300), django_capture_on_commit_callbacks)
+    assert keys == [f"renewal:{review.pk}:{review.valid_until}:-365d"]
+    assert set(mail.outbox[-1].to) == {contact.email, coordinator.email}
+    assert _send_at(review.valid_until - datetime.timedelta(days=300), django_capture_on_commit_callbacks) == []
+    assert len(_send_at(review.valid_until - datetime.timedelta(days=100), django_capture_on_commit_callbacks)) == 1
