@@ -19,6 +19,16 @@ _WIDGET_CLASSES = {
 }
 
 
+def apply_validation_error(form: forms.BaseForm, error: Any) -> None:
+    """Show a ValidationError raised by domain code on the form: field errors against their fields
+    (or at the top when the form has no such field), anything else at the top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 class GovukFormRenderer(TemplatesSetting):
     """Renders `{{ form }}` as GOV.UK form groups (templates/_partials/form.html, field.html)."""
 

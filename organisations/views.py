@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import audit
+from core.forms import apply_validation_error
 from core.shortcuts import get_object_for_user
 from organisations import queries, workflow
 from organisations.forms import ConflictDeclarationForm, EndForm, MembershipForm, OrganisationForm, PersonForm
@@ -23,15 +24,6 @@ PAGE_SIZE = 25
 def _require(request: HttpRequest, perm: str, obj: object = None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
-
-
-def _apply_form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
-    """Show model validation raised by a workflow function against the form's fields."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -89,7 +81,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             organisation = workflow.register_organisation(by=request.user, boroughs=boroughs, **data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, f"{organisation} has been added.")
             return redirect(organisation)
@@ -114,7 +106,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 Organisation.objects.get(pk=pk), by=request.user, boroughs=form.cleaned_data["boroughs"], **data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "The organisation's details have been saved.")
             return redirect(organisation)
@@ -203,7 +195,7 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
                 job_title=data["job_title"],
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "The role has been given.")
             return redirect(person)
@@ -271,7 +263,7 @@ def conflict_declare(request: HttpRequest) -> HttpResponse:
                 ends_on=data["ends_on"],
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "The interest has been recorded. Panels will take it into account.")
             return redirect("organisations:conflict-list")

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import audit
+from core.forms import apply_validation_error
 from core.shortcuts import get_object_for_user
 from core.workflow import (
     FASTER_MESSAGE,
@@ -54,14 +55,6 @@ def _assignment(request: HttpRequest, pk: int, perm: str | None = None) -> Assig
     return assignment
 
 
-def _errors_to_form(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
     """Run one workflow call; turn every refusal into a message. True when it worked."""
     try:
@@ -90,7 +83,7 @@ def _form_page(
         try:
             action(form.cleaned_data)
         except (ValidationError, TransitionNotAllowed) as error:
-            _errors_to_form(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+            apply_validation_error(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
         except ConcurrentTransition:
             form.add_error(None, FASTER_MESSAGE)
         else:
@@ -139,7 +132,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
         try:
             act(form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "The review is open in scoping. Agree the scope, then build the panel.")
             return redirect(created["review"])
@@ -593,7 +586,7 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
                     workflow.moderate_standard(review, row["standard"], by=request.user, **form.cleaned_data)
                     saved += 1
                 except ValidationError as error:
-                    _errors_to_form(form, error)
+                    apply_validation_error(form, error)
                     failed = True
             else:
                 failed = True
@@ -670,7 +663,7 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     workflow.reply_to_finding(finding, by=user, **form.cleaned_data)
                 except ValidationError as error:
-                    _errors_to_form(form, error)
+                    apply_validation_error(form, error)
                     problems = True
             else:
                 problems = True

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import apply_validation_error
 from core.shortcuts import get_object_for_user
 from core.workflow import (
     FASTER_MESSAGE,
@@ -36,14 +37,6 @@ def _version(request: HttpRequest, slug: str, number: int, perm: str | None = No
         framework__slug=slug,
         number=number,
     )
-
-
-def _form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def framework_list(request: HttpRequest) -> HttpResponse:
@@ -88,7 +81,7 @@ def framework_create(request: HttpRequest) -> HttpResponse:
                 scoring_mode=data["scoring_mode"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "The framework has been created with an empty draft version 1.")
             return redirect(framework.versions.get().get_absolute_url())
@@ -160,7 +153,7 @@ def version_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 consultation_closes_on=data["consultation_closes_on"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "The version's details have been saved.")
             return redirect(version)
@@ -336,7 +329,7 @@ def comment_create(request: HttpRequest, slug: str, number: int) -> HttpResponse
                 **_target(version, data["target"]),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Thank you: your comment has been recorded. The steward will answer it publicly.")
             return redirect(version)
@@ -357,7 +350,7 @@ def comment_answer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             workflow.answer_comment(comment, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Your answer has been saved and appears on the public page.")
             return redirect("standards:version-you-said", version.framework.slug, version.number)
