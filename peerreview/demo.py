@@ -196,7 +196,7 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
     if stage == "action_planning":
         review = workflow.move_review(review, "start_action_planning", by=contact)
         finding = review.findings.filter(kind="recommendation").first()
-        action = workflow.add_action(
+        workflow.add_action(
             review,
             by=contact,
             text="Publish a yearly state-of-the-sector summary.",
@@ -211,7 +211,6 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
             owner="Information officer",
             due_on=timezone.localdate() + datetime.timedelta(days=60),
         )
-        del action
         return review
     if stage == "monitoring":
         for action in review.actions.all():

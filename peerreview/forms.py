@@ -7,7 +7,7 @@ from django import forms
 from core.forms import GovukForm
 from organisations.forms import DateInput
 from organisations.models import Membership, Organisation, User
-from peerreview.models import Action, Assignment, Evidence, Finding, Reply, Review
+from peerreview.models import Assignment, Evidence, Finding, Reply, Review
 from peerreview.uploads import ALLOWED_LABEL, MAX_UPLOAD_BYTES
 from standards.models import FrameworkVersion, Standard
 
@@ -249,4 +249,3 @@ ACTION_MOVES = {
         ("verify", "Verify"),
     ]
 }
-ACTION_STATES = Action.State
