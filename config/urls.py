@@ -39,5 +39,6 @@ urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("standards.urls")),
     path("", include("peerreview.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

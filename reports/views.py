@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.text import slugify
 
 from core.models import AuditEvent
+from core.shortcuts import get_object_for_user
 from organisations import queries as org_queries
 from organisations.models import Membership
 from peerreview import queries as review_queries
+from peerreview.models import ReportSnapshot, Review
+from reports import charts, pdf
 
 Role = Membership.Role
 
@@ -51,6 +59,14 @@ def home(request: HttpRequest) -> HttpResponse:
             .exclude(state__in=["closed", "withdrawn", "cancelled"])
         ],
         Role.COORDINATOR: review_queries.pipeline() if user.has_role(Role.COORDINATOR) else [],
+        Role.FUNDER_READER: list(
+            review_queries.reviews_visible_to(user)
+            .filter(published_at__isnull=False)
+            .exclude(state__in=["withdrawn", "cancelled"])
+            .order_by("-published_at")[:20]
+        )
+        if user.has_role(Role.FUNDER_READER)
+        else [],
     }
     work[Role.LEAD_REVIEWER] = work[Role.REVIEWER]
     for section in sections:
@@ -78,4 +94,85 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     types = AuditEvent.objects.order_by().values_list("object_type", flat=True).distinct()
     return render(
         request, "reports/audit_log.html", {"page": page, "types": sorted(set(types)), "object_type": object_type}
+    )
+
+
+# --- assessment PDFs and their verification ------------------------------------------------------------
+
+
+def _assessment_context(snapshot: ReportSnapshot, request: HttpRequest) -> dict[str, Any]:
+    data = snapshot.data
+    order = ["Strength", "Area for development", "Recommendation", "Condition"]
+    headings = {
+        "Strength": "Strengths",
+        "Area for development": "Areas for development",
+        "Recommendation": "Recommendations",
+        "Condition": "Conditions",
+    }
+    sections = [(headings[k], [f for f in data["findings"] if f["kind"] == k]) for k in order]
+    chart = charts.bar_chart(
+        [(r["code"], r["rating"]) for r in data["ratings"]],
+        maximum=max([4, *[r["rating"] for r in data["ratings"]]]),
+        title="Agreed rating for each standard",
+        description="; ".join(f"{r['code']}: {r['rating']}" for r in data["ratings"]) or "No ratings",
+    )
+    return {
+        "data": data,
+        "snapshot": snapshot,
+        "sections": [(h, items) for h, items in sections if items],
+        "chart": chart,
+        "document_id": document_id(snapshot),
+        "verify_url": settings.SITE_URL + reverse("reports:verify", args=[snapshot.fingerprint]),
+        "site_name": settings.SITE_NAME,
+    }
+
+
+def document_id(snapshot: ReportSnapshot) -> str:
+    return f"PRA-{snapshot.review_id:05d}-{snapshot.version}"
+
+
+@login_required
+def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_for_user(
+        request, Review.objects.select_related("organisation"), view_perm="peerreview.view_review", pk=pk
+    )
+    snapshot = review.snapshots.filter(kind="final").order_by("-version").first()
+    if snapshot is None:
+        raise Http404("This review has no published report yet.")
+    try:
+        data = pdf.cached(snapshot.fingerprint, "reports/pdf/assessment.html", _assessment_context(snapshot, request))
+    except pdf.RenderError:
+        return HttpResponse(
+            "Sorry, the PDF could not be made. Please try again later.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    name = slugify(review.organisation.name)[:60]
+    response["Content-Disposition"] = f'attachment; filename="assessment-{name}-v{snapshot.version}.pdf"'
+    return response
+
+
+def verify(request: HttpRequest, fingerprint: str) -> HttpResponse:
+    """Public: is a document with this fingerprint genuine, and is it still the latest version?"""
+    snapshot = (
+        ReportSnapshot.objects.filter(fingerprint=fingerprint.lower(), kind="final")
+        .select_related("review__organisation")
+        .first()
+    )
+    if snapshot is None:
+        return render(request, "reports/verify.html", {"fingerprint": fingerprint, "snapshot": None}, status=404)
+    newer = ReportSnapshot.objects.filter(review=snapshot.review, kind="final", version__gt=snapshot.version).first()
+    reopened = snapshot.review.state in ("reopened", "appeal") or snapshot.review.report_version > snapshot.version
+    return render(
+        request,
+        "reports/verify.html",
+        {
+            "fingerprint": fingerprint,
+            "snapshot": snapshot,
+            "newer": newer,
+            "reopened": reopened and not newer,
+            "document_id": document_id(snapshot),
+            "data": snapshot.data,
+        },
     )

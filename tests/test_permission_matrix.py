@@ -24,7 +24,8 @@ def only(allowed: dict[str, int], *, others: int, anonymous: int = 302) -> dict[
 
 
 def _r(name: str, key: str = "review", *extra: str):
-    return lambda s: reverse(f"peerreview:{name}", args=[s[key].pk, *extra])
+    namespace = "reports" if name == "assessment-pdf" else "peerreview"
+    return lambda s: reverse(f"{namespace}:{name}", args=[s[key].pk, *extra])
 
 
 def _pr(allowed: dict[str, int], *, panel_and_contact: int = 403) -> dict[str, int]:
@@ -219,6 +220,10 @@ MATRIX = {
         only({"steward": 302, "administrator": 302}, others=403),
     ),
     **PEER_REVIEW,
+    # The scene's review has no published report yet: nobody gets a PDF.
+    "reports:assessment-pdf": ("get", _r("assessment-pdf"), only({}, others=404)),
+    # Public; an unknown fingerprint is "not genuine" for everyone.
+    "reports:verify": ("get", lambda s: reverse("reports:verify", args=["0" * 64]), {r: 404 for r in ROLES}),
     # Django's admin sends everyone else to its login page, which refuses signed-in non-administrators.
     "admin:index": ("get", lambda s: reverse("admin:index"), only({"administrator": 200}, others=302)),
 }

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reviews/<int:pk>/assessment.pdf", views.assessment_pdf, name="assessment-pdf"),
+    path("verify/<str:fingerprint>/", views.verify, name="verify"),
+]
