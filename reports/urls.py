@@ -7,4 +7,6 @@ app_name = "reports"
 urlpatterns = [
     path("reviews/<int:pk>/assessment.pdf", views.assessment_pdf, name="assessment-pdf"),
     path("verify/<str:fingerprint>/", views.verify, name="verify"),
+    path("intelligence/", views.intelligence, name="intelligence"),
+    path("intelligence/<str:name>.<str:fmt>", views.intelligence_download, name="intelligence-download"),
 ]

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from core.models import AuditEvent
 from core.shortcuts import get_object_for_user
 from organisations import queries as org_queries
-from organisations.models import Membership
+from organisations.models import Borough, Membership, Organisation
 from peerreview import queries as review_queries
 from peerreview.models import ReportSnapshot, Review
 from reports import charts, pdf
@@ -176,3 +176,96 @@ def verify(request: HttpRequest, fingerprint: str) -> HttpResponse:
             "data": snapshot.data,
         },
     )
+
+
+# --- London intelligence ---------------------------------------------------------------------------------
+
+
+def _intelligence_reader(request: HttpRequest) -> bool:
+    """Checks access; returns True when the reader may see only anonymised figures."""
+    if not request.user.has_perm("reports.view_intelligence"):
+        raise PermissionDenied
+    return not request.user.has_perm("reports.view_named_intelligence")
+
+
+@login_required
+def intelligence(request: HttpRequest) -> HttpResponse:
+    from reports import analytics  # pandas loads only where it is used (ruff TID253)
+
+    anonymised = _intelligence_reader(request)
+    filters = analytics.Filters.from_query(request.GET)
+    tables = {}
+    for name, (title, *_rest) in analytics.TABLES.items():
+        df = analytics.table(name, filters, anonymised=anonymised)
+        tables[name] = {
+            "title": title,
+            "withheld": df is None,
+            "columns": [] if df is None else [c.replace("_", " ").capitalize() for c in df.columns],
+            "rows": [] if df is None else df.astype(object).where(df.notna(), None).values.tolist(),
+        }
+    coverage = analytics.table("coverage", filters, anonymised=anonymised)
+    ratings = analytics.table("ratings", filters, anonymised=anonymised)
+    return render(
+        request,
+        "reports/intelligence.html",
+        {
+            "tables": tables,
+            "anonymised": anonymised,
+            "filters": filters,
+            "boroughs": Borough.objects.all(),
+            "kinds": Organisation.Kind.choices,
+            "map": _coverage_map(coverage),
+            "chart": charts.bar_chart(
+                [
+                    (r.code, None if r.median is None or r.median != r.median else float(r.median))
+                    for r in ratings.itertuples()
+                ],
+                maximum=4,
+                title="Median agreed rating by standard",
+                description="; ".join(
+                    f"{r.code}: {r.median if r.median is not None else 'suppressed'}" for r in ratings.itertuples()
+                )
+                or "No published reviews",
+            )
+            if ratings is not None and not ratings.empty
+            else None,
+            "suppress_below": analytics.SUPPRESS_BELOW,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _coverage_map(coverage: Any) -> Any:
+    values = {}
+    for row in coverage.itertuples():
+        percent = row.coverage_percent
+        shown = "" if percent is None or percent != percent else f"{percent:.0f}%"
+        fill = "#dee0e2" if not shown else "#9bc2e6" if percent < 34 else "#5694ca" if percent < 67 else "#1d70b8"
+        values[row.ons_code] = (row.area[:4], fill, f"{row.area}: {shown or 'no figure'} of support bodies reviewed")
+    return charts.tile_map(
+        values,
+        title="Coverage of current peer reviews by area",
+        description="Share of each area's support bodies with a current published review; "
+        "the table below gives every figure.",
+    )
+
+
+@login_required
+def intelligence_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    from reports import analytics
+
+    anonymised = _intelligence_reader(request)
+    if name not in analytics.TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    df = analytics.table(name, analytics.Filters.from_query(request.GET), anonymised=anonymised)
+    if df is None:
+        raise PermissionDenied
+    if fmt == "csv":
+        response = HttpResponse(analytics.to_csv(df), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            analytics.to_xlsx(df, analytics.TABLES[name][0]),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="london-{name}.{fmt}"'
+    return response

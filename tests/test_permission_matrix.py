@@ -35,6 +35,7 @@ def _pr(allowed: dict[str, int], *, panel_and_contact: int = 403) -> dict[str, i
 
 
 HUB = {"coordinator": 200, "administrator": 200}
+INTELLIGENCE = {r: 200 for r in ["coordinator", "administrator", "funder", "steward", "caseworker", "panel_member"]}
 PANEL_HUB_CONTACT = {r: 200 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer", "contact"]}
 PEER_REVIEW = {
     "peerreview:review-list": ("get", lambda s: reverse("peerreview:review-list"), EVERYONE_SIGNED_IN),
@@ -224,6 +225,12 @@ MATRIX = {
     "reports:assessment-pdf": ("get", _r("assessment-pdf"), only({}, others=404)),
     # Public; an unknown fingerprint is "not genuine" for everyone.
     "reports:verify": ("get", lambda s: reverse("reports:verify", args=["0" * 64]), {r: 404 for r in ROLES}),
+    "reports:intelligence": ("get", lambda s: reverse("reports:intelligence"), only(INTELLIGENCE, others=403)),
+    "reports:intelligence-download": (
+        "get",
+        lambda s: reverse("reports:intelligence-download", args=["ratings", "csv"]),
+        only(INTELLIGENCE, others=403),
+    ),
     # Django's admin sends everyone else to its login page, which refuses signed-in non-administrators.
     "admin:index": ("get", lambda s: reverse("admin:index"), only({"administrator": 200}, others=302)),
 }

@@ -66,7 +66,7 @@ def test_the_fetcher_serves_our_static_files_but_not_a_way_out_of_them(settings)
 
 def test_hostile_html_fetches_and_embeds_nothing(listener):
     base, hits = listener
-    secret = open("/etc/hostname", "rb").read().strip()
+    secret = Path("/etc/hostname").read_bytes().strip()
     hostile = f"""<html lang="en"><head><title>x</title>
       <link rel="attachment" href="file:///etc/hostname"><link rel="stylesheet" href="{base}/style.css">
       <style>@import url("file:///etc/passwd"); body {{ background: url("{base}/bg.png"); }}</style></head>

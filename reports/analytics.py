@@ -1,0 +1,339 @@
+"""London-wide intelligence with pandas, from a few aggregate queries (never row by row per review).
+
+Every table is a DataFrame with plain column names, so the page, the charts and the CSV/XLSX
+downloads show the same figures. For readers who may see only anonymised figures, groups of fewer
+than SUPPRESS_BELOW are suppressed the same way everywhere (`suppress`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery
+
+from organisations.models import Borough, Organisation
+from peerreview.models import Assignment, Finding, ModeratedRating, Review
+from standards.models import Framework, RatingLevel
+
+SUPPRESS_BELOW = 5
+SUPPRESSED = None  # shown as "fewer than 5" on pages, left empty in downloads
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Filters:
+    borough: str = ""  # ONS code
+    kind: str = ""  # Organisation.Kind
+    year: int | None = None  # year of publication
+    framework: int | None = None
+
+    @classmethod
+    def from_query(cls, params: Any) -> Filters:
+        year = params.get("year", "")
+        framework = params.get("framework", "")
+        return cls(
+            borough=params.get("borough", "")
+            if Borough.objects.filter(ons_code=params.get("borough", "")).exists()
+            else "",
+            kind=params.get("kind", "") if params.get("kind", "") in Organisation.Kind.values else "",
+            year=int(year) if year.isdigit() else None,
+            framework=int(framework) if framework.isdigit() else None,
+        )
+
+
+def default_framework() -> Framework | None:
+    return (
+        Framework.objects.filter(scoring_mode="scored", versions__reviews__published_at__isnull=False)
+        .distinct()
+        .first()
+    )
+
+
+def latest_reviews(filters: Filters) -> Any:
+    """The latest published review of each organisation (one query, a subquery per organisation)."""
+    published = Review.objects.filter(published_at__isnull=False).exclude(state__in=["withdrawn", "cancelled"])
+    latest = published.filter(organisation=OuterRef("organisation")).order_by("-published_at").values("pk")[:1]
+    qs = published.filter(pk=Subquery(latest))
+    if filters.borough:
+        qs = qs.filter(organisation__boroughs__ons_code=filters.borough)
+    if filters.kind:
+        qs = qs.filter(organisation__kind=filters.kind)
+    if filters.year:
+        qs = qs.filter(published_at__year=filters.year)
+    if filters.framework:
+        qs = qs.filter(framework_version__framework=filters.framework)
+    return qs
+
+
+def suppress(df: pd.DataFrame, count_column: str, value_columns: list[str]) -> pd.DataFrame:
+    """Blank the values (and the count) of every row whose group is smaller than SUPPRESS_BELOW."""
+    out = df.copy()
+    small = out[count_column] < SUPPRESS_BELOW
+    for column in [*value_columns, count_column]:
+        out[column] = out[column].astype("object")
+        out.loc[small, column] = SUPPRESSED
+    return out
+
+
+def ratings_by_standard(filters: Filters) -> pd.DataFrame:
+    """Agreed ratings per standard across organisations: count, median, quartiles, distribution."""
+    rows = ModeratedRating.objects.filter(review__in=latest_reviews(filters)).values_list(
+        "standard__code", "standard__title", "rating"
+    )
+    df = pd.DataFrame.from_records(list(rows), columns=["code", "standard", "rating"])
+    if df.empty:
+        return pd.DataFrame(
+            columns=[
+                "code",
+                "standard",
+                "organisations",
+                "median",
+                "lower_quartile",
+                "upper_quartile",
+                "level_1",
+                "level_2",
+                "level_3",
+                "level_4",
+            ]
+        )
+    grouped = df.groupby(["code", "standard"], sort=False)["rating"]
+    table = grouped.agg(organisations="count", median="median").reset_index()
+    table["lower_quartile"] = grouped.quantile(0.25).to_numpy()
+    table["upper_quartile"] = grouped.quantile(0.75).to_numpy()
+    counts = df.pivot_table(
+        index=["code", "standard"], columns="rating", values="rating", aggfunc="count", fill_value=0
+    )
+    for level in (1, 2, 3, 4):
+        table[f"level_{level}"] = [
+            int(counts.loc[(c, s)].get(level, 0)) for c, s in zip(table["code"], table["standard"], strict=True)
+        ]
+    table = table.sort_values("code", key=lambda s: s.map(_code_key)).reset_index(drop=True)
+    return table
+
+
+def _code_key(code: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in code.replace("-", ".").split("."))
+
+
+def review_results(filters: Filters) -> pd.DataFrame:
+    """One row per latest review: organisation, kind, published, mean agreed rating and its level."""
+    qs = (
+        latest_reviews(filters)
+        .annotate(mean_rating=Avg("moderated_ratings__rating"))
+        .values_list(
+            "pk",
+            "organisation_id",
+            "organisation__name",
+            "organisation__kind",
+            "published_at",
+            "mean_rating",
+            "framework_version__framework_id",
+            "outcome",
+        )
+    )
+    df = pd.DataFrame.from_records(
+        list(qs),
+        columns=[
+            "review",
+            "organisation_id",
+            "organisation",
+            "kind",
+            "published_at",
+            "mean_rating",
+            "framework",
+            "outcome",
+        ],
+    )
+    if df.empty:
+        df["level"] = []
+        return df
+    df["mean_rating"] = df["mean_rating"].astype("float64")
+    bands = pd.DataFrame.from_records(
+        list(
+            RatingLevel.objects.filter(framework__in=df["framework"].unique()).values_list(
+                "framework", "value", "min_mean"
+            )
+        ),
+        columns=["framework", "value", "min_mean"],
+    )
+    bands["min_mean"] = bands["min_mean"].astype("float64")
+
+    def level_of(row: Any) -> Any:
+        own = bands[(bands["framework"] == row["framework"]) & (bands["min_mean"] <= row["mean_rating"])]
+        return None if pd.isna(row["mean_rating"]) or own.empty else int(own["value"].max())
+
+    df["level"] = df.apply(level_of, axis=1) if not bands.empty else None
+    return df
+
+
+def coverage_by_borough(filters: Filters) -> pd.DataFrame:
+    """Support bodies per area, how many have a current published review, and their median level."""
+    kinds = [filters.kind] if filters.kind else list(Organisation.SUPPORT_BODY_KINDS)
+    bodies = Borough.objects.annotate(
+        support_bodies=Count("organisations", filter=Q(organisations__kind__in=kinds), distinct=True)
+    ).values_list("ons_code", "name", "support_bodies")
+    df = pd.DataFrame.from_records(list(bodies), columns=["ons_code", "area", "support_bodies"])
+    results = review_results(Filters(kind=filters.kind, year=filters.year, framework=filters.framework))
+    links = pd.DataFrame.from_records(
+        list(
+            Organisation.boroughs.through.objects.filter(
+                organisation__in=results["organisation_id"].tolist()
+            ).values_list("organisation_id", "borough__ons_code")
+        ),
+        columns=["organisation_id", "ons_code"],
+    )
+    merged = links.merge(results[["organisation_id", "level"]], on="organisation_id", how="left")
+    per_area = merged.groupby("ons_code").agg(reviewed=("organisation_id", "nunique"), median_level=("level", "median"))
+    df = df.merge(per_area, on="ons_code", how="left")
+    df["reviewed"] = df["reviewed"].fillna(0).astype(int)
+    df["coverage_percent"] = (100 * df["reviewed"] / df["support_bodies"].where(df["support_bodies"] > 0)).round(0)
+    if filters.borough:
+        df = df[df["ons_code"] == filters.borough]
+    return df.reset_index(drop=True)
+
+
+def development_themes(filters: Filters) -> pd.DataFrame:
+    """Which standards areas for development and recommendations most often concern."""
+    rows = (
+        Finding.standards.through.objects.filter(
+            finding__review__in=latest_reviews(filters),
+            finding__kind__in=[Finding.Kind.DEVELOPMENT, Finding.Kind.RECOMMENDATION, Finding.Kind.CONDITION],
+        )
+        .values("standard__code", "standard__title", "standard__theme__title")
+        .annotate(findings=Count("finding", distinct=True), organisations=Count("finding__review", distinct=True))
+        .order_by("-findings", "standard__code")
+    )
+    return (
+        pd.DataFrame.from_records(list(rows)).rename(
+            columns={
+                "standard__code": "code",
+                "standard__title": "standard",
+                "standard__theme__title": "theme",
+            }
+        )
+        if rows
+        else pd.DataFrame(columns=["code", "standard", "theme", "findings", "organisations"])
+    )
+
+
+def trends(filters: Filters) -> pd.DataFrame:
+    """Published reviews per year, with the median of their mean agreed rating."""
+    qs = (
+        Review.objects.filter(published_at__isnull=False)
+        .exclude(state__in=["withdrawn", "cancelled"])
+        .annotate(mean_rating=Avg("moderated_ratings__rating"))
+        .values_list("published_at__year", "mean_rating", "framework_version__number")
+    )
+    if filters.kind:
+        qs = qs.filter(organisation__kind=filters.kind)
+    if filters.borough:
+        qs = qs.filter(organisation__boroughs__ons_code=filters.borough)
+    df = pd.DataFrame.from_records(list(qs), columns=["year", "mean_rating", "framework_version"])
+    if df.empty:
+        return pd.DataFrame(columns=["year", "reviews", "median_mean_rating", "framework_versions"])
+    df["mean_rating"] = df["mean_rating"].astype("float64")
+    out = (
+        df.groupby("year")
+        .agg(
+            reviews=("mean_rating", "size"),
+            median_mean_rating=("mean_rating", "median"),
+            framework_versions=("framework_version", lambda v: ", ".join(str(x) for x in sorted(set(v)))),
+        )
+        .reset_index()
+    )
+    out["median_mean_rating"] = out["median_mean_rating"].round(2)
+    return out
+
+
+def reciprocity() -> pd.DataFrame:
+    """Reviews each organisation's staff gave versus reviews it received (two aggregate queries)."""
+    received = Review.objects.values("organisation__name").annotate(received=Count("pk"))
+    given = (
+        Assignment.objects.exclude(state__in=["declined", "replaced"])
+        .filter(reviewer__memberships__role__in=["reviewer", "lead_reviewer"])
+        .values(organisation_name=F("reviewer__memberships__organisation__name"))
+        .annotate(given=Count("pk", distinct=True))
+    )
+    a = pd.DataFrame.from_records(list(received)).rename(columns={"organisation__name": "organisation"})
+    b = pd.DataFrame.from_records(list(given)).rename(columns={"organisation_name": "organisation"})
+    if a.empty and b.empty:
+        return pd.DataFrame(columns=["organisation", "given", "received", "balance"])
+    a = a if not a.empty else pd.DataFrame(columns=["organisation", "received"])
+    b = b if not b.empty else pd.DataFrame(columns=["organisation", "given"])
+    df = b.merge(a, on="organisation", how="outer").fillna(0)
+    df["given"] = df["given"].astype(int)
+    df["received"] = df["received"].astype(int)
+    df["balance"] = df["given"] - df["received"]
+    return df.sort_values(["balance", "organisation"]).reset_index(drop=True)[
+        ["organisation", "given", "received", "balance"]
+    ]
+
+
+def lifeboat_referrals() -> pd.DataFrame:
+    """Lifeboat referrals by source (aggregates only: cases never appear one by one here)."""
+    from casework.models import Referral
+
+    rows = (
+        Referral.objects.values("source").annotate(referrals=Count("pk"), latest=Max("created_at")).order_by("source")
+    )
+    labels = dict(Referral.Source.choices)
+    df = pd.DataFrame.from_records(list(rows))
+    if df.empty:
+        return pd.DataFrame(columns=["source", "referrals"])
+    df["source"] = df["source"].map(labels)
+    return df[["source", "referrals"]]
+
+
+# --- the page's tables, for pages and downloads alike ---------------------------------------------------
+
+TABLES = {
+    "ratings": (
+        "Ratings by standard",
+        ratings_by_standard,
+        "organisations",
+        ["median", "lower_quartile", "upper_quartile", "level_1", "level_2", "level_3", "level_4"],
+    ),
+    "coverage": ("Coverage and results by area", coverage_by_borough, "reviewed", ["median_level"]),
+    "themes": ("Most common development themes", development_themes, "organisations", ["findings"]),
+    "trends": ("Reviews by year", trends, "reviews", ["median_mean_rating"]),
+    "reciprocity": ("Reviews given and received", lambda f: reciprocity(), None, []),
+    "lifeboat": ("Lifeboat referrals by source", lambda f: lifeboat_referrals(), "referrals", []),
+}
+# Tables that name organisations: for anonymised readers they are withheld, not just suppressed.
+NAMES_ORGANISATIONS = {"reciprocity"}
+
+
+def table(name: str, filters: Filters, *, anonymised: bool) -> pd.DataFrame | None:
+    """One intelligence table as the reader may see it (None: withheld from this reader)."""
+    title, build, count_column, value_columns = TABLES[name]
+    if anonymised and name in NAMES_ORGANISATIONS:
+        return None
+    df = build(filters)
+    if anonymised and count_column and not df.empty:
+        df = suppress(df, count_column, value_columns)
+    return df
+
+
+def _safe_for_spreadsheets(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.tz_convert("Europe/London").dt.tz_localize(None)
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+            )
+    return out
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    return ("\ufeff" + _safe_for_spreadsheets(df).to_csv(index=False)).encode("utf-8")
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    _safe_for_spreadsheets(df).to_excel(buffer, index=False, sheet_name=sheet[:31], engine="openpyxl")
+    return buffer.getvalue()

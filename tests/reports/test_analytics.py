@@ -1,0 +1,119 @@
+"""Intelligence figures checked against numbers worked out by hand in the test."""
+
+import csv
+import io
+import statistics
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from organisations.models import Borough
+from peerreview.models import Finding, ModeratedRating, Review
+from reports import analytics
+from standards.models import Standard
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def london(coordinator, published_version):
+    """Seven organisations with published reviews; ratings chosen so the medians are known."""
+    camden = Borough.objects.get(ons_code="E09000007")
+    standards = list(Standard.objects.filter(version=published_version).order_by("position"))
+    ratings_11 = [1, 2, 2, 3, 3, 4, 4]
+    reviews = []
+    for n, rating in enumerate(ratings_11):
+        org = OrganisationFactory(name=f"=HYPERLINK CVS {n}" if n == 0 else f"CVS {n}", boroughs=[camden])
+        review = Review.objects.create(
+            organisation=org,
+            framework_version=published_version,
+            coordinator=coordinator,
+            state="published",
+            published_at=timezone.now(),
+            outcome="met",
+        )
+        ModeratedRating.objects.create(review=review, standard=standards[0], rating=rating, rationale="r")
+        ModeratedRating.objects.create(review=review, standard=standards[1], rating=3, rationale="r")
+        if n < 3:
+            finding = Finding.objects.create(review=review, kind="development", text="t", state="final")
+            finding.standards.set([standards[1]])
+        reviews.append(review)
+    # An older review of the first organisation must not count: only the latest per organisation.
+    old = Review.objects.create(
+        organisation=reviews[0].organisation,
+        framework_version=published_version,
+        coordinator=coordinator,
+        state="closed",
+        published_at=timezone.now() - timezone.timedelta(days=800),
+    )
+    ModeratedRating.objects.create(review=old, standard=standards[0], rating=4, rationale="r")
+    return {"reviews": reviews, "ratings": ratings_11, "standards": standards}
+
+
+@pytest.fixture
+def published_version(steward, hub, participant):
+    from tests import scenes
+
+    return scenes.published_version(steward=steward, owner=hub, commenter=participant)
+
+
+def test_ratings_by_standard_match_hand_computed_figures(london):
+    df = analytics.ratings_by_standard(analytics.Filters())
+    row = df[df["code"] == "1.1"].iloc[0]
+    values = london["ratings"]
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    assert (row["organisations"], row["median"], row["lower_quartile"], row["upper_quartile"]) == (
+        7,
+        statistics.median(values),
+        q1,
+        q3,
+    )
+    assert [row[f"level_{n}"] for n in (1, 2, 3, 4)] == [values.count(n) for n in (1, 2, 3, 4)]
+
+
+def test_coverage_and_results_by_area(london):
+    df = analytics.coverage_by_borough(analytics.Filters())
+    camden = df[df["ons_code"] == "E09000007"].iloc[0]
+    assert (camden["support_bodies"], camden["reviewed"], camden["coverage_percent"]) == (7, 7, 100)
+    assert len(df) == 33
+
+
+def test_development_themes_count_organisations(london):
+    df = analytics.development_themes(analytics.Filters())
+    assert df.iloc[0][["code", "findings", "organisations"]].tolist() == ["2.1", 3, 3]
+
+
+def test_small_groups_are_suppressed_for_anonymised_readers(london):
+    named = analytics.table("themes", analytics.Filters(), anonymised=False)
+    anonymous = analytics.table("themes", analytics.Filters(), anonymised=True)
+    assert named.iloc[0]["findings"] == 3
+    assert anonymous.iloc[0]["findings"] is None and anonymous.iloc[0]["organisations"] is None
+    ratings = analytics.table("ratings", analytics.Filters(), anonymised=True)
+    assert ratings.iloc[0]["median"] == 3  # seven organisations: shown
+    assert analytics.table("reciprocity", analytics.Filters(), anonymised=True) is None
+
+
+def test_funder_page_and_download_agree_and_are_suppressed(london, funder, client_for):
+    client = client_for(funder)
+    page = client.get(reverse("reports:intelligence")).content.decode()
+    assert "fewer than 5" in page and "for hub staff only" in page
+    body = client.get(reverse("reports:intelligence-download", args=["themes", "csv"])).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert rows[0]["code"] == "2.1" and rows[0]["findings"] == "" and rows[0]["organisations"] == ""
+
+
+def test_downloads_neutralise_formulas_and_open_in_excel(london, coordinator, client_for):
+    client = client_for(coordinator)
+    body = client.get(reverse("reports:intelligence-download", args=["reciprocity", "csv"])).content.decode("utf-8-sig")
+    assert "'=HYPERLINK CVS 0" in body
+    xlsx = client.get(reverse("reports:intelligence-download", args=["ratings", "xlsx"])).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert [c.value for c in sheet[1]][:4] == ["code", "standard", "organisations", "median"]
+
+
+def test_filters_narrow_the_figures(london):
+    assert analytics.ratings_by_standard(analytics.Filters(borough="E09000001")).empty
+    assert analytics.ratings_by_standard(analytics.Filters(year=timezone.now().year - 5)).empty
