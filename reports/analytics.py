@@ -296,7 +296,7 @@ TABLES = {
         "organisations",
         ["median", "lower_quartile", "upper_quartile", "level_1", "level_2", "level_3", "level_4"],
     ),
-    "coverage": ("Coverage and results by area", coverage_by_borough, "reviewed", ["median_level"]),
+    "coverage": ("Coverage and results by area", coverage_by_borough, "reviewed", ["median_level", "coverage_percent"]),
     "themes": ("Most common development themes", development_themes, "organisations", ["findings"]),
     "trends": ("Reviews by year", trends, "reviews", ["median_mean_rating"]),
     "reciprocity": ("Reviews given and received", lambda f: reciprocity(), None, []),

@@ -215,6 +215,7 @@ def intelligence(request: HttpRequest) -> HttpResponse:
             "boroughs": Borough.objects.all(),
             "kinds": Organisation.Kind.choices,
             "map": _coverage_map(coverage),
+            "legend": [(colour, text) for _, colour, text in COVERAGE_LEGEND] + [("#dee0e2", "figure withheld")],
             "chart": charts.bar_chart(
                 [
                     (r.code, None if r.median is None or r.median != r.median else float(r.median))
@@ -233,6 +234,15 @@ def intelligence(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+# Upper bound (percent), fill, legend text. Text on every fill keeps a 4.5:1 contrast or better.
+COVERAGE_LEGEND = [
+    (0, "#f3f2f1", "none reviewed"),
+    (33, "#d2e2f1", "up to a third"),
+    (66, "#9bc2e6", "up to two thirds"),
+    (100, "#5694ca", "more than two thirds"),
+]
 
 
 def _coverage_map(coverage: Any) -> Any:

@@ -117,3 +117,11 @@ def test_downloads_neutralise_formulas_and_open_in_excel(london, coordinator, cl
 def test_filters_narrow_the_figures(london):
     assert analytics.ratings_by_standard(analytics.Filters(borough="E09000001")).empty
     assert analytics.ratings_by_standard(analytics.Filters(year=timezone.now().year - 5)).empty
+
+
+def test_coverage_percentages_are_suppressed_with_their_counts(london, reviewed_org):
+    anonymous = analytics.table("coverage", analytics.Filters(), anonymised=True)
+    camden = anonymous[anonymous["ons_code"] == "E09000007"].iloc[0]
+    assert camden["reviewed"] == 7 and camden["coverage_percent"] == 100  # seven: shown
+    barnet = anonymous[anonymous["ons_code"] == "E09000003"].iloc[0]
+    assert barnet["reviewed"] is None and barnet["coverage_percent"] is None
