@@ -337,3 +337,38 @@ def to_xlsx(df: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     _safe_for_spreadsheets(df).to_excel(buffer, index=False, sheet_name=sheet[:31], engine="openpyxl")
     return buffer.getvalue()
+
+
+def commentary(year: int, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Short sentences stating facts from the tables (no judgement beyond what the figures say)."""
+    lines: list[str] = []
+    trend = tables["trends"]
+    row = trend[trend["year"] == year] if not trend.empty else trend
+    if row.empty:
+        return [f"No peer review was published in {year}."]
+    reviews = row.iloc[0]["reviews"]
+    lines.append(f"{reviews} peer review{'s were' if reviews != 1 else ' was'} published in {year}.")
+    ratings = tables["ratings"].dropna(subset=["median"]) if not tables["ratings"].empty else tables["ratings"]
+    if not ratings.empty and ratings["median"].nunique() == 1:
+        lines.append(f"Every standard had the same median rating ({ratings['median'].iloc[0]:g}).")
+    elif not ratings.empty:
+        top = ratings.sort_values(["median", "code"], ascending=[False, True]).iloc[0]
+        low = ratings.sort_values(["median", "code"], ascending=[True, True]).iloc[0]
+        lines.append(
+            f"The highest median rating was for {top['code']} “{top['standard']}” ({top['median']:g}); "
+            f"the lowest for {low['code']} “{low['standard']}” ({low['median']:g})."
+        )
+    themes = tables["themes"].dropna(subset=["findings"]) if not tables["themes"].empty else tables["themes"]
+    if not themes.empty:
+        first = themes.iloc[0]
+        lines.append(
+            f"The standard most often named in areas for development and recommendations was "
+            f"{first['code']} “{first['standard']}” ({int(first['findings'])} findings)."
+        )
+    coverage = tables["coverage"]
+    shown = coverage.dropna(subset=["reviewed"]) if not coverage.empty else coverage
+    lines.append(
+        f"{int((shown['reviewed'] > 0).sum())} of London's 33 areas have a support body with a current "
+        f"published review{' among the areas whose figures can be shown' if len(shown) < 33 else ''}."
+    )
+    return lines

@@ -8,5 +8,6 @@ urlpatterns = [
     path("reviews/<int:pk>/assessment.pdf", views.assessment_pdf, name="assessment-pdf"),
     path("verify/<str:fingerprint>/", views.verify, name="verify"),
     path("intelligence/", views.intelligence, name="intelligence"),
+    path("intelligence/annual-<int:year>.pdf", views.annual_report, name="annual-report"),
     path("intelligence/<str:name>.<str:fmt>", views.intelligence_download, name="intelligence-download"),
 ]

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from core.models import AuditEvent
@@ -232,6 +233,7 @@ def intelligence(request: HttpRequest) -> HttpResponse:
             else None,
             "suppress_below": analytics.SUPPRESS_BELOW,
             "query": request.GET.urlencode(),
+            "current_year": filters.year or timezone.localdate().year,
         },
     )
 
@@ -278,4 +280,41 @@ def intelligence_download(request: HttpRequest, name: str, fmt: str) -> HttpResp
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="london-{name}.{fmt}"'
+    return response
+
+
+@login_required
+def annual_report(request: HttpRequest, year: int) -> HttpResponse:
+    """The "state of local support in London" PDF for a year: anonymised figures for everyone."""
+    from reports import analytics
+
+    _intelligence_reader(request)
+    filters = analytics.Filters(year=year)
+    tables = {name: analytics.table(name, filters, anonymised=True) for name in ("ratings", "coverage", "themes")}
+    tables["trends"] = analytics.table("trends", analytics.Filters(), anonymised=True)
+    context = {
+        "year": year,
+        "tables": {
+            name: {
+                "title": analytics.TABLES[name][0],
+                "columns": [c.replace("_", " ").capitalize() for c in df.columns],
+                "rows": df.astype(object).where(df.notna(), None).values.tolist(),
+            }
+            for name, df in tables.items()
+        },
+        "commentary": analytics.commentary(year, tables),
+        "map": _coverage_map(tables["coverage"]),
+        "suppress_below": analytics.SUPPRESS_BELOW,
+        "site_name": settings.SITE_NAME,
+    }
+    try:
+        data = pdf.render("reports/pdf/annual.html", context)
+    except pdf.RenderError:
+        return HttpResponse(
+            "Sorry, the PDF could not be made. Please try again later.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="state-of-local-support-london-{year}.pdf"'
     return response

@@ -226,6 +226,11 @@ MATRIX = {
     # Public; an unknown fingerprint is "not genuine" for everyone.
     "reports:verify": ("get", lambda s: reverse("reports:verify", args=["0" * 64]), {r: 404 for r in ROLES}),
     "reports:intelligence": ("get", lambda s: reverse("reports:intelligence"), only(INTELLIGENCE, others=403)),
+    "reports:annual-report": (
+        "get",
+        lambda s: reverse("reports:annual-report", args=[2026]),
+        only(INTELLIGENCE, others=403),
+    ),
     "reports:intelligence-download": (
         "get",
         lambda s: reverse("reports:intelligence-download", args=["ratings", "csv"]),

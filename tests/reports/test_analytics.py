@@ -125,3 +125,16 @@ def test_coverage_percentages_are_suppressed_with_their_counts(london, reviewed_
     assert camden["reviewed"] == 7 and camden["coverage_percent"] == 100  # seven: shown
     barnet = anonymous[anonymous["ons_code"] == "E09000003"].iloc[0]
     assert barnet["reviewed"] is None and barnet["coverage_percent"] is None
+
+
+def test_annual_report_pdf_states_facts_from_the_figures(london, funder, client_for):
+    from pypdf import PdfReader
+
+    year = timezone.now().year
+    response = client_for(funder).get(reverse("reports:annual-report", args=[year]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert f"7 peer reviews were published in {year}." in text
+    assert "Every standard had the same median rating (3)." in text  # 1.1: median of 1,2,2,3,3,4,4; 2.1: all 3
+    assert "most often named" not in text  # three organisations: too few to state
+    assert "CVS 1" not in text  # anonymised: no organisation names
