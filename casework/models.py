@@ -1,13 +1,30 @@
-"""Lifeboat casework. For now only the referral that opens a case (the case lifecycle is issue 5)."""
+"""Lifeboat casework: a referral opens a case; Case.State and its transitions are the lifecycle.
+
+This increment holds the parent case (referral → screening → triage → decision → active →
+closing review → closed → follow-up → archived, with declined, withdrawn, on hold and escalated)
+and the triage health check. The three pathways' own lifecycles (turnaround plans and grants,
+interim management, closure registers) are still to come; a case records which pathway it is on
+and every change of pathway.
+"""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.audit import audited_history
 from core.models import TimeStamped
 from organisations.models import Organisation
+
+User = settings.AUTH_USER_MODEL
+ACCOUNTS_MAX_AGE_DAYS = 18 * 31  # latest accounts older than about 18 months need an explanation
 
 
 class Referral(TimeStamped):
@@ -22,7 +39,7 @@ class Referral(TimeStamped):
     source = models.CharField(max_length=20, choices=Source.choices)
     source_reference = models.CharField(max_length=100, blank=True, help_text="e.g. the peer review it came from")
     concerns = models.TextField()
-    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     history = audited_history()
 
@@ -31,3 +48,412 @@ class Referral(TimeStamped):
 
     def __str__(self) -> str:
         return f"Referral of {self.organisation} ({self.get_source_display()})"
+
+
+class Case(ConcurrentTransitionMixin, TimeStamped):
+    class State(models.TextChoices):
+        REFERRED = "referred", "Referred"
+        SCREENING = "screening", "Screening"
+        TRIAGE = "triage", "Triage"
+        AWAITING_DECISION = "awaiting_decision", "Awaiting the panel's decision"
+        ACTIVE = "active", "Active"
+        CLOSING_REVIEW = "closing_review", "Closing review"
+        CLOSED = "closed", "Closed"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        ARCHIVED = "archived", "Archived"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        ON_HOLD = "on_hold", "On hold"
+        ESCALATED = "escalated", "Escalated"
+
+    class Pathway(models.TextChoices):
+        TURNAROUND = "turnaround", "Turnaround"
+        INTERIM = "interim", "Interim management"
+        CLOSURE = "closure", "Orderly closure"
+
+    class Outcome(models.TextChoices):
+        STABILISED = "stabilised", "Stabilised and independent"
+        MERGED = "merged", "Merged or joined another organisation"
+        CLOSED_ORDERLY = "closed_orderly", "Closed in an orderly way, services passed on"
+        INSOLVENT = "insolvent", "Insolvent closure"
+        DISENGAGED = "disengaged", "The organisation stopped working with us"
+
+    class Escalation(models.TextChoices):
+        SERIOUS_INCIDENT = "serious_incident", "Serious incident report"
+        REGULATOR_INQUIRY = "regulator_inquiry", "Regulator inquiry"
+        INSOLVENCY_PRACTITIONER = "insolvency_practitioner", "Insolvency practitioner appointed"
+
+    BEFORE_DECISION = [State.REFERRED, State.SCREENING, State.TRIAGE, State.AWAITING_DECISION]
+    OPEN = [*BEFORE_DECISION, State.ACTIVE, State.ON_HOLD, State.ESCALATED, State.CLOSING_REVIEW]
+
+    referral = models.OneToOneField(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="case")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_cases")
+    team = models.ManyToManyField(
+        User, blank=True, related_name="case_teams", help_text="Other caseworkers on the case."
+    )
+    state = FSMField(choices=State.choices, default=State.REFERRED, protected=True)
+    pathway = models.CharField(max_length=20, choices=Pathway.choices, blank=True)
+    # Screening
+    identity_confirmed = models.BooleanField(default=False, help_text="Legal form and register numbers checked.")
+    conflict_declared_at = models.DateTimeField(null=True, blank=True)
+    conflict_note = models.TextField(blank=True)
+    latest_accounts_on = models.DateField(null=True, blank=True)
+    accounts_note = models.TextField(blank=True, help_text="Why the latest accounts are older than 18 months.")
+    # Decision
+    triaged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    board_consent_on = models.DateField(null=True, blank=True)
+    board_consent_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Side paths and closing
+    held_until = models.DateField(null=True, blank=True)
+    escalation = models.CharField(max_length=30, choices=Escalation.choices, blank=True)
+    signposting = models.TextField(blank=True, help_text="Where else the organisation can get help.")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    history = audited_history(m2m_fields=[team])
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state"], name="case_state_idx")]
+
+    def __str__(self) -> str:
+        return f"Lifeboat case: {self.organisation.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("casework:case-detail", args=[self.pk])
+
+    # --- guards -------------------------------------------------------------------------------
+    def organisation_identified(self) -> bool:
+        """The organisation's legal form and register numbers have been checked"""
+        return self.identity_confirmed
+
+    def screening_complete(self) -> bool:
+        """The caseworker has declared any conflict, and the latest accounts are recent or explained"""
+        if self.conflict_declared_at is None:
+            return False
+        recent = (
+            self.latest_accounts_on and (timezone.localdate() - self.latest_accounts_on).days <= ACCOUNTS_MAX_AGE_DAYS
+        )
+        return bool(recent or self.accounts_note.strip())
+
+    def health_check_complete(self) -> bool:
+        """The triage health check is complete, each input dated with its source"""
+        check = getattr(self, "health_check", None)
+        return check is not None and check.is_complete
+
+    def has_pathway_and_consent(self) -> bool:
+        """A pathway is chosen and the organisation's board consent is recorded"""
+        return bool(self.pathway and self.board_consent_on and self.board_consent_note.strip())
+
+    def has_outcome(self) -> bool:
+        """The outcome is recorded"""
+        return bool(self.outcome and self.outcome_note.strip())
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.REFERRED,
+        target=State.SCREENING,
+        conditions=[organisation_identified],
+        permission="casework.work_case",
+        custom={"label": "Start screening", "style": "primary"},
+    )
+    def screen(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.SCREENING,
+        target=State.TRIAGE,
+        conditions=[screening_complete],
+        permission="casework.work_case",
+        custom={"label": "Start triage", "style": "primary"},
+    )
+    def start_triage(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.TRIAGE,
+        target=State.AWAITING_DECISION,
+        conditions=[health_check_complete],
+        permission="casework.work_case",
+        custom={"label": "Send to the panel", "style": "primary"},
+    )
+    def submit_triage(self, triager: Any = None) -> None:
+        self.triaged_by = triager
+
+    @transition(
+        field=state,
+        source=State.AWAITING_DECISION,
+        target=State.ACTIVE,
+        conditions=[has_pathway_and_consent],
+        permission="casework.decide_case",
+        custom={"label": "Approve the pathway", "style": "primary"},
+    )
+    def approve(self, decider: Any = None) -> None:
+        self.decided_by = decider
+
+    @transition(
+        field=state,
+        source=BEFORE_DECISION,
+        target=State.DECLINED,
+        permission="casework.decide_or_work_case",
+        custom={"label": "Decline the case", "reason_required": True, "style": "warning"},
+    )
+    def decline(self, signposting: str = "") -> None:
+        self.signposting = signposting
+
+    @transition(
+        field=state,
+        source=OPEN,
+        target=State.WITHDRAWN,
+        permission="casework.work_case",
+        custom={"label": "Record that the organisation withdrew", "reason_required": True, "style": "warning"},
+    )
+    def withdraw(self, signposting: str = "") -> None:
+        self.signposting = signposting
+
+    @transition(
+        field=state,
+        source=State.ACTIVE,
+        target=State.ON_HOLD,
+        permission="casework.work_case",
+        custom={"label": "Put on hold", "reason_required": True},
+    )
+    def hold(self, until: datetime.date | None = None) -> None:
+        self.held_until = until
+
+    @transition(
+        field=state,
+        source=State.ON_HOLD,
+        target=State.ACTIVE,
+        permission="casework.work_case",
+        custom={"label": "Resume"},
+    )
+    def resume(self) -> None:
+        self.held_until = None
+
+    @transition(
+        field=state,
+        source=State.ACTIVE,
+        target=State.ESCALATED,
+        permission="casework.work_case",
+        custom={"label": "Escalate", "reason_required": True, "style": "warning"},
+    )
+    def escalate(self, kind: str = "") -> None:
+        self.escalation = kind
+
+    @transition(
+        field=state,
+        source=State.ESCALATED,
+        target=State.ACTIVE,
+        permission="casework.decide_case",
+        custom={"label": "Escalation resolved", "reason_required": True},
+    )
+    def resolve_escalation(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.ACTIVE,
+        target=State.CLOSING_REVIEW,
+        conditions=[has_outcome],
+        permission="casework.work_case",
+        custom={"label": "Propose closing the case", "style": "primary"},
+    )
+    def propose_closure(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.CLOSING_REVIEW,
+        target=State.ACTIVE,
+        permission="casework.approve_closure",
+        custom={"label": "Not ready to close", "reason_required": True, "style": "warning"},
+    )
+    def reject_closure(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.CLOSING_REVIEW,
+        target=State.CLOSED,
+        permission="casework.approve_closure",
+        custom={"label": "Close the case", "style": "primary"},
+    )
+    def close(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.CLOSED,
+        target=State.FOLLOW_UP,
+        permission="casework.work_case",
+        custom={"label": "Start follow-up checks"},
+    )
+    def start_follow_up(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.FOLLOW_UP,
+        target=State.ARCHIVED,
+        permission="casework.work_case",
+        custom={"label": "Archive"},
+    )
+    def archive(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.CLOSED, State.FOLLOW_UP],
+        target=State.ACTIVE,
+        permission="casework.reopen_case",
+        custom={"label": "Reopen the case", "reason_required": True, "style": "warning"},
+    )
+    def reopen(self) -> None:
+        self.closed_at = None
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.state in (
+            self.State.CLOSED,
+            self.State.FOLLOW_UP,
+            self.State.ARCHIVED,
+            self.State.DECLINED,
+            self.State.WITHDRAWN,
+        )
+
+    def acting_role(self, user: Any) -> str:
+        if user.pk == self.owner_id or self.team.filter(pk=user.pk).exists():
+            return "caseworker"
+        if user.has_role("panel_member"):
+            return "panel_member"
+        return "administrator" if user.has_role("administrator") or user.is_superuser else ""
+
+
+class PathwayChange(models.Model):
+    """Every choice or change of pathway: the history a case keeps."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pathway_changes")
+    from_pathway = models.CharField(max_length=20, choices=Case.Pathway.choices, blank=True)
+    to_pathway = models.CharField(max_length=20, choices=Case.Pathway.choices)
+    reason = models.TextField()
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_pathway or 'none'} → {self.to_pathway}"
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return value if value is not None else Decimal(0)
+
+
+class HealthCheck(TimeStamped):
+    """The triage health check: dated inputs with sources, computed indicators, a risk level and a
+    recommended pathway. All the rules are in `assess()`, in one place."""
+
+    class Risk(models.TextChoices):
+        GREEN = "green", "Low"
+        AMBER = "amber", "Medium"
+        RED = "red", "High"
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="health_check")
+    annual_income = models.DecimalField(max_digits=12, decimal_places=2)
+    annual_expenditure = models.DecimalField(max_digits=12, decimal_places=2)
+    free_reserves = models.DecimalField(max_digits=12, decimal_places=2)
+    cash_at_bank = models.DecimalField(max_digits=12, decimal_places=2)
+    weekly_net_cash = models.JSONField(default=list, help_text="13 weeks of forecast net cash flow, £ per week.")
+    largest_funder_percent = models.PositiveSmallIntegerField(help_text="Share of income from the largest funder.")
+    overdue_filings = models.BooleanField(default=False)
+    governance_concerns = models.BooleanField(default=False)
+    safeguarding_concerns = models.BooleanField(default=False)
+    finances_as_of = models.DateField()
+    finances_source = models.CharField(max_length=200)
+    forecast_as_of = models.DateField()
+    forecast_source = models.CharField(max_length=200)
+    governance_as_of = models.DateField()
+    governance_source = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+
+    history = audited_history()
+
+    def __str__(self) -> str:
+        return f"Health check for {self.case}"
+
+    @property
+    def is_complete(self) -> bool:
+        sources = [self.finances_source, self.forecast_source, self.governance_source]
+        return len(self.weekly_net_cash) == 13 and all(s.strip() for s in sources)
+
+    @property
+    def reserves_months(self) -> Decimal | None:
+        monthly = _money(self.annual_expenditure) / 12
+        return (_money(self.free_reserves) / monthly).quantize(Decimal("0.1")) if monthly > 0 else None
+
+    @property
+    def runway_weeks(self) -> int:
+        """Weeks until the forecast balance first goes below zero (13 means it lasts the forecast)."""
+        balance = _money(self.cash_at_bank)
+        for week, flow in enumerate(self.weekly_net_cash, start=1):
+            balance += Decimal(str(flow))
+            if balance < 0:
+                return week - 1
+        return len(self.weekly_net_cash)
+
+    def assess(self) -> tuple[str, str, list[str]]:
+        """(risk level, recommended pathway, the reasons in plain words)."""
+        reasons: list[str] = []
+        months, runway = self.reserves_months, self.runway_weeks
+        insolvent = _money(self.cash_at_bank) < 0 or runway == 0
+        if insolvent:
+            reasons.append("Cash runs out within the first week of the forecast.")
+        if runway < 4:
+            reasons.append(f"Cash runway is {runway} weeks (under 4).")
+        elif runway < 13:
+            reasons.append(f"Cash runway is {runway} weeks (under 13).")
+        if months is not None and months < 1:
+            reasons.append(f"Free reserves cover {months} months of spending (under 1).")
+        elif months is not None and months < 3:
+            reasons.append(f"Free reserves cover {months} months of spending (under 3).")
+        if self.largest_funder_percent > 50:
+            reasons.append(f"One funder provides {self.largest_funder_percent}% of income.")
+        for flag, text in [
+            (self.overdue_filings, "Regulator filings are overdue."),
+            (self.governance_concerns, "There are governance concerns."),
+            (self.safeguarding_concerns, "There are safeguarding concerns."),
+        ]:
+            if flag:
+                reasons.append(text)
+        red = insolvent or runway < 4 or (months is not None and months < 1) or self.safeguarding_concerns
+        amber = bool(reasons)
+        risk = self.Risk.RED if red else self.Risk.AMBER if amber else self.Risk.GREEN
+        if insolvent or (red and _money(self.annual_expenditure) > _money(self.annual_income) * Decimal("1.5")):
+            pathway = Case.Pathway.CLOSURE
+        elif self.governance_concerns and not insolvent:
+            pathway = Case.Pathway.INTERIM
+        else:
+            pathway = Case.Pathway.TURNAROUND
+        return risk, pathway, reasons or ["No warning signs in the figures given."]
+
+
+class CaseNote(TimeStamped):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["case", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.case_id} by {self.author_id}"

@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("", include("organisations.urls")),
     path("", include("standards.urls")),
+    path("", include("casework.urls")),
     path("", include("peerreview.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from core.forms import apply_validation_error
+from core.workflow import FASTER_MESSAGE, ConcurrentTransition, TransitionNotAllowed
 
 M = TypeVar("M", bound=models.Model)
 
@@ -35,3 +41,40 @@ def get_object_for_user(
     if perm and not user.has_perm(perm, obj):
         raise PermissionDenied
     return obj
+
+
+def attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+    """Run one workflow call; turn every refusal into a message. True when it worked."""
+    try:
+        action()
+    except ConcurrentTransition:
+        messages.error(request, FASTER_MESSAGE)
+    except (TransitionNotAllowed, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+    else:
+        messages.success(request, success)
+        return True
+    return False
+
+
+def form_page(
+    request: HttpRequest,
+    template: str,
+    form: Any,
+    context: dict[str, Any],
+    action: Callable[[dict[str, Any]], Any],
+    success: str,
+    target: Any,
+) -> HttpResponse:
+    """GET shows the form; a valid POST calls `action(cleaned_data)`; model refusals land on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except (ValidationError, TransitionNotAllowed) as error:
+            apply_validation_error(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+        except ConcurrentTransition:
+            form.add_error(None, FASTER_MESSAGE)
+        else:
+            messages.success(request, success)
+            return redirect(target)
+    return render(request, template, {"form": form, **context})

@@ -3,7 +3,6 @@ function and redirects; refusals become plain messages (or form errors)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core import audit
 from core.forms import apply_validation_error
-from core.shortcuts import get_object_for_user
+from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import (
     FASTER_MESSAGE,
     ConcurrentTransition,
@@ -53,43 +52,6 @@ def _assignment(request: HttpRequest, pk: int, perm: str | None = None) -> Assig
     if perm and not request.user.has_perm(perm, assignment):
         raise PermissionDenied
     return assignment
-
-
-def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
-    """Run one workflow call; turn every refusal into a message. True when it worked."""
-    try:
-        action()
-    except ConcurrentTransition:
-        messages.error(request, FASTER_MESSAGE)
-    except (TransitionNotAllowed, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
-    else:
-        messages.success(request, success)
-        return True
-    return False
-
-
-def _form_page(
-    request: HttpRequest,
-    template: str,
-    form: Any,
-    context: dict[str, Any],
-    action: Callable[[dict[str, Any]], Any],
-    success: str,
-    target: Any,
-) -> HttpResponse:
-    """GET shows the form; a valid POST calls `action(cleaned_data)`; model refusals land on the form."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            action(form.cleaned_data)
-        except (ValidationError, TransitionNotAllowed) as error:
-            apply_validation_error(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
-        except ConcurrentTransition:
-            form.add_error(None, FASTER_MESSAGE)
-        else:
-            messages.success(request, success)
-            return redirect(target)
-    return render(request, template, {"form": form, **context})
 
 
 # --- lists and the review page ----------------------------------------------------------------------
@@ -230,7 +192,7 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def review_renew(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     renewed: dict[str, Review] = {}
-    if _attempt(
+    if attempt(
         request,
         lambda: renewed.setdefault("review", workflow.renew_review(review, by=request.user)),
         "The renewal has started, pre-filled from this review.",
@@ -245,7 +207,7 @@ def review_scope(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ScopeForm(
         request.POST or None, review=review, initial={"scope": review.scope, "standards": review.in_scope.all()}
     )
-    return _form_page(
+    return form_page(
         request,
         "peerreview/review_scope.html",
         form,
@@ -263,7 +225,7 @@ def review_scope(request: HttpRequest, pk: int) -> HttpResponse:
 def assignment_invite(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     form = forms.InviteForm(request.POST or None)
-    return _form_page(
+    return form_page(
         request,
         "peerreview/assignment_invite.html",
         form,
@@ -283,7 +245,7 @@ def assignment_respond(request: HttpRequest, pk: int) -> HttpResponse:
     decline_form = forms.ReasonForm(request.POST if request.POST.get("answer") == "decline" else None)
     if request.method == "POST":
         if request.POST.get("answer") == "accept" and accept_form.is_valid():
-            if _attempt(
+            if attempt(
                 request,
                 lambda: workflow.accept_assignment(assignment, by=request.user, declaration=True),
                 "Thank you: you are on the panel.",
@@ -292,7 +254,7 @@ def assignment_respond(request: HttpRequest, pk: int) -> HttpResponse:
         elif (
             request.POST.get("answer") == "decline"
             and decline_form.is_valid()
-            and _attempt(
+            and attempt(
                 request,
                 lambda: workflow.decline_assignment(
                     assignment, by=request.user, reason=decline_form.cleaned_data["reason"]
@@ -321,7 +283,7 @@ def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     assignment = _assignment(request, pk)
     if name not in {"reinstate", "replace", "return_for_work"}:
         raise Http404
-    _attempt(
+    attempt(
         request,
         lambda: workflow.move_assignment(assignment, name, by=request.user, reason=request.POST.get("reason", "")),
         "Done.",
@@ -523,7 +485,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 def review_visit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.lead_review")
     form = forms.VisitForm(request.POST or None, initial={"visit_date": review.visit_date, "notes": review.visit_notes})
-    return _form_page(
+    return form_page(
         request,
         "peerreview/review_visit.html",
         form,
@@ -611,7 +573,7 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.write_findings")
     form = forms.FindingForm(request.POST or None, review=review)
-    return _form_page(
+    return form_page(
         request,
         "peerreview/finding_form.html",
         form,
@@ -628,7 +590,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def finding_agree(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_object_for_user(request, Finding.objects.select_related("review"), view_perm=VIEW, pk=pk)
-    _attempt(request, lambda: workflow.agree_finding(finding, by=request.user), "The finding is agreed.")
+    attempt(request, lambda: workflow.agree_finding(finding, by=request.user), "The finding is agreed.")
     return redirect(finding.review)
 
 
@@ -669,7 +631,7 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
                 problems = True
         if not problems:
             if request.POST.get("submit") == "1":
-                if _attempt(
+                if attempt(
                     request,
                     lambda: workflow.submit_replies(Review.objects.get(pk=review.pk), by=user),
                     "Your replies are submitted.",
@@ -681,7 +643,7 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
     if (
         extension_form.is_bound
         and extension_form.is_valid()
-        and _attempt(
+        and attempt(
             request,
             lambda: workflow.request_extension(review, by=user, **extension_form.cleaned_data),
             "Your request has been sent to the coordinator.",
@@ -707,7 +669,7 @@ def reply_decide(request: HttpRequest, pk: int) -> HttpResponse:
         request, Reply.objects.select_related("finding__review"), view_perm=VIEW, perm="peerreview.decide_reply", pk=pk
     )
     form = forms.DecisionForm(request.POST or None, initial={"amended_text": reply.finding.text})
-    return _form_page(
+    return form_page(
         request,
         "peerreview/reply_decide.html",
         form,
@@ -728,7 +690,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     form = forms.ExtensionDecisionForm(request.POST or None)
-    return _form_page(
+    return form_page(
         request,
         "peerreview/extension_decide.html",
         form,
@@ -749,7 +711,7 @@ def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, initial={"outcome": review.outcome, "rationale": review.outcome_rationale}
     )
     result = workflow.overall_result(review) if review.is_scored else None
-    return _form_page(
+    return form_page(
         request,
         "peerreview/review_outcome.html",
         form,
@@ -764,7 +726,7 @@ def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     form = forms.PublishForm(request.POST or None, initial={"visibility": review.visibility})
-    return _form_page(
+    return form_page(
         request,
         "peerreview/review_publish.html",
         form,
@@ -779,7 +741,7 @@ def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.plan_actions")
     form = forms.ActionForm(request.POST or None, review=review)
-    return _form_page(
+    return form_page(
         request,
         "peerreview/action_form.html",
         form,
@@ -796,7 +758,7 @@ def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     action = get_object_for_user(request, Action.objects.select_related("review"), view_perm=VIEW, pk=pk)
     if name not in forms.ACTION_MOVES:
         raise Http404
-    _attempt(
+    attempt(
         request,
         lambda: workflow.move_action(action, name, by=request.user, reason=request.POST.get("reason", "")),
         "The action has been updated.",
@@ -808,7 +770,7 @@ def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def review_refer(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.lead_review")
     form = forms.ReferralForm(request.POST or None)
-    return _form_page(
+    return form_page(
         request,
         "peerreview/review_refer.html",
         form,

@@ -8,12 +8,15 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from casework import queries as case_queries
+from casework.models import Case
 from core.models import AuditEvent
 from core.shortcuts import get_object_for_user
 from organisations import queries as org_queries
@@ -60,6 +63,21 @@ def home(request: HttpRequest) -> HttpResponse:
             .exclude(state__in=["closed", "withdrawn", "cancelled"])
         ],
         Role.COORDINATOR: review_queries.pipeline() if user.has_role(Role.COORDINATOR) else [],
+        Role.CASEWORKER: list(
+            case_queries.cases_visible_to(user)
+            .filter(Q(owner=user) | Q(team=user))
+            .filter(state__in=Case.OPEN)
+            .distinct()[:30]
+        )
+        if user.has_role(Role.CASEWORKER)
+        else [],
+        Role.PANEL_MEMBER: list(
+            case_queries.cases_visible_to(user).filter(state__in=["awaiting_decision", "closing_review", "escalated"])[
+                :30
+            ]
+        )
+        if user.has_role(Role.PANEL_MEMBER)
+        else [],
         Role.FUNDER_READER: list(
             review_queries.reviews_visible_to(user)
             .filter(published_at__isnull=False)

@@ -110,3 +110,37 @@ def review_in_desk_review(*, version, organisation, coordinator, lead, peer, con
         "extension": extension,
         "action": action,
     }
+
+
+def case_awaiting_decision(*, caseworker, organisation) -> dict:
+    """A lifeboat case triaged by `caseworker` and waiting for the panel, plus a referral with no case."""
+    from decimal import Decimal
+
+    from casework import workflow as cw
+
+    referral = cw.refer_organisation(organisation, by=caseworker, source="cvs", concerns="Cash is running out.")
+    case = cw.open_case(referral, by=caseworker)
+    cw.record_screening(
+        case, by=caseworker, identity_confirmed=True, conflict_note="", latest_accounts_on=timezone.localdate()
+    )
+    case = cw.move_case(cw.move_case(case, "screen", by=caseworker), "start_triage", by=caseworker)
+    today = timezone.localdate()
+    cw.record_health_check(
+        case,
+        by=caseworker,
+        annual_income=Decimal(100000),
+        annual_expenditure=Decimal(120000),
+        free_reserves=Decimal(10000),
+        cash_at_bank=Decimal(8000),
+        weekly_net_cash=[-500] * 13,
+        largest_funder_percent=40,
+        finances_as_of=today,
+        finances_source="Accounts",
+        forecast_as_of=today,
+        forecast_source="Forecast",
+        governance_as_of=today,
+        governance_source="Chair",
+    )
+    case = cw.submit_triage(case.__class__.objects.get(pk=case.pk), by=caseworker)
+    waiting = cw.refer_organisation(organisation, by=caseworker, source="self", concerns="Asked for help.")
+    return {"case": case, "waiting_referral": waiting}

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import ROLE_FIXTURES
 from tests.factories import ConflictDeclarationFactory
-from tests.scenes import published_version, review_in_desk_review, standards_scene
+from tests.scenes import case_awaiting_decision, published_version, review_in_desk_review, standards_scene
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +37,38 @@ def _pr(allowed: dict[str, int], *, panel_and_contact: int = 403) -> dict[str, i
 HUB = {"coordinator": 200, "administrator": 200}
 INTELLIGENCE = {r: 200 for r in ["coordinator", "administrator", "funder", "steward", "caseworker", "panel_member"]}
 PANEL_HUB_CONTACT = {r: 200 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer", "contact"]}
+
+
+def _c(name: str, key: str = "case", *extra: str):
+    return lambda s: reverse(f"casework:{name}", args=[s[key].pk, *extra])
+
+
+LIFEBOAT = {"caseworker": 200, "panel_member": 200, "administrator": 200}
+
+
+def _cw(allowed: dict[str, int]) -> dict[str, int]:
+    """Confidential: outside the case team, the panel and administrators, a case does not exist (404)."""
+    return only({r: allowed.get(r, 403) for r in LIFEBOAT}, others=404)
+
+
+CASEWORK = {
+    "casework:case-list": ("get", lambda s: reverse("casework:case-list"), only(LIFEBOAT, others=403)),
+    "casework:referral-create": (
+        "get",
+        lambda s: reverse("casework:referral-create"),
+        only({"caseworker": 200}, others=403),
+    ),
+    "casework:case-open": ("post", _c("case-open", "waiting_referral"), _cw({"caseworker": 302})),
+    "casework:case-detail": ("get", _c("case-detail"), _cw(LIFEBOAT)),
+    # Declining without signposting is refused with a message; people outside the move get 403.
+    "casework:case-move": ("post", _c("case-move", "case", "decline"), _cw({"caseworker": 302, "panel_member": 302})),
+    "casework:case-screening": ("get", _c("case-screening"), _cw({"caseworker": 200})),
+    "casework:case-health-check": ("get", _c("case-health-check"), _cw({"caseworker": 200})),
+    "casework:case-decide": ("get", _c("case-decide"), _cw({"panel_member": 200})),
+    "casework:case-pathway": ("get", _c("case-pathway"), _cw({"panel_member": 200})),
+    "casework:case-outcome": ("get", _c("case-outcome"), _cw({"caseworker": 200})),
+    "casework:case-note": ("post", _c("case-note"), _cw({"caseworker": 302})),
+}
 PEER_REVIEW = {
     "peerreview:review-list": ("get", lambda s: reverse("peerreview:review-list"), EVERYONE_SIGNED_IN),
     "peerreview:review-create": ("get", lambda s: reverse("peerreview:review-create"), only(HUB, others=403)),
@@ -221,6 +253,7 @@ MATRIX = {
         only({"steward": 302, "administrator": 302}, others=403),
     ),
     **PEER_REVIEW,
+    **CASEWORK,
     # The scene's review has no published report yet: nobody gets a PDF.
     "reports:assessment-pdf": ("get", _r("assessment-pdf"), only({}, others=404)),
     # Public; an unknown fingerprint is "not genuine" for everyone.
@@ -266,7 +299,7 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def scene(request, contact, reviewed_org, hub, steward, participant, coordinator, lead_reviewer, reviewer):
+def scene(request, contact, reviewed_org, hub, steward, participant, coordinator, lead_reviewer, reviewer, caseworker):
     version = published_version(steward=steward, owner=hub, commenter=participant)
     return {
         "contact": contact,
@@ -281,6 +314,7 @@ def scene(request, contact, reviewed_org, hub, steward, participant, coordinator
             peer=reviewer,
             contact=contact,
         ),
+        **case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org),
     }
 
 

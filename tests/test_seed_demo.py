@@ -40,6 +40,11 @@ def test_demo_london(db, capsys):
     assert Review.objects.filter(organisation__memberships__person=contact, state="right_of_reply").exists()
     assert User.objects.get(email="reviewer@demo.example").assignments.exists()
 
+    # Lifeboat cases in every state of the parent case.
+    from casework.models import Case
+
+    assert set(Case.objects.values_list("state", flat=True)) == set(Case.State.values)
+
     # Everything attributed; the audit chain intact.
     assert audit.verify()[1] is None
     assert not Organisation.history.filter(history_user__isnull=True).exists()

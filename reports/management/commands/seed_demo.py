@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from casework import demo as casework_demo
 from core.audit import acting_as
 from organisations import demo as organisations_demo
 from organisations.models import Membership, Organisation, User
@@ -44,6 +45,12 @@ class Command(BaseCommand):
                     version=scored.current_published(),
                     rng=rng,
                     scale=scale,
+                )
+                frontline = [o for o in london.organisations if o.kind == Organisation.Kind.FRONTLINE_GROUP]
+                casework_demo.seed(
+                    caseworker=london.logins["caseworker"],
+                    panel=london.logins["panel"],
+                    organisations=frontline + [o for o in london.organisations if o.is_support_body][5:10],
                 )
                 hub_admin = london.logins["admin"]
                 if not hub_admin.has_role(Membership.Role.ADMINISTRATOR):

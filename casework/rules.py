@@ -1,0 +1,42 @@
+"""Who may see and act on lifeboat cases. Cases are confidential: only the case team, the panel and
+administrators may know one exists (everyone else gets 404 and never sees it in a list)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from organisations.rules import is_administrator, is_caseworker, is_panel_member
+
+
+@rules.predicate
+def is_case_team(user: Any, case: Any) -> bool:
+    """The person owns the case or is on its team."""
+    if case is None or not user.is_authenticated:
+        return False
+    return case.owner_id == user.pk or case.team.filter(pk=user.pk).exists()
+
+
+@rules.predicate
+def triaged_it(user: Any, case: Any) -> bool:
+    """The person did the triage of this case."""
+    return case is not None and case.triaged_by_id == user.pk
+
+
+@rules.predicate
+def case_is_open(user: Any, case: Any) -> bool:
+    """The case is not closed, declined, withdrawn or archived."""
+    return case is not None and not case.is_read_only
+
+
+rules.add_perm("casework.view_case", is_case_team | is_panel_member | is_administrator)
+rules.add_perm("casework.add_case", is_caseworker)
+rules.add_perm("casework.view_referral", is_caseworker | is_panel_member | is_administrator)
+rules.add_perm("casework.work_case", is_case_team)
+# Four eyes: the panel decides, never the person who triaged or runs the case.
+rules.add_perm("casework.decide_case", is_panel_member & ~is_case_team & ~triaged_it)
+rules.add_perm("casework.decide_or_work_case", is_case_team | (is_panel_member & ~triaged_it))
+rules.add_perm("casework.approve_closure", is_panel_member & ~is_case_team)
+rules.add_perm("casework.reopen_case", (is_panel_member & ~is_case_team) | is_administrator)
+rules.add_perm("casework.write_case", is_case_team & case_is_open)

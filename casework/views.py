@@ -1,0 +1,236 @@
+"""Lifeboat pages. Cases are confidential: anyone outside the case team, the panel and the
+administrators gets 404 for a case, and never sees it listed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from casework import forms, queries, workflow
+from casework.models import Case, Referral
+from core import audit
+from core.shortcuts import attempt, form_page, get_object_for_user
+from core.workflow import available_transitions, blocked_transitions
+
+VIEW = "casework.view_case"
+
+
+def _case(request: HttpRequest, pk: int, perm: str | None = None) -> Case:
+    qs = Case.objects.select_related("organisation", "owner", "referral", "triaged_by", "decided_by")
+    return get_object_for_user(request, qs, view_perm=VIEW, perm=perm, pk=pk)
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("casework.view_referral"):
+        raise PermissionDenied
+    qs = queries.cases_visible_to(request.user)
+    state = request.GET.get("state", "")
+    if state in Case.State.values:
+        qs = qs.filter(state=state)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/case_list.html",
+        {
+            "page": page,
+            "states": Case.State.choices,
+            "state": state,
+            "referrals": queries.referrals_waiting(request.user)[:50],
+            "can_add": request.user.has_perm("casework.add_case"),
+        },
+    )
+
+
+@login_required
+def referral_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("casework.add_case"):
+        raise PermissionDenied
+    form = forms.ReferralForm(request.POST or None)
+    return form_page(
+        request,
+        "casework/referral_form.html",
+        form,
+        {},
+        lambda d: workflow.refer_organisation(
+            d["organisation"], by=request.user, source=d["source"], concerns=d["concerns"], role="caseworker"
+        ),
+        "The referral is recorded. Open a case to start screening.",
+        "casework:case-list",
+    )
+
+
+@login_required
+@require_POST
+def case_open(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_for_user(
+        request, Referral, view_perm="casework.view_referral", perm="casework.add_case", pk=pk
+    )
+    opened: dict[str, Case] = {}
+    if attempt(
+        request,
+        lambda: opened.setdefault("case", workflow.open_case(referral, by=request.user)),
+        "The case is open, and you own it.",
+    ):
+        return redirect(opened["case"])
+    return redirect("casework:case-list")
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    user = request.user
+    check = getattr(case, "health_check", None)
+    assessment = check.assess() if check else None
+    return render(
+        request,
+        "casework/case_detail.html",
+        {
+            "case": case,
+            "check": check,
+            "assessment": assessment,
+            "transitions": available_transitions(case, user),
+            "blocked": blocked_transitions(case, user),
+            "pathway_changes": case.pathway_changes.select_related("approved_by"),
+            "notes": case.notes.select_related("author")[:50],
+            "events": audit.events_for(case).order_by("-id")[:30],
+            "note_form": forms.NoteForm(),
+            "can_work": user.has_perm("casework.work_case", case) and not case.is_read_only,
+            "can_decide": user.has_perm("casework.decide_case", case),
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    case = _case(request, pk)
+    if name not in {t.name for t in case.get_all_state_transitions()}:
+        raise Http404
+    post = request.POST
+    extra: dict[str, Any] = {}
+    if name in ("decline", "withdraw"):
+        extra["signposting"] = post.get("signposting", "")
+    if name == "escalate":
+        extra["kind"] = post.get("kind", "") if post.get("kind", "") in Case.Escalation.values else ""
+    special = {
+        "submit_triage": lambda: workflow.submit_triage(case, by=request.user),
+        "approve": lambda: workflow.approve_case(case, by=request.user),
+    }
+    move = special.get(name) or (
+        lambda: workflow.move_case(case, name, by=request.user, reason=post.get("reason", ""), **extra)
+    )
+    attempt(request, move, "Done.")
+    return redirect(case)
+
+
+@login_required
+def case_screening(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.work_case")
+    form = forms.ScreeningForm(
+        request.POST or None,
+        initial={
+            "identity_confirmed": case.identity_confirmed,
+            "conflict_note": case.conflict_note,
+            "latest_accounts_on": case.latest_accounts_on,
+            "accounts_note": case.accounts_note,
+        },
+    )
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Screening"},
+        lambda d: workflow.record_screening(case, by=request.user, **d),
+        "Screening recorded.",
+        case,
+    )
+
+
+@login_required
+def case_health_check(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.work_case")
+    existing = getattr(case, "health_check", None)
+    initial = {}
+    if existing:
+        initial = {f: getattr(existing, f) for f in forms.HealthCheckForm.base_fields if f != "weekly_net_cash"}
+        initial["weekly_net_cash"] = ", ".join(str(v) for v in existing.weekly_net_cash)
+    form = forms.HealthCheckForm(request.POST or None, initial=initial)
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Triage health check"},
+        lambda d: workflow.record_health_check(case, by=request.user, **d),
+        "The health check is saved.",
+        case,
+    )
+
+
+@login_required
+def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.decide_case")
+    check = getattr(case, "health_check", None)
+    form = forms.DecisionForm(request.POST or None, recommended=check.assess()[1] if check else "")
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Choose the pathway", "assessment": check.assess() if check else None},
+        lambda d: workflow.choose_pathway(case, by=request.user, **d),
+        "The pathway and the board's consent are recorded. Approve the case to start.",
+        case,
+    )
+
+
+@login_required
+def case_pathway(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.decide_case")
+    form = forms.PathwayChangeForm(request.POST or None)
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Change pathway"},
+        lambda d: workflow.change_pathway(case, by=request.user, **d),
+        "The pathway has changed; the earlier one stays in the history.",
+        case,
+    )
+
+
+@login_required
+def case_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.work_case")
+    form = forms.OutcomeForm(request.POST or None, initial={"outcome": case.outcome, "note": case.outcome_note})
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Record the outcome"},
+        lambda d: workflow.record_outcome(case, by=request.user, **d),
+        "The outcome is recorded.",
+        case,
+    )
+
+
+@login_required
+@require_POST
+def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.work_case")
+    form = forms.NoteForm(request.POST)
+    if form.is_valid():
+        attempt(
+            request,
+            lambda: workflow.add_note(case, by=request.user, text=form.cleaned_data["text"]),
+            "The note is saved.",
+        )
+    else:
+        messages.error(request, "Write the note before saving it.")
+    return redirect(case)
