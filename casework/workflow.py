@@ -89,7 +89,7 @@ def record_screening(
     with transaction.atomic():
         case.identity_confirmed = identity_confirmed
         case.conflict_declared_at = timezone.now()
-        case.conflict_note = conflict_note.strip() or "No conflict of interest."
+        case.conflict_note = conflict_note.strip() or "none declared"
         case.latest_accounts_on = latest_accounts_on
         case.accounts_note = accounts_note.strip()
         _save(case, by=by, reason="screening")
