@@ -5,10 +5,10 @@ from typing import Any
 from django import forms
 
 from core.forms import GovukForm
+from core.uploads import ALLOWED_LABEL, MAX_UPLOAD_BYTES
 from organisations.forms import DateInput
 from organisations.models import Membership, Organisation, User
 from peerreview.models import Assignment, Evidence, Finding, Reply, Review
-from peerreview.uploads import ALLOWED_LABEL, MAX_UPLOAD_BYTES
 from standards.models import FrameworkVersion, Standard
 
 

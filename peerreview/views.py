@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core import audit
+from core import audit, uploads
 from core.forms import apply_validation_error
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import (
@@ -23,7 +23,7 @@ from core.workflow import (
     available_transitions,
     blocked_transitions,
 )
-from peerreview import forms, queries, uploads, workflow
+from peerreview import forms, queries, workflow
 from peerreview.models import (
     Action,
     Assignment,

@@ -193,7 +193,7 @@ def add_evidence(
     indicators: Iterable[Indicator],
     content_type: str,
 ) -> Evidence:
-    """Attach a checked file (see peerreview.uploads) to the review and tag it to indicators."""
+    """Attach a checked file (see core.uploads) to the review and tag it to indicators."""
     allowed = by.has_perm("peerreview.self_assess_review", review) or by.has_perm("peerreview.write_findings", review)
     if not allowed:
         raise PermissionDenied
