@@ -10,23 +10,32 @@ import rules
 from organisations.rules import is_administrator, is_caseworker, is_panel_member
 
 
+def case_of(obj: Any) -> Any:
+    """The case an object belongs to: the case itself, or a pathway record, register item, grant,
+    task or document's `.case`. Every casework permission is decided on the case."""
+    return getattr(obj, "case", obj) if obj is not None else None
+
+
 @rules.predicate
-def is_case_team(user: Any, case: Any) -> bool:
+def is_case_team(user: Any, obj: Any) -> bool:
     """The person owns the case or is on its team."""
+    case = case_of(obj)
     if case is None or not user.is_authenticated:
         return False
     return case.owner_id == user.pk or case.team.filter(pk=user.pk).exists()
 
 
 @rules.predicate
-def triaged_it(user: Any, case: Any) -> bool:
+def triaged_it(user: Any, obj: Any) -> bool:
     """The person did the triage of this case."""
+    case = case_of(obj)
     return case is not None and case.triaged_by_id == user.pk
 
 
 @rules.predicate
-def case_is_open(user: Any, case: Any) -> bool:
+def case_is_open(user: Any, obj: Any) -> bool:
     """The case is not closed, declined, withdrawn or archived."""
+    case = case_of(obj)
     return case is not None and not case.is_read_only
 
 
@@ -40,3 +49,16 @@ rules.add_perm("casework.decide_or_work_case", is_case_team | (is_panel_member &
 rules.add_perm("casework.approve_closure", is_panel_member & ~is_case_team)
 rules.add_perm("casework.reopen_case", (is_panel_member & ~is_case_team) | is_administrator)
 rules.add_perm("casework.write_case", is_case_team & case_is_open)
+# Pathway approvals (a plan, a closure decision, dissolution): the panel, never the case team, so
+# nobody approves their own plan or closure.
+rules.add_perm("casework.approve_pathway", is_panel_member & ~is_case_team & case_is_open)
+
+
+@rules.predicate
+def asked_for_it(user: Any, item: Any) -> bool:
+    """The person asked for this register item to be marked not applicable."""
+    return item is not None and getattr(item, "na_requested_by_id", None) == user.pk
+
+
+# A "not applicable" needs a second person: the case team or the panel, not whoever asked.
+rules.add_perm("casework.approve_item", (is_case_team | is_panel_member) & ~asked_for_it & case_is_open)

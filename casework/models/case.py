@@ -152,6 +152,21 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         """The outcome is recorded"""
         return bool(self.outcome and self.outcome_note.strip())
 
+    def has_document(self, slot: str) -> bool:
+        return self.documents.filter(slot=slot).exists()
+
+    @property
+    def pathway_record(self) -> Any:
+        """This case's record for its current pathway (None before the pathway has started)."""
+        return getattr(self, self.pathway, None) if self.pathway else None
+
+    def pathway_finished(self) -> bool:
+        """The pathway has reached its exit (or the organisation stopped working with us)"""
+        if self.outcome == self.Outcome.DISENGAGED:
+            return True
+        record = self.pathway_record
+        return record is not None and record.exit_reached
+
     # --- lifecycle ------------------------------------------------------------------------------
     @transition(
         field=state,
@@ -261,7 +276,7 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         field=state,
         source=State.ACTIVE,
         target=State.CLOSING_REVIEW,
-        conditions=[has_outcome],
+        conditions=[has_outcome, pathway_finished],
         permission="casework.work_case",
         custom={"label": "Propose closing the case", "style": "primary"},
     )

@@ -1,0 +1,587 @@
+"""Orderly closure: the closure's own lifecycle and its registers.
+
+decision_pending → decision_made → planning → winding_down → final_accounts → regulator_filing →
+dissolved → post_closure, or insolvent_route when a solvency test fails (a voluntary closure is
+then refused). Every service, asset, fund, employee, contract, creditor and regulator filing is a
+RegisterItem with its own small lifecycle: proposed → agreed → completed, or not applicable with a
+reason approved by someone other than the person who asked. All destination rules live in
+`RegisterItem.problems()`; the closure's guards read them, so the list a person sees on the page
+and the reason a move is refused are the same list.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from casework.models.case import Case
+from casework.models.pathway import PathwayRecord
+from casework.models.tools import CaseDocument
+from core.audit import audited_history
+from core.models import TimeStamped
+from organisations.models import Organisation
+
+User = settings.AUTH_USER_MODEL
+
+TUPE_NOTICE_DAYS = 28  # employee liability information at least 28 days before the transfer
+COLLECTIVE_REDUNDANCIES = 20  # 20 or more redundancies …
+COLLECTIVE_WINDOW_DAYS = 90  # … within 90 days need a collective consultation
+DS01_MIN_DAYS_AFTER_TRADING = 91  # a company may apply to strike off 3 months after it last traded
+ENDOWMENT_CONSENT_INCOME = Decimal(1_000)  # regulator consent for permanent endowment when income > £1k
+ENDOWMENT_CONSENT_VALUE = Decimal(10_000)  # … and the endowment > £10k
+COMPANY_FORMS = {Organisation.LegalForm.CHARITABLE_COMPANY, Organisation.LegalForm.CIC}
+
+
+class Closure(PathwayRecord):
+    pathway = Case.Pathway.CLOSURE
+
+    class State(models.TextChoices):
+        DECISION_PENDING = "decision_pending", "Decision pending"
+        DECISION_MADE = "decision_made", "Decision made"
+        PLANNING = "planning", "Planning"
+        WINDING_DOWN = "winding_down", "Winding down"
+        FINAL_ACCOUNTS = "final_accounts", "Final accounts"
+        REGULATOR_FILING = "regulator_filing", "Regulator filing"
+        DISSOLVED = "dissolved", "Dissolved"
+        POST_CLOSURE = "post_closure", "After closure"
+        INSOLVENT_ROUTE = "insolvent_route", "Insolvent route"
+
+    EXIT_STATES = (State.DISSOLVED, State.POST_CLOSURE, State.INSOLVENT_ROUTE)
+    BEFORE_FILING = [State.DECISION_PENDING, State.DECISION_MADE, State.PLANNING, State.WINDING_DOWN]
+
+    state = FSMField(choices=State.choices, default=State.DECISION_PENDING, protected=True)
+    # Decision
+    options_note = models.TextField(blank=True, help_text="Options considered: merger, transfer, closure.")
+    balance_sheet_solvent = models.BooleanField(
+        null=True, help_text="Assets exceed liabilities, closure costs included."
+    )
+    cash_flow_solvent = models.BooleanField(null=True, help_text="Debts can be paid as they fall due.")
+    solvency_tested_on = models.DateField(null=True, blank=True)
+    dissolution_clause = models.TextField(blank=True, help_text="Where the governing document's dissolution clause is.")
+    trustee_resolution_on = models.DateField(null=True, blank=True)
+    members_resolution_required = models.BooleanField(default=False)
+    members_resolution_on = models.DateField(null=True, blank=True)
+    insolvency_practitioner = models.CharField(max_length=200, blank=True)
+    # Planning and winding down
+    staff_timeline = models.TextField(blank=True, help_text="When each group of staff leaves.")
+    collective_consultation = models.TextField(
+        blank=True, help_text="Collective consultation record (needed for 20 or more redundancies within 90 days)."
+    )
+    creditors_declaration_on = models.DateField(
+        null=True, blank=True, help_text="Trustees declared all debts and liabilities settled or provided for."
+    )
+    safeguarding_handover = models.TextField(
+        blank=True, help_text="Open safeguarding concerns and who they were handed to (or 'none open')."
+    )
+    data_disposition = models.TextField(blank=True, help_text="What happened to personal data (deleted, returned).")
+    records_custodian = models.CharField(max_length=200, blank=True, help_text="Who keeps the retained records.")
+    # Filing
+    last_trading_on = models.DateField(null=True, blank=True)
+    final_accounts_approved_on = models.DateField(null=True, blank=True)
+    dissolution_reference = models.CharField(
+        max_length=200, blank=True, help_text="Regulator removal, DS01 or CIO dissolution reference."
+    )
+    dissolution_filed_on = models.DateField(null=True, blank=True)
+    dissolution_approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    history = audited_history()
+
+    # --- facts the guards read ---------------------------------------------------------------
+    @property
+    def solvency_failed(self) -> bool:
+        return self.balance_sheet_solvent is False or self.cash_flow_solvent is False
+
+    def outstanding(self) -> list[RegisterItem]:
+        """Register items without a completed destination or an approved reason."""
+        return [i for i in self.items.all() if not i.is_resolved]
+
+    def outstanding_counts(self) -> list[tuple[str, int]]:
+        counts = Counter(i.get_register_display() for i in self.outstanding())
+        return sorted(counts.items())
+
+    def redundancy_clusters(self) -> int:
+        """The most redundancies whose leaving dates fall within any 90-day window."""
+        dates = sorted(
+            i.leaving_on
+            for i in self.items.all()
+            if i.register == RegisterItem.Register.EMPLOYEE and i.outcome == RegisterItem.Outcome.REDUNDANCY
+            if i.leaving_on and i.state != RegisterItem.State.NOT_APPLICABLE
+        )
+        best = 0
+        for start, day in enumerate(dates):
+            window = [d for d in dates[start:] if (d - day).days < COLLECTIVE_WINDOW_DAYS]
+            best = max(best, len(window))
+        return best
+
+    # --- guards (the first docstring line is the refusal text) -------------------------------
+    def solvency_passed(self) -> bool:
+        """Both solvency tests are recorded and passed (if either fails, only the insolvent route is open)"""
+        return bool(self.solvency_tested_on) and self.balance_sheet_solvent is True and self.cash_flow_solvent is True
+
+    def has_solvency_failure(self) -> bool:
+        """A solvency test is recorded as failed"""
+        return bool(self.solvency_tested_on) and self.solvency_failed
+
+    def resolutions_recorded(self) -> bool:
+        """The dissolution clause is located and the trustees' (and, where required, members') resolution recorded"""
+        members_ok = not self.members_resolution_required or self.members_resolution_on is not None
+        return bool(self.dissolution_clause.strip() and self.trustee_resolution_on and members_ok)
+
+    def plan_ready(self) -> bool:
+        """The registers list services, assets and funds, each item with an owner and a due date, and the staff
+        timeline is recorded"""
+        items = list(self.items.all())
+        registers = {i.register for i in items}
+        needed = {RegisterItem.Register.SERVICE, RegisterItem.Register.ASSET, RegisterItem.Register.FUND}
+        return needed <= registers and all(i.owner_id and i.due_on for i in items) and bool(self.staff_timeline.strip())
+
+    def registers_resolved(self) -> bool:
+        """Every register item has a completed destination or an approved reason"""
+        return not self.outstanding()
+
+    def liabilities_covered(self) -> bool:
+        """Creditors are all paid or settled, or the trustees declared liabilities provided for"""
+        creditors = [i for i in self.items.all() if i.register == RegisterItem.Register.CREDITOR]
+        provided_for = any(i.outcome == RegisterItem.Outcome.PROVIDED_FOR for i in creditors)
+        return not provided_for or self.creditors_declaration_on is not None
+
+    def redundancies_consulted(self) -> bool:
+        """A collective consultation is recorded where 20 or more redundancies fall within 90 days"""
+        return self.redundancy_clusters() < COLLECTIVE_REDUNDANCIES or bool(self.collective_consultation.strip())
+
+    def safeguarding_and_data_settled(self) -> bool:
+        """Safeguarding handover, personal-data disposition and the records custodian are recorded"""
+        return bool(self.safeguarding_handover.strip() and self.data_disposition.strip() and self.records_custodian)
+
+    def final_accounts_ready(self) -> bool:
+        """The final accounts are approved and attached"""
+        return bool(self.final_accounts_approved_on) and self.case.has_document(CaseDocument.Slot.FINAL_ACCOUNTS)
+
+    def dissolution_evidenced(self) -> bool:
+        """The dissolution evidence for the organisation's legal form is recorded and attached"""
+        return bool(
+            self.dissolution_reference.strip()
+            and self.dissolution_filed_on
+            and self.case.has_document(CaseDocument.Slot.DISSOLUTION)
+        )
+
+    def strike_off_timing_ok(self) -> bool:
+        """A company applies to strike off no earlier than 3 months after it last traded"""
+        if self.case.organisation.legal_form not in COMPANY_FORMS:
+            return True
+        if not (self.last_trading_on and self.dissolution_filed_on):
+            return False
+        return (self.dissolution_filed_on - self.last_trading_on).days >= DS01_MIN_DAYS_AFTER_TRADING
+
+    def bank_account_closed(self) -> bool:
+        """The bank account is closed (the last item)"""
+        banks = [i for i in self.items.all() if i.kind == RegisterItem.Kind.BANK_ACCOUNT]
+        return bool(banks) and all(i.is_resolved for i in banks)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.DECISION_PENDING,
+        target=State.DECISION_MADE,
+        conditions=[PathwayRecord.case_is_active, solvency_passed, resolutions_recorded],
+        permission="casework.work_case",
+        custom={"label": "Record the decision to close", "style": "primary"},
+    )
+    def decide(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=BEFORE_FILING,
+        target=State.INSOLVENT_ROUTE,
+        conditions=[PathwayRecord.case_is_active, has_solvency_failure],
+        permission="casework.work_case",
+        custom={"label": "Move to the insolvent route", "reason_required": True, "style": "warning"},
+    )
+    def go_insolvent(self, practitioner: str = "") -> None:
+        self.insolvency_practitioner = practitioner
+
+    @transition(
+        field=state,
+        source=State.DECISION_MADE,
+        target=State.PLANNING,
+        conditions=[PathwayRecord.case_is_active],
+        permission="casework.work_case",
+        custom={"label": "Start planning", "style": "primary"},
+    )
+    def plan(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.PLANNING,
+        target=State.WINDING_DOWN,
+        conditions=[PathwayRecord.case_is_active, plan_ready],
+        permission="casework.approve_pathway",
+        custom={"label": "Approve the plan and start winding down", "style": "primary"},
+    )
+    def wind_down(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.WINDING_DOWN,
+        target=State.FINAL_ACCOUNTS,
+        conditions=[
+            PathwayRecord.case_is_active,
+            registers_resolved,
+            liabilities_covered,
+            redundancies_consulted,
+            safeguarding_and_data_settled,
+        ],
+        permission="casework.work_case",
+        custom={"label": "Registers done: prepare final accounts", "style": "primary"},
+    )
+    def finish_winding_down(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.FINAL_ACCOUNTS,
+        target=State.REGULATOR_FILING,
+        conditions=[PathwayRecord.case_is_active, final_accounts_ready],
+        permission="casework.work_case",
+        custom={"label": "File with the regulators", "style": "primary"},
+    )
+    def file(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.REGULATOR_FILING,
+        target=State.DISSOLVED,
+        conditions=[
+            PathwayRecord.case_is_active,
+            registers_resolved,
+            dissolution_evidenced,
+            strike_off_timing_ok,
+            bank_account_closed,
+        ],
+        permission="casework.approve_pathway",
+        custom={"label": "Confirm the organisation is dissolved", "style": "primary"},
+    )
+    def dissolve(self, approver: Any = None) -> None:
+        self.dissolution_approved_by = approver
+
+    @transition(
+        field=state,
+        source=State.DISSOLVED,
+        target=State.POST_CLOSURE,
+        conditions=[safeguarding_and_data_settled],
+        permission="casework.work_case",
+        custom={"label": "Start the records-retention period"},
+    )
+    def after_closure(self) -> None:
+        pass
+
+
+class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
+    """One line of a closure register and where it goes."""
+
+    class Register(models.TextChoices):
+        SERVICE = "service", "Services"
+        ASSET = "asset", "Assets"
+        FUND = "fund", "Funds"
+        EMPLOYEE = "employee", "Employees"
+        CONTRACT = "contract", "Contracts"
+        CREDITOR = "creditor", "Creditors"
+        FILING = "filing", "Regulator filings and notifications"
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", "Service"
+        CASH = "cash", "Cash"
+        BANK_ACCOUNT = "bank_account", "Bank account"
+        INVESTMENTS = "investments", "Investments"
+        PROPERTY = "property", "Property"
+        LEASE = "lease", "Lease"
+        EQUIPMENT = "equipment", "Equipment"
+        VEHICLE = "vehicle", "Vehicle"
+        INTELLECTUAL_PROPERTY = "intellectual_property", "Intellectual property"
+        DOMAIN = "domain", "Domain or social account"
+        UNRESTRICTED = "unrestricted", "Unrestricted fund"
+        DESIGNATED = "designated", "Designated fund"
+        RESTRICTED = "restricted", "Restricted fund"
+        ENDOWMENT = "endowment", "Permanent endowment"
+        EMPLOYEE = "employee", "Employee"
+        CONTRACT = "contract", "Contract"
+        CREDITOR = "creditor", "Creditor"
+        FILING = "filing", "Filing or notification"
+
+    class Outcome(models.TextChoices):
+        TRANSFERRED = "transferred", "Transferred to another organisation"
+        STATUTORY = "statutory", "Handed to statutory services"
+        ENDED = "ended", "Ended, users signposted"
+        SOLD = "sold", "Sold"
+        DISPOSED = "disposed", "Disposed of or written off"
+        CLOSED = "closed", "Closed"
+        SPENT = "spent", "Spent on its purpose"
+        RETURNED = "returned", "Returned to the funder"
+        TUPE = "tupe", "TUPE transfer"
+        REDUNDANCY = "redundancy", "Redundancy"
+        TERMINATED = "terminated", "Terminated"
+        NOVATED = "novated", "Novated to another organisation"
+        PAID = "paid", "Paid"
+        SETTLED = "settled", "Settled"
+        PROVIDED_FOR = "provided_for", "Provided for (trustee declaration)"
+        FILED = "filed", "Filed or notified"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        AGREED = "agreed", "Agreed"
+        COMPLETED = "completed", "Completed"
+        NA_REQUESTED = "na_requested", "Not applicable: awaiting approval"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    # Which kinds and outcomes each register allows: one table, read by forms and rules alike.
+    KINDS = {
+        Register.SERVICE: [Kind.SERVICE],
+        Register.ASSET: [
+            Kind.CASH,
+            Kind.BANK_ACCOUNT,
+            Kind.INVESTMENTS,
+            Kind.PROPERTY,
+            Kind.LEASE,
+            Kind.EQUIPMENT,
+            Kind.VEHICLE,
+            Kind.INTELLECTUAL_PROPERTY,
+            Kind.DOMAIN,
+        ],
+        Register.FUND: [Kind.UNRESTRICTED, Kind.DESIGNATED, Kind.RESTRICTED, Kind.ENDOWMENT],
+        Register.EMPLOYEE: [Kind.EMPLOYEE],
+        Register.CONTRACT: [Kind.CONTRACT],
+        Register.CREDITOR: [Kind.CREDITOR],
+        Register.FILING: [Kind.FILING],
+    }
+    OUTCOMES = {
+        Register.SERVICE: [Outcome.TRANSFERRED, Outcome.STATUTORY, Outcome.ENDED],
+        Register.ASSET: [Outcome.TRANSFERRED, Outcome.SOLD, Outcome.DISPOSED, Outcome.CLOSED],
+        Register.FUND: [Outcome.SPENT, Outcome.TRANSFERRED, Outcome.RETURNED],
+        Register.EMPLOYEE: [Outcome.TUPE, Outcome.REDUNDANCY],
+        Register.CONTRACT: [Outcome.TERMINATED, Outcome.NOVATED],
+        Register.CREDITOR: [Outcome.PAID, Outcome.SETTLED, Outcome.PROVIDED_FOR],
+        Register.FILING: [Outcome.FILED],
+    }
+    RESTRICTED_KINDS = (Kind.RESTRICTED, Kind.ENDOWMENT)
+    RESOLVED = (State.COMPLETED, State.NOT_APPLICABLE)
+
+    closure = models.ForeignKey(Closure, on_delete=models.CASCADE, related_name="items")
+    register = models.CharField(max_length=20, choices=Register.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    value = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="£, where it has one."
+    )
+    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(null=True, blank=True)
+    state = FSMField(choices=State.choices, default=State.PROPOSED, protected=True)
+    # Where it goes
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    destination = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="closure_receipts"
+    )
+    destination_note = models.TextField(
+        blank=True, help_text="Where users were signposted, why it was disposed of, the recipient's acceptance…"
+    )
+    go_live_on = models.DateField(null=True, blank=True, help_text="When the new provider takes the service on.")
+    completed_on = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=200, blank=True, help_text="Filing, contract or payment reference.")
+    # Funds
+    funder = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    compatibility_reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    compatibility_note = models.TextField(blank=True)
+    funder_consent = models.CharField(max_length=200, blank=True, help_text="The funder's written consent.")
+    regulator_consent = models.CharField(max_length=200, blank=True, help_text="Regulator consent reference.")
+    # Employees
+    eli_sent_on = models.DateField(null=True, blank=True, help_text="Employee liability information sent.")
+    transfer_on = models.DateField(null=True, blank=True)
+    notice_on = models.DateField(null=True, blank=True)
+    leaving_on = models.DateField(null=True, blank=True)
+    # Not applicable
+    na_reason = models.TextField(blank=True)
+    na_requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    na_approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["closure", "register", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_register_display()}: {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("casework:item-edit", args=[self.pk])
+
+    @property
+    def case(self) -> Case:
+        return self.closure.case
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.state in self.RESOLVED
+
+    def acting_role(self, user: Any) -> str:
+        return self.case.acting_role(user)
+
+    # --- the destination rules, in one place ------------------------------------------------
+    def date_problems(self) -> list[str]:
+        """Rules on dates, refused as soon as they are entered."""
+        problems = []
+        tupe = self.outcome == self.Outcome.TUPE and self.eli_sent_on and self.transfer_on
+        if tupe and (self.transfer_on - self.eli_sent_on).days < TUPE_NOTICE_DAYS:
+            earliest = self.eli_sent_on + datetime.timedelta(days=TUPE_NOTICE_DAYS)
+            problems.append(
+                f"The transfer date must be at least {TUPE_NOTICE_DAYS} days after employee liability "
+                f"information was sent: {earliest:%-d %B %Y} at the earliest."
+            )
+        if self.notice_on and self.leaving_on and self.leaving_on < self.notice_on:
+            problems.append("The leaving date cannot be before notice was given.")
+        return problems
+
+    def problems(self) -> list[str]:
+        """What is missing before this item's destination can be agreed (empty when it can)."""
+        o, p = self.Outcome, []
+        if self.kind not in self.KINDS[self.register]:
+            p.append(f"Choose a kind of {self.get_register_display().lower()}.")
+        if self.outcome not in self.OUTCOMES[self.register]:
+            return [*p, "Choose where it goes."]
+        needs_destination = self.outcome in (o.TRANSFERRED, o.NOVATED, o.TUPE)
+        if needs_destination and not self.destination_id:
+            p.append("Choose the organisation it goes to.")
+        if self.register == self.Register.SERVICE:
+            if self.outcome == o.TRANSFERRED and not self.go_live_on:
+                p.append("Give the date the new provider takes the service on.")
+            if self.outcome in (o.ENDED, o.STATUTORY) and not self.destination_note.strip():
+                p.append("Say where the service's users were signposted.")
+        if self.register == self.Register.ASSET and self.outcome != o.CLOSED and not self.destination_note.strip():
+            p.append("Record the recipient's acceptance, or why it was sold or disposed of.")
+        if self.kind == self.Kind.BANK_ACCOUNT and self.outcome != o.CLOSED:
+            p.append("A bank account is closed.")
+        if self.register == self.Register.FUND:
+            p += self._fund_problems()
+        if self.outcome == o.TUPE and not (self.eli_sent_on and self.transfer_on):
+            p.append("Give the date employee liability information was sent and the transfer date.")
+        if self.outcome == o.REDUNDANCY and not (self.notice_on and self.leaving_on):
+            p.append("Give the notice date and the leaving date.")
+        settled = self.register in (self.Register.CONTRACT, self.Register.CREDITOR, self.Register.FILING)
+        if settled and not (self.reference.strip() or self.destination_note.strip()):
+            p.append("Give the reference or a note of how it was settled.")
+        return p + self.date_problems()
+
+    def _fund_problems(self) -> list[str]:
+        o, p = self.Outcome, []
+        restricted = self.kind in self.RESTRICTED_KINDS
+        if self.outcome == o.SPENT and not self.destination_note.strip():
+            p.append("Describe how it was spent on its purpose.")
+        if restricted and self.outcome == o.TRANSFERRED:
+            if not (self.compatibility_reviewed_by_id and self.compatibility_note.strip()):
+                p.append("A named reviewer must mark the recipient's purposes compatible with the fund's.")
+            if not self.funder_consent.strip():
+                p.append("Record the funder's consent to the transfer.")
+        if restricted and self.outcome == o.RETURNED and not self.funder_id:
+            p.append("Choose the funder it goes back to.")
+        moves_endowment = self.kind == self.Kind.ENDOWMENT and self.outcome != o.SPENT
+        if moves_endowment and self.needs_regulator_consent() and not self.regulator_consent.strip():
+            p.append("Record the regulator's consent reference for moving permanent endowment.")
+        if not restricted and self.outcome in (o.TRANSFERRED, o.RETURNED) and not self.destination_note.strip():
+            p.append("Record the trustees' decision.")
+        return p
+
+    def needs_regulator_consent(self) -> bool:
+        check = getattr(self.case, "health_check", None)
+        income = check.annual_income if check else None
+        return (income is None or income > ENDOWMENT_CONSENT_INCOME) and (
+            self.value or Decimal(0)
+        ) > ENDOWMENT_CONSENT_VALUE
+
+    # --- guards ---------------------------------------------------------------------------------
+    def closure_open(self) -> bool:
+        """The closure is planning or winding down"""
+        return self.closure.state in (Closure.State.PLANNING, Closure.State.WINDING_DOWN) and (
+            self.closure.case_is_active()
+        )
+
+    def destination_complete(self) -> bool:
+        """Its destination is complete (see the item for what is missing)"""
+        return not self.problems()
+
+    def has_completion_date(self) -> bool:
+        """The completion date is recorded"""
+        return self.completed_on is not None
+
+    def others_resolved_first(self) -> bool:
+        """Every other item is resolved before the bank account closes"""
+        if self.kind != self.Kind.BANK_ACCOUNT:
+            return True
+        return all(i.is_resolved for i in self.closure.items.exclude(pk=self.pk).exclude(kind=self.Kind.BANK_ACCOUNT))
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.PROPOSED,
+        target=State.AGREED,
+        conditions=[closure_open, destination_complete],
+        permission="casework.work_case",
+        custom={"label": "Agree", "style": "primary"},
+    )
+    def agree(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.AGREED,
+        target=State.COMPLETED,
+        conditions=[closure_open, destination_complete, has_completion_date, others_resolved_first],
+        permission="casework.work_case",
+        custom={"label": "Mark completed", "style": "primary"},
+    )
+    def complete(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.PROPOSED, State.AGREED],
+        target=State.NA_REQUESTED,
+        conditions=[closure_open],
+        permission="casework.work_case",
+        custom={"label": "Not applicable…", "reason_required": True},
+    )
+    def ask_not_applicable(self, requester: Any = None, reason: str = "") -> None:
+        self.na_requested_by, self.na_reason = requester, reason
+
+    @transition(
+        field=state,
+        source=State.NA_REQUESTED,
+        target=State.NOT_APPLICABLE,
+        conditions=[closure_open],
+        permission="casework.approve_item",
+        custom={"label": "Approve: not applicable", "style": "primary"},
+    )
+    def approve_not_applicable(self, approver: Any = None) -> None:
+        self.na_approved_by = approver
+
+    @transition(
+        field=state,
+        source=State.NA_REQUESTED,
+        target=State.PROPOSED,
+        conditions=[closure_open],
+        permission="casework.approve_item",
+        custom={"label": "Refuse: it applies", "reason_required": True, "style": "warning"},
+    )
+    def refuse_not_applicable(self) -> None:
+        self.na_requested_by, self.na_reason = None, ""
