@@ -59,8 +59,9 @@ def _label(t: Transition) -> str:
 
 
 def _describe_guard(condition: Any) -> str:
-    doc = (getattr(condition, "__doc__", None) or "").strip().splitlines()
-    return doc[0].rstrip(".") if doc else condition.__name__.replace("_", " ")
+    doc = (getattr(condition, "__doc__", None) or "").strip().split("\n\n")[0]
+    text = " ".join(line.strip() for line in doc.splitlines())
+    return text.rstrip(".") if text else condition.__name__.replace("_", " ")
 
 
 def may(t: Transition, obj: models.Model, user: Any) -> bool:
