@@ -4,10 +4,12 @@ from typing import Any
 
 from django import forms
 
-from casework.models import Case, Referral
-from core.forms import GovukForm
+from casework.models import Case, CaseDocument, Closure, Referral, RegisterItem
+from casework.workflow import CLOSURE_FACTS, ITEM_FIELDS
+from core.forms import GovukForm, GovukModelForm
+from core.uploads import ALLOWED_LABEL
 from organisations.forms import DateInput
-from organisations.models import Organisation
+from organisations.models import Organisation, User
 
 
 class ReferralForm(GovukForm):
@@ -106,3 +108,125 @@ class OutcomeForm(GovukForm):
 
 class NoteForm(GovukForm):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10000, label="Add a case note")
+
+
+# --- Orderly closure -------------------------------------------------------------------------------
+NULL_BOOLEAN = [("", "Not tested yet"), ("true", "Passed"), ("false", "Failed")]
+
+
+def closure_facts_form(part: str) -> type[GovukModelForm]:
+    """A form over one part of the closure's facts (the field list lives in casework.workflow)."""
+
+    class ClosureFactsForm(GovukModelForm):
+        class Meta:
+            model = Closure
+            fields = CLOSURE_FACTS[part]
+            widgets = {
+                **{f: DateInput for f in CLOSURE_FACTS[part] if f.endswith("_on")},
+                **{
+                    f: forms.Select(choices=NULL_BOOLEAN)
+                    for f in ("balance_sheet_solvent", "cash_flow_solvent")
+                    if f in CLOSURE_FACTS[part]
+                },
+            }
+            labels = {
+                "members_resolution_required": "The governing document or regulations require a members' resolution",
+                "solvency_tested_on": "Date of the solvency tests",
+                "creditors_declaration_on": "Date of the trustees' declaration on liabilities",
+            }
+
+    return ClosureFactsForm
+
+
+class InsolventForm(GovukForm):
+    practitioner = forms.CharField(max_length=200, label="Insolvency practitioner (name and firm)")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=3000)
+
+
+R = RegisterItem.Register
+REGISTER_ONLY_FIELDS = {  # fields that only some registers use
+    "go_live_on": [R.SERVICE],
+    "funder": [R.FUND],
+    "funder_consent": [R.FUND],
+    "regulator_consent": [R.FUND],
+    "eli_sent_on": [R.EMPLOYEE],
+    "transfer_on": [R.EMPLOYEE],
+    "notice_on": [R.EMPLOYEE],
+    "leaving_on": [R.EMPLOYEE],
+}
+
+
+class RegisterItemForm(GovukModelForm):
+    """Every register's item, with the fields that matter to each register explained in help text;
+    which kinds and destinations a register allows is checked by casework.workflow.save_item."""
+
+    class Meta:
+        model = RegisterItem
+        fields = [f for f in ITEM_FIELDS if f != "register"]
+        widgets = {f: DateInput for f in ITEM_FIELDS if f.endswith("_on")} | {
+            "detail": forms.Textarea(attrs={"rows": 2}),
+            "destination_note": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "eli_sent_on": "Employee liability information sent on (TUPE)",
+            "transfer_on": "Transfer date (TUPE)",
+            "notice_on": "Notice given on (redundancy)",
+            "leaving_on": "Leaving date (redundancy)",
+            "outcome": "Where it goes",
+            "destination": "Receiving organisation",
+            "funder": "Funder (restricted funds)",
+        }
+
+    def __init__(self, *args: Any, register: str, team: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = RegisterItem.KINDS[register]
+        outcomes = RegisterItem.OUTCOMES[register]
+        self.fields["kind"].choices = [(k.value, k.label) for k in kinds]
+        self.fields["kind"].initial = kinds[0].value
+        self.fields["outcome"].choices = [("", "Not decided yet"), *[(o.value, o.label) for o in outcomes]]
+        self.fields["owner"].queryset = team
+        self.fields["owner"].required = True
+        self.fields["due_on"].required = True
+        active = Organisation.objects.exclude(status="dissolved").order_by("name")
+        self.fields["destination"].queryset = active
+        self.fields["funder"].queryset = active
+        for name, registers in REGISTER_ONLY_FIELDS.items():
+            if register not in registers:
+                del self.fields[name]
+
+
+class CompatibilityForm(GovukForm):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        label="Why the recipient's purposes are compatible with the fund's",
+    )
+
+
+class ReasonForm(GovukForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=3000)
+
+
+# --- Tasks and documents -----------------------------------------------------------------------------
+class TaskForm(GovukForm):
+    title = forms.CharField(max_length=200, label="What needs doing")
+    due_on = forms.DateField(widget=DateInput, label="Due by")
+    assignee = forms.ModelChoiceField(queryset=None, label="Who does it")
+    item = forms.ModelChoiceField(queryset=None, required=False, label="Register item it belongs to")
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = case_team(case)
+        closure = getattr(case, "closure", None)
+        self.fields["item"].queryset = closure.items.all() if closure else RegisterItem.objects.none()
+
+
+class DocumentForm(GovukForm):
+    slot = forms.ChoiceField(choices=CaseDocument.Slot.choices, label="Evidence slot")
+    title = forms.CharField(max_length=200)
+    dated_on = forms.DateField(widget=DateInput, label="Date of the document")
+    upload = forms.FileField(label="File", help_text=f"{ALLOWED_LABEL}, up to 10 MB.")
+
+
+def case_team(case: Case) -> Any:
+    return User.objects.filter(pk__in=[case.owner_id, *case.team.values_list("pk", flat=True)])

@@ -17,3 +17,17 @@ urlpatterns = [
     path("lifeboat/cases/<int:pk>/outcome/", views.case_outcome, name="case-outcome"),
     path("lifeboat/cases/<int:pk>/notes/", views.case_note, name="case-note"),
 ]
+
+urlpatterns += [
+    path("lifeboat/cases/<int:pk>/closure/", views.closure_detail, name="closure"),
+    path("lifeboat/cases/<int:pk>/closure/<str:part>/", views.closure_facts, name="closure-facts"),
+    path("lifeboat/cases/<int:pk>/closure/move/<str:name>/", views.closure_move, name="closure-move"),
+    path("lifeboat/cases/<int:pk>/registers/<str:register>/new/", views.item_form, name="item-new"),
+    path("lifeboat/items/<int:item_pk>/", views.item_form, name="item-edit"),
+    path("lifeboat/items/<int:pk>/move/<str:name>/", views.item_move, name="item-move"),
+    path("lifeboat/items/<int:pk>/compatible/", views.item_compatible, name="item-compatible"),
+    path("lifeboat/cases/<int:pk>/tasks/new/", views.task_new, name="task-new"),
+    path("lifeboat/tasks/<int:pk>/done/", views.task_done, name="task-done"),
+    path("lifeboat/cases/<int:pk>/documents/new/", views.document_new, name="document-new"),
+    path("lifeboat/documents/<int:pk>/", views.document_download, name="document-download"),
+]

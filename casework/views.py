@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from casework import forms, queries, workflow
-from casework.models import Case, Referral
+from casework.models import Case, CaseDocument, Closure, Referral, RegisterItem, Task
 from core import audit
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import available_transitions, blocked_transitions
@@ -102,6 +102,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notes": case.notes.select_related("author")[:50],
             "events": audit.events_for(case).order_by("-id")[:30],
             "note_form": forms.NoteForm(),
+            "tasks": case.tasks.select_related("assignee", "done_by", "item"),
+            "documents": case.documents.select_related("uploaded_by"),
             "can_work": user.has_perm("casework.work_case", case) and not case.is_read_only,
             "can_decide": user.has_perm("casework.decide_case", case),
         },
@@ -234,3 +236,212 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "Write the note before saving it.")
     return redirect(case)
+
+
+# --- Orderly closure -------------------------------------------------------------------------------
+def _closure(request: HttpRequest, pk: int, perm: str | None = None) -> Closure:
+    """The closure of case `pk` (404 when the case is hidden from the person or has no closure)."""
+    case = _case(request, pk, perm=perm)
+    closure = getattr(case, "closure", None)
+    if closure is None:
+        raise Http404
+    return closure
+
+
+def _item(request: HttpRequest, pk: int, perm: str | None = None) -> RegisterItem:
+    qs = RegisterItem.objects.select_related("closure__case__organisation", "destination", "owner")
+    return get_object_for_user(request, qs, view_perm=VIEW, perm=perm, pk=pk)
+
+
+@login_required
+def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    closure = _closure(request, pk)
+    case, user = closure.case, request.user
+    items = list(
+        closure.items.select_related("destination", "funder", "owner", "compatibility_reviewed_by", "na_requested_by")
+    )
+    closure._prefetched_objects_cache = {"items": items}  # guards below read the same list
+    for item in items:
+        item.closure = closure
+        item.moves = available_transitions(item, user)
+    registers = [
+        (value, label, [i for i in items if i.register == value]) for value, label in RegisterItem.Register.choices
+    ]
+    outstanding = [i for i in items if not i.is_resolved]
+    return render(
+        request,
+        "casework/closure.html",
+        {
+            "case": case,
+            "closure": closure,
+            "registers": registers,
+            "outstanding": outstanding,
+            "outstanding_counts": closure.outstanding_counts(),
+            "transitions": available_transitions(closure, user),
+            "blocked": blocked_transitions(closure, user),
+            "can_work": user.has_perm("casework.write_case", case) and closure.case_is_active(),
+            "documents": case.documents.select_related("uploaded_by"),
+            "parts": workflow.CLOSURE_STAGES_FOR,
+        },
+    )
+
+
+@login_required
+def closure_facts(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    if part not in workflow.CLOSURE_FACTS:
+        raise Http404
+    closure = _closure(request, pk, perm="casework.write_case")
+    form = forms.closure_facts_form(part)(request.POST or None, instance=Closure.objects.get(pk=closure.pk))
+    titles = {
+        "decision": "The decision to close",
+        "winding_down": "Winding down",
+        "filing": "Final accounts and filing",
+    }
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": closure.case, "title": titles[part]},
+        lambda d: workflow.update_closure(closure, by=request.user, part=part, **d),
+        "The closure details are saved.",
+        closure,
+    )
+
+
+@login_required
+def closure_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    closure = _closure(request, pk)
+    if name not in {t.name for t in closure.get_all_state_transitions()}:
+        raise Http404
+    if name == "go_insolvent":  # needs the practitioner's name as well as the reason
+        form = forms.InsolventForm(request.POST or None)
+        return form_page(
+            request,
+            "casework/case_form.html",
+            form,
+            {"case": closure.case, "title": "Move to the insolvent route"},
+            lambda d: workflow.move_closure(closure, name, by=request.user, **d),
+            "The closure is on the insolvent route.",
+            closure,
+        )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    attempt(
+        request,
+        lambda: workflow.move_closure(closure, name, by=request.user, reason=request.POST.get("reason", "")),
+        "Done.",
+    )
+    return redirect(closure)
+
+
+@login_required
+def item_form(
+    request: HttpRequest, pk: int | None = None, register: str = "", item_pk: int | None = None
+) -> HttpResponse:
+    """Add an item to a register (pk is the case) or change one (item_pk)."""
+    item = _item(request, item_pk, perm="casework.write_case") if item_pk else None
+    closure = item.closure if item else _closure(request, pk, perm="casework.write_case")
+    register = item.register if item else register
+    if register not in RegisterItem.Register.values:
+        raise Http404
+    team = forms.case_team(closure.case)
+    form = forms.RegisterItemForm(request.POST or None, instance=item, register=register, team=team)
+    label = RegisterItem.Register(register).label.lower()
+    return form_page(
+        request,
+        "casework/item_form.html",
+        form,
+        {"case": closure.case, "item": item, "title": f"{'Change' if item else 'Add to'} {label}"},
+        lambda d: workflow.save_item(
+            closure,
+            by=request.user,
+            item=RegisterItem.objects.get(pk=item.pk) if item else None,
+            register=register,
+            **d,
+        ),
+        "The register is updated.",
+        f"{closure.get_absolute_url()}#register-{register}",
+    )
+
+
+@login_required
+@require_POST
+def item_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    item = _item(request, pk)
+    if name not in {t.name for t in item.get_all_state_transitions()}:
+        raise Http404
+    attempt(
+        request,
+        lambda: workflow.move_item(item, name, by=request.user, reason=request.POST.get("reason", "")),
+        "The register is updated.",
+    )
+    return redirect(f"{item.closure.get_absolute_url()}#item-{item.pk}")
+
+
+@login_required
+def item_compatible(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk, perm="casework.write_case")
+    form = forms.CompatibilityForm(request.POST or None)
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": item.case, "title": f"Review the recipient's purposes: {item.name}"},
+        lambda d: workflow.mark_compatible(item, by=request.user, note=d["note"]),
+        "Your review of the recipient's purposes is recorded.",
+        f"{item.closure.get_absolute_url()}#item-{item.pk}",
+    )
+
+
+# --- Tasks and documents -----------------------------------------------------------------------------
+@login_required
+def task_new(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.write_case")
+    form = forms.TaskForm(request.POST or None, case=case, initial={"assignee": request.user})
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Add a task"},
+        lambda d: workflow.add_task(case, by=request.user, **d),
+        "The task is added.",
+        f"{case.get_absolute_url()}#tasks",
+    )
+
+
+@login_required
+@require_POST
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_for_user(
+        request, Task.objects.select_related("case"), view_perm=VIEW, perm="casework.write_case", pk=pk
+    )
+    attempt(request, lambda: workflow.complete_task(task, by=request.user), "The task is done.")
+    return redirect(f"{task.case.get_absolute_url()}#tasks")
+
+
+@login_required
+def document_new(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.write_case")
+    form = forms.DocumentForm(request.POST or None, request.FILES or None, initial={"slot": request.GET.get("slot")})
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Add a document"},
+        lambda d: workflow.add_document(case, by=request.user, **d),
+        "The document is filed.",
+        f"{case.get_absolute_url()}#documents",
+    )
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    document = get_object_for_user(request, CaseDocument.objects.select_related("case"), view_perm=VIEW, pk=pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

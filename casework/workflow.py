@@ -8,13 +8,23 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from casework.models import Case, CaseNote, HealthCheck, PathwayChange, Referral
-from core import audit
-from core.workflow import may, transition
+from casework.models import (
+    Case,
+    CaseDocument,
+    CaseNote,
+    Closure,
+    HealthCheck,
+    PathwayChange,
+    Referral,
+    RegisterItem,
+    Task,
+)
+from core import audit, uploads
+from core.workflow import TransitionNotAllowed, may, transition
 from organisations.models import Organisation
 
 
@@ -163,8 +173,28 @@ def choose_pathway(
 
 
 def approve_case(case: Case, *, by: Any) -> Case:
-    """The panel approves: the case becomes active on its pathway (never by the person who triaged)."""
-    return transition(case, "approve", by=by, role="panel_member", decider=by)
+    """The panel approves: the case becomes active on its pathway (never by the person who triaged),
+    and the pathway's own record starts."""
+    with transaction.atomic():
+        case = transition(case, "approve", by=by, role="panel_member", decider=by)
+        start_pathway(case, by=by)
+    return case
+
+
+def start_pathway(case: Case, *, by: Any) -> Any:
+    """Create the record of the case's current pathway if it has none yet (audited "start").
+    Records of earlier pathways stay as they were, so their history is kept."""
+    record = case.pathway_record
+    if record is not None or not case.pathway:
+        return record
+    try:
+        model = Case._meta.get_field(case.pathway).related_model
+    except FieldDoesNotExist:  # TODO(merge): turnaround and interim land from the paths branch
+        return None
+    record = model(case=case)
+    _save(record, by=by, reason="start")
+    _record(record, "start", by=by, case=case)
+    return record
 
 
 def change_pathway(case: Case, *, by: Any, pathway: str, reason: str) -> Case:
@@ -183,6 +213,7 @@ def change_pathway(case: Case, *, by: Any, pathway: str, reason: str) -> Case:
         previous, case.pathway = case.pathway, pathway
         _save(case, by=by, reason="change_pathway")
         _record(case, "change_pathway", by=by, case=case, reason=reason, previous=previous, pathway=pathway)
+        start_pathway(case, by=by)
     return case
 
 
@@ -216,3 +247,226 @@ def add_note(case: Case, *, by: Any, text: str) -> CaseNote:
         _save(note, by=by, reason="note")
         _record(note, "note", by=by, case=case)
     return note
+
+
+# --- Orderly closure -------------------------------------------------------------------------------
+CLOSURE_FACTS = {
+    # which facts may be edited at which closure stage (the decision facts are fixed once decided)
+    "decision": (
+        "options_note",
+        "balance_sheet_solvent",
+        "cash_flow_solvent",
+        "solvency_tested_on",
+        "dissolution_clause",
+        "trustee_resolution_on",
+        "members_resolution_required",
+        "members_resolution_on",
+    ),
+    "winding_down": (
+        "staff_timeline",
+        "collective_consultation",
+        "creditors_declaration_on",
+        "safeguarding_handover",
+        "data_disposition",
+        "records_custodian",
+    ),
+    "filing": ("last_trading_on", "final_accounts_approved_on", "dissolution_reference", "dissolution_filed_on"),
+}
+CLOSURE_STAGES_FOR = {
+    "decision": (Closure.State.DECISION_PENDING,),
+    "winding_down": (Closure.State.DECISION_MADE, Closure.State.PLANNING, Closure.State.WINDING_DOWN),
+    "filing": (Closure.State.WINDING_DOWN, Closure.State.FINAL_ACCOUNTS, Closure.State.REGULATOR_FILING),
+}
+# Moves that need every register item resolved: refused with the outstanding counts.
+NEEDS_RESOLVED_REGISTERS = {"finish_winding_down", "dissolve"}
+
+
+def _closure_writable(closure: Closure, by: Any) -> None:
+    _writable(closure.case, by)
+    if not closure.case_is_active():
+        raise ValidationError("The case must be active on the closure pathway to change it.")
+
+
+def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Closure:
+    """Record the closure's facts for one part (decision, winding down, filing) at the stages it
+    belongs to. Side effects: history row, audit event "update_closure" listing changed fields."""
+    _closure_writable(closure, by)
+    allowed = CLOSURE_FACTS[part]
+    if closure.state not in CLOSURE_STAGES_FOR[part]:
+        raise ValidationError("These details cannot be changed at this stage of the closure.")
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown closure details: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        changed = [name for name, value in fields.items() if getattr(closure, name) != value]
+        for name, value in fields.items():
+            setattr(closure, name, value.strip() if isinstance(value, str) else value)
+        closure.full_clean(exclude=["case", "state"])
+        _save(closure, by=by, reason="update_closure")
+        _record(closure, "update_closure", by=by, case=closure.case, changed=changed)
+    return closure
+
+
+def outstanding_message(closure: Closure) -> str:
+    counts = closure.outstanding_counts()
+    total = sum(n for _, n in counts)
+    listed = ", ".join(f"{label.lower()} {n}" for label, n in counts)
+    items = "register item" if total == 1 else "register items"
+    return f"{total} {items} still need a completed destination or an approved reason ({listed})."
+
+
+def move_closure(closure: Closure, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Closure:
+    """A closure move. Where every register item must be resolved, the refusal lists what is
+    outstanding, counted by register. Dissolution records who approved it (never the case team)."""
+    move = getattr(Closure, name)._django_fsm.get_transition(closure.state)
+    if move is not None and not may(move, closure, by):
+        raise PermissionDenied
+    if name in NEEDS_RESOLVED_REGISTERS and closure.outstanding():
+        raise TransitionNotAllowed(outstanding_message(closure))
+    if name == "go_insolvent" and not kwargs.get("practitioner", "").strip():
+        raise ValidationError({"practitioner": "Name the insolvency practitioner."})
+    if name == "dissolve":
+        kwargs["approver"] = by
+    return transition(closure, name, by=by, reason=reason, **kwargs)
+
+
+ITEM_FIELDS = (
+    "register",
+    "kind",
+    "name",
+    "detail",
+    "value",
+    "owner",
+    "due_on",
+    "outcome",
+    "destination",
+    "destination_note",
+    "go_live_on",
+    "completed_on",
+    "reference",
+    "funder",
+    "funder_consent",
+    "regulator_consent",
+    "eli_sent_on",
+    "transfer_on",
+    "notice_on",
+    "leaving_on",
+)
+
+
+def _item_editable(item: RegisterItem, by: Any) -> None:
+    _closure_writable(item.closure, by)
+    if item.closure.state not in (Closure.State.DECISION_MADE, Closure.State.PLANNING, Closure.State.WINDING_DOWN):
+        raise ValidationError("Register items are listed and settled between the decision and the final accounts.")
+    if item.pk and item.state not in (RegisterItem.State.PROPOSED, RegisterItem.State.AGREED):
+        raise ValidationError("This item is settled; it can no longer be changed.")
+
+
+def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **fields: Any) -> RegisterItem:
+    """Add a register item or change one that is not settled yet. Date rules (TUPE notice, leaving
+    after notice) are refused at once; other gaps are listed on the item until it is agreed.
+    Changing an agreed item's destination sends it back to proposed."""
+    item = item or RegisterItem(closure=closure)
+    _item_editable(item, by)
+    unknown = set(fields) - set(ITEM_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown register details: {', '.join(sorted(unknown))}.")
+    creating = item.pk is None
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(item, name, value.strip() if isinstance(value, str) else value)
+        if item.register not in RegisterItem.Register.values:
+            raise ValidationError({"register": "Choose a register."})
+        if item.kind not in RegisterItem.KINDS[item.register]:
+            raise ValidationError({"kind": f"Choose a kind of {item.get_register_display().lower()}."})
+        if item.outcome and item.outcome not in RegisterItem.OUTCOMES[item.register]:
+            raise ValidationError({"outcome": "That destination does not apply to this register."})
+        problems = item.date_problems()
+        if problems:
+            raise ValidationError(problems)
+        item.full_clean(exclude=["closure", "state"])
+        _save(item, by=by, reason="create" if creating else "update")
+        _record(item, "create" if creating else "update", by=by, case=closure.case, fields=sorted(fields))
+    return item
+
+
+def move_item(item: RegisterItem, name: str, *, by: Any, reason: str = "") -> RegisterItem:
+    """Agree, complete, or ask for / approve / refuse "not applicable" (never approved by whoever asked)."""
+    kwargs: dict[str, Any] = {}
+    if name == "ask_not_applicable":
+        kwargs = {"requester": by, "why": reason.strip()}
+    if name == "approve_not_applicable":
+        kwargs = {"approver": by}
+    return transition(item, name, by=by, reason=reason, **kwargs)
+
+
+def mark_compatible(item: RegisterItem, *, by: Any, note: str) -> RegisterItem:
+    """A named reviewer records that the recipient's purposes are compatible with a restricted
+    fund's (C2). Needs a recipient and a note."""
+    _item_editable(item, by)
+    if item.kind not in RegisterItem.RESTRICTED_KINDS:
+        raise ValidationError("Only restricted funds and permanent endowment need this review.")
+    if not item.destination_id:
+        raise ValidationError("Choose the recipient before reviewing its purposes.")
+    if not note.strip():
+        raise ValidationError({"note": "Say why the recipient's purposes are compatible with the fund's."})
+    with transaction.atomic():
+        item.compatibility_reviewed_by, item.compatibility_note = by, note.strip()
+        _save(item, by=by, reason="mark_compatible")
+        _record(item, "mark_compatible", by=by, case=item.case, recipient=item.destination_id)
+    return item
+
+
+# --- Tasks and documents ---------------------------------------------------------------------------
+def add_task(
+    case: Case, *, by: Any, title: str, due_on: datetime.date, assignee: Any, item: RegisterItem | None = None
+) -> Task:
+    """A task for someone on the case (owner or team), optionally tied to a register item."""
+    _writable(case, by)
+    if not (assignee.pk == case.owner_id or case.team.filter(pk=assignee.pk).exists()):
+        raise ValidationError({"assignee": "Give the task to someone on the case team."})
+    if item is not None and item.case.pk != case.pk:
+        raise ValidationError({"item": "That register item belongs to another case."})
+    if not title.strip():
+        raise ValidationError({"title": "Say what needs doing."})
+    with transaction.atomic():
+        task = Task(case=case, title=title.strip(), due_on=due_on, assignee=assignee, item=item)
+        _save(task, by=by, reason="create")
+        _record(task, "create", by=by, case=case, due_on=str(due_on), assignee=assignee.pk)
+    return task
+
+
+def complete_task(task: Task, *, by: Any) -> Task:
+    _writable(task.case, by)
+    if task.done_at:
+        raise ValidationError("This task is already done.")
+    with transaction.atomic():
+        task.done_at, task.done_by = timezone.now(), by
+        _save(task, by=by, reason="complete")
+        _record(task, "complete", by=by, case=task.case)
+    return task
+
+
+def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: datetime.date, upload: Any) -> CaseDocument:
+    """File a document in an evidence slot after the upload checks (size, sniffed type, safe name)."""
+    _writable(case, by)
+    if slot not in CaseDocument.Slot.values:
+        raise ValidationError({"slot": "Choose the evidence slot."})
+    if not title.strip():
+        raise ValidationError({"title": "Give the document a title."})
+    name, content_type = uploads.check_upload(upload)
+    with transaction.atomic():
+        document = CaseDocument(
+            case=case,
+            slot=slot,
+            title=title.strip(),
+            file=upload,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            dated_on=dated_on,
+            uploaded_by=by,
+        )
+        _save(document, by=by, reason="upload")
+        _record(document, "upload", by=by, case=case, slot=slot, name=name, size=upload.size)
+    return document

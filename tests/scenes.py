@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -144,3 +145,152 @@ def case_awaiting_decision(*, caseworker, organisation) -> dict:
     case = cw.submit_triage(case.__class__.objects.get(pk=case.pk), by=caseworker)
     waiting = cw.refer_organisation(organisation, by=caseworker, source="self", concerns="Asked for help.")
     return {"case": case, "waiting_referral": waiting}
+
+
+def pdf_upload(name: str = "evidence.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4\n%test\n", content_type="application/pdf")
+
+
+def closure_decided(closure, *, caseworker, panel_member):
+    """Solvency passed, clause and resolution recorded, decided, planning."""
+    from casework import workflow as cw
+
+    today = timezone.localdate()
+    cw.update_closure(
+        closure,
+        by=caseworker,
+        part="decision",
+        balance_sheet_solvent=True,
+        cash_flow_solvent=True,
+        solvency_tested_on=today,
+        dissolution_clause="Clause 22 of the constitution",
+        trustee_resolution_on=today,
+    )
+    closure = cw.move_closure(closure, "decide", by=caseworker)
+    return cw.move_closure(closure, "plan", by=caseworker)
+
+
+def closure_items(closure, *, caseworker, destination, funder):
+    """One complete item in each register the plan needs (service, fund, asset) plus a bank account."""
+    from casework import workflow as cw
+
+    today = timezone.localdate()
+    common = {"owner": caseworker, "due_on": today}
+    return {
+        "service": cw.save_item(
+            closure,
+            by=caseworker,
+            register="service",
+            kind="service",
+            name="Advice drop-in",
+            outcome="transferred",
+            destination=destination,
+            go_live_on=today,
+            **common,
+        ),
+        "fund": cw.save_item(
+            closure,
+            by=caseworker,
+            register="fund",
+            kind="restricted",
+            name="Youth grant balance",
+            value=Decimal("4000"),
+            outcome="returned",
+            funder=funder,
+            **common,
+        ),
+        "asset": cw.save_item(
+            closure,
+            by=caseworker,
+            register="asset",
+            kind="equipment",
+            name="Laptops",
+            outcome="transferred",
+            destination=destination,
+            destination_note="Accepted by letter",
+            **common,
+        ),
+        "bank": cw.save_item(
+            closure,
+            by=caseworker,
+            register="asset",
+            kind="bank_account",
+            name="Current account",
+            outcome="closed",
+            **common,
+        ),
+    }
+
+
+def closure_dissolved(closure, *, caseworker, panel_member, destination, funder):
+    """Drive a closure from decision_pending to dissolved with every register item resolved."""
+    from casework import workflow as cw
+    from casework.models import RegisterItem
+
+    today = timezone.localdate()
+    closure = closure_decided(closure, caseworker=caseworker, panel_member=panel_member)
+    items = closure_items(closure, caseworker=caseworker, destination=destination, funder=funder)
+    cw.update_closure(
+        closure,
+        by=caseworker,
+        part="winding_down",
+        staff_timeline="No staff; volunteers thanked.",
+        collective_consultation="",
+        creditors_declaration_on=None,
+        safeguarding_handover="None open",
+        data_disposition="Deleted, certificate on file",
+        records_custodian="The chair",
+    )
+    closure = cw.move_closure(closure, "wind_down", by=panel_member)
+    for key in ("service", "fund", "asset", "bank"):
+        item = RegisterItem.objects.get(pk=items[key].pk)
+        cw.save_item(closure, by=caseworker, item=item, completed_on=today)
+        cw.move_item(RegisterItem.objects.get(pk=item.pk), "agree", by=caseworker)
+        cw.move_item(RegisterItem.objects.get(pk=item.pk), "complete", by=caseworker)
+    closure = cw.move_closure(closure, "finish_winding_down", by=caseworker)
+    cw.add_document(
+        closure.case, by=caseworker, slot="final_accounts", title="Final accounts", dated_on=today, upload=pdf_upload()
+    )
+    cw.update_closure(
+        closure,
+        by=caseworker,
+        part="filing",
+        final_accounts_approved_on=today,
+        last_trading_on=today - datetime.timedelta(days=120),
+        dissolution_reference="Removed from the register",
+        dissolution_filed_on=today,
+    )
+    closure = cw.move_closure(closure, "file", by=caseworker)
+    cw.add_document(
+        closure.case, by=caseworker, slot="dissolution", title="Removal letter", dated_on=today, upload=pdf_upload()
+    )
+    return cw.move_closure(closure, "dissolve", by=panel_member)
+
+
+def case_in_closure_planning(*, caseworker, panel_member, organisation) -> dict:
+    """An active closure case in planning, with one service on its register, a task and a document."""
+    from casework import workflow as cw
+    from casework.models import Case
+
+    case = case_awaiting_decision(caseworker=caseworker, organisation=organisation)["case"]
+    today = timezone.localdate()
+    cw.choose_pathway(
+        case,
+        by=panel_member,
+        pathway="closure",
+        reason="The trustees have decided to close.",
+        board_consent_on=today,
+        board_consent_note="Board minutes",
+    )
+    case = cw.approve_case(Case.objects.get(pk=case.pk), by=panel_member)
+    closure = closure_decided(case.closure, caseworker=caseworker, panel_member=panel_member)
+    item = cw.save_item(
+        closure, by=caseworker, register="service", kind="service", name="Lunch club", owner=caseworker, due_on=today
+    )
+    task = cw.add_task(case, by=caseworker, title="Write to the lunch club's users", due_on=today, assignee=caseworker)
+    document = cw.add_document(
+        case, by=caseworker, slot="board_resolution", title="Resolution", dated_on=today, upload=pdf_upload()
+    )
+    return {"closing_case": case, "closure": closure, "item": item, "task": task, "document": document}

@@ -11,7 +11,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import ROLE_FIXTURES
 from tests.factories import ConflictDeclarationFactory
-from tests.scenes import case_awaiting_decision, published_version, review_in_desk_review, standards_scene
+from tests.scenes import (
+    case_awaiting_decision,
+    case_in_closure_planning,
+    published_version,
+    review_in_desk_review,
+    standards_scene,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -68,6 +74,22 @@ CASEWORK = {
     "casework:case-pathway": ("get", _c("case-pathway"), _cw({"panel_member": 200})),
     "casework:case-outcome": ("get", _c("case-outcome"), _cw({"caseworker": 200})),
     "casework:case-note": ("post", _c("case-note"), _cw({"caseworker": 302})),
+    "casework:closure": ("get", _c("closure", "closing_case"), _cw(LIFEBOAT)),
+    "casework:closure-facts": ("get", _c("closure-facts", "closing_case", "winding_down"), _cw({"caseworker": 200})),
+    # approving the plan is the panel's (it is refused on its guards, hence the redirect), never the team's
+    "casework:closure-move": ("post", _c("closure-move", "closing_case", "wind_down"), _cw({"panel_member": 302})),
+    "casework:item-new": ("get", _c("item-new", "closing_case", "asset"), _cw({"caseworker": 200})),
+    "casework:item-edit": (
+        "get",
+        lambda s: reverse("casework:item-edit", args=[s["item"].pk]),
+        _cw({"caseworker": 200}),
+    ),
+    "casework:item-move": ("post", _c("item-move", "item", "ask_not_applicable"), _cw({"caseworker": 302})),
+    "casework:item-compatible": ("get", _c("item-compatible", "item"), _cw({"caseworker": 200})),
+    "casework:task-new": ("get", _c("task-new", "closing_case"), _cw({"caseworker": 200})),
+    "casework:task-done": ("post", _c("task-done", "task"), _cw({"caseworker": 302})),
+    "casework:document-new": ("get", _c("document-new", "closing_case"), _cw({"caseworker": 200})),
+    "casework:document-download": ("get", _c("document-download", "document"), _cw(LIFEBOAT)),
 }
 PEER_REVIEW = {
     "peerreview:review-list": ("get", lambda s: reverse("peerreview:review-list"), EVERYONE_SIGNED_IN),
@@ -299,7 +321,20 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def scene(request, contact, reviewed_org, hub, steward, participant, coordinator, lead_reviewer, reviewer, caseworker):
+def scene(
+    request,
+    contact,
+    reviewed_org,
+    reviewer_org,
+    hub,
+    steward,
+    participant,
+    coordinator,
+    lead_reviewer,
+    reviewer,
+    caseworker,
+    panel_member,
+):
     version = published_version(steward=steward, owner=hub, commenter=participant)
     return {
         "contact": contact,
@@ -315,6 +350,7 @@ def scene(request, contact, reviewed_org, hub, steward, participant, coordinator
             contact=contact,
         ),
         **case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org),
+        **case_in_closure_planning(caseworker=caseworker, panel_member=panel_member, organisation=reviewer_org),
     }
 
 

@@ -561,8 +561,8 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         permission="casework.work_case",
         custom={"label": "Not applicable…", "reason_required": True},
     )
-    def ask_not_applicable(self, requester: Any = None, reason: str = "") -> None:
-        self.na_requested_by, self.na_reason = requester, reason
+    def ask_not_applicable(self, requester: Any = None, why: str = "") -> None:
+        self.na_requested_by, self.na_reason = requester, why
 
     @transition(
         field=state,

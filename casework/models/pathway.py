@@ -30,7 +30,7 @@ class PathwayRecord(ConcurrentTransitionMixin, TimeStamped):
         return f"{Case.Pathway(self.pathway).label} for {self.case}"
 
     def get_absolute_url(self) -> str:
-        return reverse("casework:pathway", args=[self.case_id])
+        return reverse(f"casework:{self.pathway}", args=[self.case_id])
 
     # Guard shared by every pathway transition (the docstring is the refusal text).
     def case_is_active(self) -> bool:

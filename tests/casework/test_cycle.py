@@ -11,7 +11,8 @@ from casework import workflow
 from casework.models import Case, HealthCheck
 from core.models import AuditEvent
 from core.workflow import TransitionNotAllowed
-from tests.factories import MembershipFactory
+from tests import scenes
+from tests.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.integration
 
@@ -102,6 +103,15 @@ def test_case_from_referral_to_archived(triaged, caseworker, panel_member, admin
     with pytest.raises(TransitionNotAllowed, match="outcome is recorded"):
         workflow.move_case(case, "propose_closure", by=caseworker)
     workflow.record_outcome(case, by=caseworker, outcome="closed_orderly", note="Services went to two CVSs.")
+    with pytest.raises(TransitionNotAllowed, match="pathway has reached its exit"):
+        workflow.move_case(Case.objects.get(pk=case.pk), "propose_closure", by=caseworker)
+    scenes.closure_dissolved(
+        case.closure,
+        caseworker=caseworker,
+        panel_member=panel_member,
+        destination=OrganisationFactory(),
+        funder=OrganisationFactory(),
+    )
     case = workflow.move_case(Case.objects.get(pk=case.pk), "propose_closure", by=caseworker)
     with pytest.raises(PermissionDenied):  # the owner never approves their own closure
         workflow.move_case(case, "close", by=caseworker)
