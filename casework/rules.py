@@ -62,3 +62,4 @@ def asked_for_it(user: Any, item: Any) -> bool:
 
 # A "not applicable" needs a second person: the case team or the panel, not whoever asked.
 rules.add_perm("casework.approve_item", (is_case_team | is_panel_member) & ~asked_for_it & case_is_open)
+rules.add_perm("casework.review_purposes", (is_case_team | is_panel_member) & case_is_open)

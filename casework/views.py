@@ -280,6 +280,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": available_transitions(closure, user),
             "blocked": blocked_transitions(closure, user),
             "can_work": user.has_perm("casework.write_case", case) and closure.case_is_active(),
+            "can_review": user.has_perm("casework.review_purposes", case) and closure.case_is_active(),
             "documents": case.documents.select_related("uploaded_by"),
             "parts": workflow.CLOSURE_STAGES_FOR,
         },
@@ -380,7 +381,7 @@ def item_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 def item_compatible(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item(request, pk, perm="casework.write_case")
+    item = _item(request, pk, perm="casework.review_purposes")
     form = forms.CompatibilityForm(request.POST or None)
     return form_page(
         request,

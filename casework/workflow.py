@@ -281,8 +281,10 @@ CLOSURE_STAGES_FOR = {
 NEEDS_RESOLVED_REGISTERS = {"finish_winding_down", "dissolve"}
 
 
-def _closure_writable(closure: Closure, by: Any) -> None:
-    _writable(closure.case, by)
+def _closure_writable(closure: Closure, by: Any, perm: str = "casework.work_case") -> None:
+    _require(by, perm, closure.case)
+    if closure.case.is_read_only:
+        raise ValidationError("The case is closed and read-only. Reopen it to make changes.")
     if not closure.case_is_active():
         raise ValidationError("The case must be active on the closure pathway to change it.")
 
@@ -354,8 +356,8 @@ ITEM_FIELDS = (
 )
 
 
-def _item_editable(item: RegisterItem, by: Any) -> None:
-    _closure_writable(item.closure, by)
+def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case") -> None:
+    _closure_writable(item.closure, by, perm)
     if item.closure.state not in (Closure.State.DECISION_MADE, Closure.State.PLANNING, Closure.State.WINDING_DOWN):
         raise ValidationError("Register items are listed and settled between the decision and the final accounts.")
     if item.pk and item.state not in (RegisterItem.State.PROPOSED, RegisterItem.State.AGREED):
@@ -402,8 +404,8 @@ def move_item(item: RegisterItem, name: str, *, by: Any, reason: str = "") -> Re
 
 def mark_compatible(item: RegisterItem, *, by: Any, note: str) -> RegisterItem:
     """A named reviewer records that the recipient's purposes are compatible with a restricted
-    fund's (C2). Needs a recipient and a note."""
-    _item_editable(item, by)
+    fund's (C2): someone on the case team or the panel. Needs a recipient and a note."""
+    _item_editable(item, by, perm="casework.review_purposes")
     if item.kind not in RegisterItem.RESTRICTED_KINDS:
         raise ValidationError("Only restricted funds and permanent endowment need this review.")
     if not item.destination_id:

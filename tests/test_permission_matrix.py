@@ -85,7 +85,11 @@ CASEWORK = {
         _cw({"caseworker": 200}),
     ),
     "casework:item-move": ("post", _c("item-move", "item", "ask_not_applicable"), _cw({"caseworker": 302})),
-    "casework:item-compatible": ("get", _c("item-compatible", "item"), _cw({"caseworker": 200})),
+    "casework:item-compatible": (
+        "get",
+        _c("item-compatible", "item"),
+        _cw({"caseworker": 200, "panel_member": 200}),
+    ),
     "casework:task-new": ("get", _c("task-new", "closing_case"), _cw({"caseworker": 200})),
     "casework:task-done": ("post", _c("task-done", "task"), _cw({"caseworker": 302})),
     "casework:document-new": ("get", _c("document-new", "closing_case"), _cw({"caseworker": 200})),
