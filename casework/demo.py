@@ -1,4 +1,5 @@
-"""Demo lifeboat cases in every state of the parent case, through casework.workflow."""
+"""Demo lifeboat cases in every state of the parent case and of each pathway, through
+casework.workflow (never by setting states)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from casework import workflow
-from casework.models import Case
+from casework.models import Case, Closure, RegisterItem
 from organisations.models import Organisation, User
 
 # The order a case passes through on its way to archived.
@@ -53,7 +55,7 @@ def _health(case: Case, n: int) -> dict[str, Any]:
     }
 
 
-def _walk(case: Case, target: str, n: int, caseworker: User, panel: User) -> Case:
+def _walk(case: Case, target: str, n: int, caseworker: User, panel: User, partners: list[Organisation]) -> Case:
     for stage in PATH[1 : PATH.index(target) + 1]:
         case = Case.objects.get(pk=case.pk)
         if stage == "screening":
@@ -71,18 +73,22 @@ def _walk(case: Case, target: str, n: int, caseworker: User, panel: User) -> Cas
             workflow.record_health_check(case, by=caseworker, **_health(case, n))
             case = workflow.submit_triage(Case.objects.get(pk=case.pk), by=caseworker)
         elif stage == "active":
-            pathway = case.health_check.assess()[1]
+            recommended = case.health_check.assess()[1]
+            # Cases that go on to close were closures (their pathway is walked to its exit below).
+            pathway = "closure" if PATH.index(target) > PATH.index("active") else recommended
             workflow.choose_pathway(
                 case,
                 by=panel,
                 pathway=pathway,
+                reason="" if pathway == recommended else "The trustees had already resolved to close.",
                 board_consent_on=timezone.localdate(),
                 board_consent_note="Board resolution, minuted.",
             )
             case = workflow.approve_case(Case.objects.get(pk=case.pk), by=panel)
         elif stage == "closing_review":
+            walk_closure(case.closure, "dissolved", caseworker=caseworker, panel=panel, partners=partners)
             workflow.record_outcome(
-                case, by=caseworker, outcome="stabilised", note="Thirteen weeks of runway and a new funder in place."
+                case, by=caseworker, outcome="closed_orderly", note="Services and staff passed to neighbours."
             )
             case = workflow.move_case(Case.objects.get(pk=case.pk), "propose_closure", by=caseworker)
         elif stage == "closed":
@@ -94,7 +100,11 @@ def _walk(case: Case, target: str, n: int, caseworker: User, panel: User) -> Cas
     return case
 
 
-def seed(*, caseworker: User, panel: User, organisations: list[Organisation]) -> list[Case]:
+def seed(
+    *, caseworker: User, panel: User, organisations: list[Organisation], partners: list[Organisation]
+) -> list[Case]:
+    """Cases in every parent state, then closures in every closure state. `partners` are the
+    organisations that take on services, staff and funds."""
     cases = []
     targets = [*PATH, *SIDE]
     for n, target in enumerate(targets):
@@ -104,7 +114,7 @@ def seed(*, caseworker: User, panel: User, organisations: list[Organisation]) ->
         )
         case = workflow.open_case(referral, by=caseworker)
         if target in SIDE:
-            case = _walk(case, SIDE[target], n, caseworker, panel)
+            case = _walk(case, SIDE[target], n, caseworker, panel, partners)
             moves = {
                 "declined": ("decline", {"signposting": "The local CVS's funding advice surgery."}),
                 "withdrawn": ("withdraw", {"signposting": "Their umbrella body's governance helpline."}),
@@ -114,6 +124,262 @@ def seed(*, caseworker: User, panel: User, organisations: list[Organisation]) ->
             name, extra = moves[target]
             case = workflow.move_case(case, name, by=caseworker, reason="Demo: recorded for the example.", **extra)
         else:
-            case = _walk(case, target, n, caseworker, panel)
+            case = _walk(case, target, n, caseworker, panel, partners)
+        cases.append(case)
+    cases += seed_closures(caseworker=caseworker, panel=panel, organisations=organisations, partners=partners)
+    return cases
+
+
+# --- Orderly closure --------------------------------------------------------------------------------
+CLOSURE_PATH = [
+    "decision_pending",
+    "decision_made",
+    "planning",
+    "winding_down",
+    "final_accounts",
+    "regulator_filing",
+    "dissolved",
+    "post_closure",
+]
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+
+
+def _registers(closure: Closure, caseworker: User, panel: User, partners: list[Organisation]) -> None:
+    """A realistic register: services, staff and a restricted fund go to neighbours; the rest is
+    sold, paid, filed or closed, the bank account last."""
+    today = timezone.localdate()
+    a, b, funder = partners[0], partners[1 % len(partners)], partners[2 % len(partners)]
+    common = {"owner": caseworker, "due_on": today + datetime.timedelta(days=30)}
+    items = [
+        {
+            "register": "service",
+            "kind": "service",
+            "name": "Food bank",
+            "outcome": "transferred",
+            "destination": a,
+            "go_live_on": today + datetime.timedelta(days=35),
+        },
+        {
+            "register": "service",
+            "kind": "service",
+            "name": "Benefits advice drop-in",
+            "outcome": "ended",
+            "destination_note": "Users signposted to the borough's Citizens Advice, with a warm handover list.",
+        },
+        {
+            "register": "fund",
+            "kind": "restricted",
+            "name": "Food bank grant balance",
+            "value": Decimal("6200"),
+            "outcome": "transferred",
+            "destination": a,
+            "funder": funder,
+            "funder_consent": "Funder's email, minuted",
+        },
+        {
+            "register": "fund",
+            "kind": "unrestricted",
+            "name": "General reserves",
+            "value": Decimal("3100"),
+            "outcome": "spent",
+            "destination_note": "Final salaries and closure costs.",
+        },
+        {
+            "register": "asset",
+            "kind": "vehicle",
+            "name": "Delivery van",
+            "value": Decimal("4500"),
+            "outcome": "transferred",
+            "destination": a,
+            "destination_note": "Accepted by the receiving trustees.",
+        },
+        {
+            "register": "asset",
+            "kind": "domain",
+            "name": "Website domain",
+            "outcome": "transferred",
+            "destination": b,
+            "destination_note": "Redirects to the new provider's food bank page.",
+        },
+        {
+            "register": "employee",
+            "kind": "employee",
+            "name": "Food bank coordinator",
+            "outcome": "tupe",
+            "destination": a,
+            "eli_sent_on": today,
+            "transfer_on": today + datetime.timedelta(days=35),
+        },
+        {
+            "register": "employee",
+            "kind": "employee",
+            "name": "Advice worker",
+            "outcome": "redundancy",
+            "notice_on": today,
+            "leaving_on": today + datetime.timedelta(days=30),
+        },
+        {
+            "register": "contract",
+            "kind": "contract",
+            "name": "Warehouse lease",
+            "outcome": "terminated",
+            "reference": "Break clause served",
+        },
+        {
+            "register": "creditor",
+            "kind": "creditor",
+            "name": "Wholesale supplier",
+            "value": Decimal("850"),
+            "outcome": "paid",
+            "reference": "BACS 0412",
+        },
+        {
+            "register": "filing",
+            "kind": "filing",
+            "name": "Information Commissioner",
+            "outcome": "filed",
+            "reference": "Registration cancelled",
+        },
+        {"register": "asset", "kind": "bank_account", "name": "Current account", "outcome": "closed"},
+    ]
+    for fields in items:
+        workflow.save_item(closure, by=caseworker, **common, **fields)
+    fund = closure.items.get(kind="restricted")
+    workflow.mark_compatible(fund, by=panel, note="Both run food banks for the same wards; same charitable purposes.")
+
+
+def _settle_all(closure: Closure, caseworker: User) -> None:
+    today = timezone.localdate()
+    for item in sorted(closure.items.all(), key=lambda i: i.kind == RegisterItem.Kind.BANK_ACCOUNT):
+        item = workflow.save_item(closure, by=caseworker, item=RegisterItem.objects.get(pk=item.pk), completed_on=today)
+        item = workflow.move_item(item, "agree", by=caseworker)
+        workflow.move_item(item, "complete", by=caseworker)
+
+
+def walk_closure(
+    closure: Closure, target: str, *, caseworker: User, panel: User, partners: list[Organisation]
+) -> Closure:
+    """Take a closure through its stages up to `target`, as the case team and the panel would."""
+    today = timezone.localdate()
+    for stage in CLOSURE_PATH[1 : CLOSURE_PATH.index(target) + 1]:
+        closure = Closure.objects.get(pk=closure.pk)
+        if stage == "decision_made":
+            workflow.update_closure(
+                closure,
+                by=caseworker,
+                part="decision",
+                options_note="Merger and a transfer of undertakings considered; the neighbours take the food bank.",
+                balance_sheet_solvent=True,
+                cash_flow_solvent=True,
+                solvency_tested_on=today,
+                dissolution_clause="Clause 21 of the constitution: to a charity with similar objects.",
+                trustee_resolution_on=today,
+            )
+            workflow.add_document(
+                closure.case,
+                by=caseworker,
+                slot="board_resolution",
+                title="Resolution to close",
+                dated_on=today,
+                upload=_pdf("resolution.pdf"),
+            )
+            closure = workflow.move_closure(closure, "decide", by=caseworker)
+        elif stage == "planning":
+            closure = workflow.move_closure(closure, "plan", by=caseworker)
+            _registers(closure, caseworker, panel, partners)
+        elif stage == "winding_down":
+            workflow.update_closure(
+                closure,
+                by=caseworker,
+                part="winding_down",
+                staff_timeline="The coordinator transfers with the food bank; the advice worker leaves in a month.",
+                safeguarding_handover="None open; historic records with the chair.",
+                data_disposition="Client records transferred with consent; the rest deleted.",
+                records_custodian="The chair of trustees",
+            )
+            closure = workflow.move_closure(closure, "wind_down", by=panel)
+        elif stage == "final_accounts":
+            _settle_all(closure, caseworker)
+            closure = workflow.move_closure(Closure.objects.get(pk=closure.pk), "finish_winding_down", by=caseworker)
+        elif stage == "regulator_filing":
+            workflow.add_document(
+                closure.case,
+                by=caseworker,
+                slot="final_accounts",
+                title="Final accounts",
+                dated_on=today,
+                upload=_pdf("final-accounts.pdf"),
+            )
+            workflow.update_closure(closure, by=caseworker, part="filing", final_accounts_approved_on=today)
+            closure = workflow.move_closure(closure, "file", by=caseworker)
+        elif stage == "dissolved":
+            workflow.add_document(
+                closure.case,
+                by=caseworker,
+                slot="dissolution",
+                title="Regulator's removal confirmation",
+                dated_on=today,
+                upload=_pdf("removal.pdf"),
+            )
+            workflow.update_closure(
+                closure,
+                by=caseworker,
+                part="filing",
+                last_trading_on=today - datetime.timedelta(days=100),
+                dissolution_reference="Removed from the register of charities",
+                dissolution_filed_on=today,
+            )
+            closure = workflow.move_closure(closure, "dissolve", by=panel)
+        elif stage == "post_closure":
+            closure = workflow.move_closure(closure, "after_closure", by=caseworker)
+    return closure
+
+
+def seed_closures(
+    *, caseworker: User, panel: User, organisations: list[Organisation], partners: list[Organisation]
+) -> list[Case]:
+    """One active closure case in each closure state, and one on the insolvent route."""
+    cases = []
+    for n, target in enumerate([*CLOSURE_PATH, "insolvent_route"]):
+        organisation = organisations[(n + 3) % len(organisations)]
+        referral = workflow.refer_organisation(
+            organisation, by=caseworker, source="self", concerns=CONCERNS[2], role="caseworker"
+        )
+        case = _walk(workflow.open_case(referral, by=caseworker), "awaiting_decision", n, caseworker, panel, partners)
+        recommended = case.health_check.assess()[1]
+        workflow.choose_pathway(
+            case,
+            by=panel,
+            pathway="closure",
+            reason="" if recommended == "closure" else "The trustees have resolved to close.",
+            board_consent_on=timezone.localdate(),
+            board_consent_note="Board resolution, minuted.",
+        )
+        case = workflow.approve_case(Case.objects.get(pk=case.pk), by=panel)
+        if target == "insolvent_route":
+            workflow.update_closure(
+                case.closure,
+                by=caseworker,
+                part="decision",
+                balance_sheet_solvent=False,
+                cash_flow_solvent=False,
+                solvency_tested_on=timezone.localdate(),
+            )
+            workflow.move_closure(
+                case.closure,
+                "go_insolvent",
+                by=caseworker,
+                reason="Both solvency tests failed.",
+                practitioner="Demo Insolvency LLP",
+            )
+        else:
+            walk_closure(case.closure, target, caseworker=caseworker, panel=panel, partners=partners)
         cases.append(case)
     return cases

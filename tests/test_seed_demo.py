@@ -44,6 +44,12 @@ def test_demo_london(db, capsys):
     from casework.models import Case
 
     assert set(Case.objects.values_list("state", flat=True)) == set(Case.State.values)
+    # … and closures in every closure state, with services, restricted funds and staff transferred.
+    from casework.models import Closure, RegisterItem
+
+    assert set(Closure.objects.values_list("state", flat=True)) == set(Closure.State.values)
+    moved = RegisterItem.objects.filter(state="completed", destination__isnull=False)
+    assert {"service", "restricted", "employee"} <= set(moved.values_list("kind", flat=True))
 
     # Everything attributed; the audit chain intact.
     assert audit.verify()[1] is None

@@ -51,6 +51,7 @@ class Command(BaseCommand):
                     caseworker=london.logins["caseworker"],
                     panel=london.logins["panel"],
                     organisations=frontline + [o for o in london.organisations if o.is_support_body][5:10],
+                    partners=[o for o in london.organisations if o.is_support_body][10:13],
                 )
                 hub_admin = london.logins["admin"]
                 if not hub_admin.has_role(Membership.Role.ADMINISTRATOR):
