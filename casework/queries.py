@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from casework.models import Case, Referral
+from core.models import AuditEvent
 from organisations.rules import is_administrator, is_panel_member
 
 
@@ -25,3 +27,58 @@ def referrals_waiting(user: Any) -> QuerySet[Referral]:
     if not user.has_perm("casework.view_referral"):
         return Referral.objects.none()
     return Referral.objects.filter(case__isnull=True).select_related("organisation", "referred_by")
+
+
+def case_events(case: Case) -> QuerySet[AuditEvent]:
+    """The decision log: every audit event on the case and on everything that belongs to it (its
+    health check, notes, tasks, documents, pathway records and their registers), oldest first.
+    Found generically from the model relations, so new pathway models join without changes here."""
+    objects: dict[str, set[str]] = {"casework.case": {str(case.pk)}}
+    if case.referral_id:
+        objects["casework.referral"] = {str(case.referral_id)}
+
+    def collect(parent: Any, depth: int) -> None:
+        for rel in parent._meta.related_objects:
+            model = rel.related_model
+            if model._meta.app_label != "casework" or rel.name.startswith("historical"):
+                continue
+            if rel.one_to_one:
+                child = getattr(parent, rel.get_accessor_name(), None)
+                children = [child] if child is not None else []
+            elif rel.one_to_many:
+                children = list(getattr(parent, rel.get_accessor_name()).all())
+            else:
+                continue
+            label = model._meta.label_lower
+            for child in children:
+                objects.setdefault(label, set()).add(str(child.pk))
+                if depth < 2:
+                    collect(child, depth + 1)
+
+    collect(case, 1)
+    match = Q(pk__in=[])
+    for label, ids in objects.items():
+        match |= Q(object_type=label, object_id__in=sorted(ids))
+    return AuditEvent.objects.filter(match).select_related("actor").order_by("id")
+
+
+DECISION_LOG_COLUMNS = ["When", "Who", "Role", "What", "Item", "From", "To", "Reason", "Event id", "Event hash"]
+
+
+def decision_log_rows(case: Case) -> list[list[str]]:
+    """The decision log as rows (shared by the CSV here and the PDF in reports)."""
+    return [
+        [
+            timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+            e.actor_name or "System",
+            e.role,
+            e.action.replace("_", " "),
+            e.object_repr,
+            e.source_state,
+            e.target_state,
+            e.reason,
+            str(e.pk),
+            e.hash,
+        ]
+        for e in case_events(case)
+    ]

@@ -31,3 +31,8 @@ urlpatterns += [
     path("lifeboat/cases/<int:pk>/documents/new/", views.document_new, name="document-new"),
     path("lifeboat/documents/<int:pk>/", views.document_download, name="document-download"),
 ]
+
+urlpatterns += [
+    path("lifeboat/cases/<int:pk>/timeline/", views.case_timeline, name="case-timeline"),
+    path("lifeboat/cases/<int:pk>/decision-log.csv", views.decision_log_csv, name="decision-log-csv"),
+]

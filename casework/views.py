@@ -3,6 +3,7 @@ administrators gets 404 for a case, and never sees it listed."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from casework.models import Case, CaseDocument, Closure, Referral, RegisterItem,
 from core import audit
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import available_transitions, blocked_transitions
+from standards.spreadsheet import neutralise
 
 VIEW = "casework.view_case"
 
@@ -445,4 +447,37 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Timeline and decision log -------------------------------------------------------------------------
+@login_required
+def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Notes, moves, documents and register changes in one list, newest first."""
+    case = _case(request, pk)
+    events = list(queries.case_events(case))
+    notes = {str(n.pk): n for n in case.notes.all()}
+    documents = {str(d.pk): d for d in case.documents.all()}
+    entries = [
+        {
+            "event": e,
+            "what": e.action.replace("_", " ").capitalize(),
+            "note": notes.get(e.object_id) if e.object_type == "casework.casenote" else None,
+            "document": documents.get(e.object_id) if e.object_type == "casework.casedocument" else None,
+        }
+        for e in reversed(events)
+    ]
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "casework/timeline.html", {"case": case, "page": page})
+
+
+@login_required
+def decision_log_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="decision-log-case-{case.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(queries.DECISION_LOG_COLUMNS)
+    for row in queries.decision_log_rows(case):
+        writer.writerow([neutralise(v) for v in row])
     return response

@@ -11,3 +11,7 @@ urlpatterns = [
     path("intelligence/annual-<int:year>.pdf", views.annual_report, name="annual-report"),
     path("intelligence/<str:name>.<str:fmt>", views.intelligence_download, name="intelligence-download"),
 ]
+
+urlpatterns += [
+    path("lifeboat/cases/<int:pk>/<str:kind>.pdf", views.case_pdf, name="case-pdf"),
+]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from casework import queries as case_queries
-from casework.models import Case
+from casework.models import Case, RegisterItem
 from core.models import AuditEvent
 from core.shortcuts import get_object_for_user
 from organisations import queries as org_queries
@@ -336,3 +336,57 @@ def annual_report(request: HttpRequest, year: int) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="state-of-local-support-london-{year}.pdf"'
     return response
+
+
+CASE_PDFS = {
+    "summary": "Case summary for the panel",
+    "closure": "Closure report",
+    "decision-log": "Decision log",
+}
+
+
+@login_required
+def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A confidential case's summary, closure report (every register item and where it went) or
+    decision log, as a PDF for the panel, the board or the regulator. Same visibility as the case."""
+    if kind not in CASE_PDFS:
+        raise Http404
+    case = get_object_for_user(
+        request, Case.objects.select_related("organisation", "owner"), view_perm="casework.view_case", pk=pk
+    )
+    closure = getattr(case, "closure", None)
+    if kind == "closure" and closure is None:
+        raise Http404("This case has no closure.")
+    check = getattr(case, "health_check", None)
+    context = {
+        "kind": kind,
+        "title": CASE_PDFS[kind],
+        "case": case,
+        "check": check,
+        "assessment": check.assess() if check else None,
+        "pathway_changes": case.pathway_changes.select_related("approved_by"),
+        "closure": closure,
+        "registers": _registers(closure) if closure else [],
+        "log_columns": case_queries.DECISION_LOG_COLUMNS[:-1],
+        "log": [row[:-1] for row in case_queries.decision_log_rows(case)] if kind != "closure" else [],
+        "generated_at": timezone.now(),
+        "generated_by": request.user,
+        "site_name": settings.SITE_NAME,
+    }
+    try:
+        data = pdf.render("reports/pdf/case.html", context)
+    except pdf.RenderError:
+        return HttpResponse(
+            "Sorry, the PDF could not be made. Please try again later.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    name = slugify(case.organisation.name)[:60]
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{name}-case-{case.pk}.pdf"'
+    return response
+
+
+def _registers(closure: Any) -> list[tuple[str, list[Any]]]:
+    items = list(closure.items.select_related("destination", "funder", "compatibility_reviewed_by", "na_approved_by"))
+    return [(label, [i for i in items if i.register == value]) for value, label in RegisterItem.Register.choices]

@@ -94,6 +94,13 @@ CASEWORK = {
     "casework:task-done": ("post", _c("task-done", "task"), _cw({"caseworker": 302})),
     "casework:document-new": ("get", _c("document-new", "closing_case"), _cw({"caseworker": 200})),
     "casework:document-download": ("get", _c("document-download", "document"), _cw(LIFEBOAT)),
+    "casework:case-timeline": ("get", _c("case-timeline", "closing_case"), _cw(LIFEBOAT)),
+    "casework:decision-log-csv": ("get", _c("decision-log-csv", "closing_case"), _cw(LIFEBOAT)),
+    "reports:case-pdf": (
+        "get",
+        lambda s: reverse("reports:case-pdf", args=[s["closing_case"].pk, "closure"]),
+        _cw(LIFEBOAT),
+    ),
 }
 PEER_REVIEW = {
     "peerreview:review-list": ("get", lambda s: reverse("peerreview:review-list"), EVERYONE_SIGNED_IN),

@@ -569,3 +569,39 @@ def test_item_form_shows_the_date_rule_and_saves_nothing(planning, caseworker, c
     assert response.status_code == 200
     assert "at least 28 days after employee liability information was sent" in response.content.decode()
     assert RegisterItem.objects.count() == before
+
+
+# --- timeline and decision log -----------------------------------------------------------------------
+def test_decision_log_holds_every_event_of_the_case_and_exports(planning, caseworker, client_for):
+    from casework import queries
+
+    case = planning["closing_case"]
+    events = list(queries.case_events(case))
+    types = {e.object_type for e in events}
+    assert {"casework.referral", "casework.case", "casework.closure", "casework.registeritem"} <= types
+    assert {"casework.task", "casework.casedocument", "casework.healthcheck"} <= types
+    other = scenes.case_awaiting_decision(caseworker=caseworker, organisation=OrganisationFactory())["case"]
+    assert not {e.pk for e in queries.case_events(other)} & {e.pk for e in events}
+
+    client = client_for(caseworker)
+    csv_text = client.get(reverse("casework:decision-log-csv", args=[case.pk])).content.decode()
+    assert csv_text.splitlines()[0].startswith("When,Who,Role,What")
+    assert len(csv_text.strip().splitlines()) == len(events) + 1
+    page = client.get(reverse("casework:case-timeline", args=[case.pk])).content.decode()
+    assert "Write to the lunch club" in page or "Task" in page
+    assert "Resolution" in page  # the document's link
+
+
+def test_case_pdfs_list_the_registers_and_the_log(planning, caseworker, client_for):
+    import io
+
+    from pypdf import PdfReader
+
+    case = planning["closing_case"]
+    client = client_for(caseworker)
+    for kind, expected in [("closure", "Lunch club"), ("decision-log", "Decision log"), ("summary", "health check")]:
+        response = client.get(reverse("reports:case-pdf", args=[case.pk, kind]))
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+        assert expected in text, kind
+    assert client.get(reverse("reports:case-pdf", args=[case.pk, "other"])).status_code == 404
