@@ -230,3 +230,16 @@ class DocumentForm(GovukForm):
 
 def case_team(case: Case) -> Any:
     return User.objects.filter(pk__in=[case.owner_id, *case.team.values_list("pk", flat=True)])
+
+
+class FunderConsentForm(GovukForm):
+    funders = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to withdraw consent.",
+    )
+    consent_on = forms.DateField(widget=DateInput, required=False, label="Date the organisation consented")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="How consent was given or withdrawn"
+    )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casework.models import Case, Referral
 from core.models import AuditEvent
+from organisations.models import Membership
 from organisations.rules import is_administrator, is_panel_member
 
 
@@ -20,6 +21,18 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     if is_administrator(user) or is_panel_member(user):
         return qs
     return qs.filter(Q(owner=user) | Q(team=user)).distinct()
+
+
+def cases_shared_with(user: Any) -> QuerySet[Case]:
+    """Twin of is_consented_funder: cases whose organisation consented to tell the person's funder."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    funders = user.organisations_with_role(Membership.Role.FUNDER_READER)
+    return (
+        Case.objects.filter(funder_consent_on__isnull=False, shared_with_funders__in=funders)
+        .select_related("organisation")
+        .distinct()
+    )
 
 
 def referrals_waiting(user: Any) -> QuerySet[Referral]:

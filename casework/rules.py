@@ -7,6 +7,7 @@ from typing import Any
 
 import rules
 
+from organisations.models import Membership
 from organisations.rules import is_administrator, is_caseworker, is_panel_member
 
 
@@ -63,3 +64,18 @@ def asked_for_it(user: Any, item: Any) -> bool:
 # A "not applicable" needs a second person: the case team or the panel, not whoever asked.
 rules.add_perm("casework.approve_item", (is_case_team | is_panel_member) & ~asked_for_it & case_is_open)
 rules.add_perm("casework.review_purposes", (is_case_team | is_panel_member) & case_is_open)
+
+
+@rules.predicate
+def is_consented_funder(user: Any, obj: Any) -> bool:
+    """The person reads for a funder the organisation consented to tell about this case."""
+    case = case_of(obj)
+    if case is None or not user.is_authenticated or case.funder_consent_on is None:
+        return False
+    funders = user.organisations_with_role(Membership.Role.FUNDER_READER)
+    return bool(funders) and case.shared_with_funders.filter(pk__in=funders).exists()
+
+
+# A consented funder sees the case's summary page (state, pathway, outcome), never its file:
+# notes, documents, tasks, registers and the decision log stay with view_case.
+rules.add_perm("casework.view_case_summary", is_case_team | is_panel_member | is_administrator | is_consented_funder)

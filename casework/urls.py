@@ -36,3 +36,7 @@ urlpatterns += [
     path("lifeboat/cases/<int:pk>/timeline/", views.case_timeline, name="case-timeline"),
     path("lifeboat/cases/<int:pk>/decision-log.csv", views.decision_log_csv, name="decision-log-csv"),
 ]
+
+urlpatterns += [
+    path("lifeboat/cases/<int:pk>/consent/", views.case_consent, name="case-consent"),
+]

@@ -24,9 +24,9 @@ from standards.spreadsheet import neutralise
 VIEW = "casework.view_case"
 
 
-def _case(request: HttpRequest, pk: int, perm: str | None = None) -> Case:
+def _case(request: HttpRequest, pk: int, perm: str | None = None, view_perm: str = VIEW) -> Case:
     qs = Case.objects.select_related("organisation", "owner", "referral", "triaged_by", "decided_by")
-    return get_object_for_user(request, qs, view_perm=VIEW, perm=perm, pk=pk)
+    return get_object_for_user(request, qs, view_perm=view_perm, perm=perm, pk=pk)
 
 
 @login_required
@@ -87,8 +87,10 @@ def case_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = _case(request, pk, view_perm="casework.view_case_summary")
     user = request.user
+    if not user.has_perm(VIEW, case):  # a funder the organisation consented to tell: the summary only
+        return render(request, "casework/case_summary.html", {"case": case})
     check = getattr(case, "health_check", None)
     assessment = check.assess() if check else None
     return render(
@@ -481,3 +483,25 @@ def decision_log_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for row in queries.decision_log_rows(case):
         writer.writerow([neutralise(v) for v in row])
     return response
+
+
+@login_required
+def case_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.write_case")
+    form = forms.FunderConsentForm(
+        request.POST or None,
+        initial={
+            "funders": case.shared_with_funders.all(),
+            "consent_on": case.funder_consent_on,
+            "note": case.funder_consent_note,
+        },
+    )
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Funders the organisation agreed to tell"},
+        lambda d: workflow.record_funder_consent(case, by=request.user, **d),
+        "The organisation's consent is recorded.",
+        case,
+    )

@@ -472,3 +472,25 @@ def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: dateti
         _save(document, by=by, reason="upload")
         _record(document, "upload", by=by, case=case, slot=slot, name=name, size=upload.size)
     return document
+
+
+def record_funder_consent(
+    case: Case, *, by: Any, funders: Iterable[Organisation], consent_on: datetime.date | None, note: str
+) -> Case:
+    """Record which funders the organisation agreed may know about the case (an empty list with a
+    note withdraws consent). Side effects: history (with the funder list), audit event."""
+    _writable(case, by)
+    funders = list(funders)
+    if any(f.kind != Organisation.Kind.FUNDER for f in funders):
+        raise ValidationError({"funders": "Only funders can be told about a case."})
+    if funders and not consent_on:
+        raise ValidationError({"consent_on": "Give the date the organisation consented."})
+    if not note.strip():
+        raise ValidationError({"note": "Say how the organisation gave (or withdrew) its consent."})
+    with transaction.atomic():
+        case.funder_consent_on = consent_on if funders else None
+        case.funder_consent_note = note.strip()
+        _save(case, by=by, reason="funder_consent")
+        case.shared_with_funders.set(funders)
+        _record(case, "funder_consent", by=by, case=case, funders=sorted(f.pk for f in funders))
+    return case

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from casework import queries as case_queries
-from casework.models import Case, RegisterItem
+from casework.models import Case, Closure, RegisterItem, Task
 from core.models import AuditEvent
 from core.shortcuts import get_object_for_user
 from organisations import queries as org_queries
@@ -92,6 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
         section["items"] = work.get(section["role"], [])
         partial_role = Role.REVIEWER if section["role"] == Role.LEAD_REVIEWER else section["role"]
         section["partial"] = f"reports/_work_{partial_role}.html"
+        section.update(_lifeboat_work(user, section["role"]))
     if Role.LEAD_REVIEWER in user.roles and Role.REVIEWER in user.roles:
         sections = [s for s in sections if s["role"] != Role.LEAD_REVIEWER]
     return render(
@@ -99,6 +100,25 @@ def home(request: HttpRequest) -> HttpResponse:
         "reports/home.html",
         {"sections": sections, "memberships": user.current_memberships, "conflicts": conflicts},
     )
+
+
+def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
+    """Lifeboat work beyond the case list: my open tasks; pathway steps waiting for the panel;
+    cases an organisation consented to share with my funder."""
+    if role == Role.CASEWORKER:
+        tasks = Task.objects.filter(assignee=user, done_at__isnull=True).select_related("case__organisation")
+        asks = RegisterItem.objects.filter(
+            state="na_requested", closure__case__in=case_queries.cases_visible_to(user).filter(state__in=Case.OPEN)
+        ).exclude(na_requested_by=user)
+        return {"tasks": list(tasks[:30]), "asks": list(asks.select_related("closure__case__organisation")[:30])}
+    if role == Role.PANEL_MEMBER:
+        waiting = Closure.objects.filter(
+            state__in=["planning", "regulator_filing"], case__in=case_queries.cases_visible_to(user)
+        ).select_related("case__organisation")
+        return {"approvals": [c for c in waiting if user.has_perm("casework.approve_pathway", c)][:30]}
+    if role == Role.FUNDER_READER:
+        return {"shared_cases": list(case_queries.cases_shared_with(user)[:30])}
+    return {}
 
 
 @login_required

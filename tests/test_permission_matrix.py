@@ -94,6 +94,7 @@ CASEWORK = {
     "casework:task-done": ("post", _c("task-done", "task"), _cw({"caseworker": 302})),
     "casework:document-new": ("get", _c("document-new", "closing_case"), _cw({"caseworker": 200})),
     "casework:document-download": ("get", _c("document-download", "document"), _cw(LIFEBOAT)),
+    "casework:case-consent": ("get", _c("case-consent", "closing_case"), _cw({"caseworker": 200})),
     "casework:case-timeline": ("get", _c("case-timeline", "closing_case"), _cw(LIFEBOAT)),
     "casework:decision-log-csv": ("get", _c("decision-log-csv", "closing_case"), _cw(LIFEBOAT)),
     "reports:case-pdf": (

@@ -112,8 +112,13 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The organisation's consent to tell named funders about the case (without it, funders never
+    # learn the case exists).
+    funder_consent_on = models.DateField(null=True, blank=True)
+    funder_consent_note = models.TextField(blank=True)
+    shared_with_funders = models.ManyToManyField(Organisation, blank=True, related_name="consented_cases")
 
-    history = audited_history(m2m_fields=[team])
+    history = audited_history(m2m_fields=[team, shared_with_funders])
 
     class Meta:
         ordering = ["-created_at"]

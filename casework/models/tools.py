@@ -26,7 +26,7 @@ class Task(TimeStamped):
     )
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reminded_on = models.DateField(null=True, blank=True)
+    reminders_sent = models.JSONField(default=list, blank=True)  # "before" / "overdue" / "escalated"
 
     history = audited_history()
 
