@@ -70,3 +70,28 @@ def test_home_shows_tasks_second_person_asks_and_panel_approvals(planning, casew
     assert "Write to the lunch club" in home and "Lunch club" in home
     panel_home = client_for(panel_member).get(reverse("home")).content.decode()
     assert "closure plan to approve" in panel_home
+
+
+def test_task_reminders_once_per_point_and_the_owner_hears_when_long_overdue(
+    planning, caseworker, mailoutbox, django_capture_on_commit_callbacks, capsys
+):
+    from django.core.management import call_command
+
+    from casework import reminders
+    from core.dates import add_working_days
+
+    task = planning["task"]
+    due = task.due_on
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.send_due(add_working_days(due, -2)) == []
+        assert reminders.send_due(add_working_days(due, -1)) == [f"task:{task.pk}:before:{due}"]
+        assert reminders.send_due(add_working_days(due, -1)) == []  # never twice
+        assert reminders.send_due(add_working_days(due, 1)) == [f"task:{task.pk}:overdue:{due}"]
+        assert reminders.send_due(add_working_days(due, 6)) == [f"task:{task.pk}:escalated:{due}"]
+    assert [m.subject for m in mailoutbox] == [f"Due soon: {task.title}", *[f"Overdue: {task.title}"] * 2]
+    assert [m.to for m in mailoutbox][-1] == [caseworker.email]  # the owner is the assignee here
+    assert "please do not forward" in mailoutbox[0].body
+    workflow.complete_task(task, by=caseworker)
+    assert reminders.send_due(add_working_days(due, 20)) == []
+    call_command("send_reminders")  # one command sends review and task reminders
+    assert "Sent 0 reminders" in capsys.readouterr().out

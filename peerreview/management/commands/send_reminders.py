@@ -4,14 +4,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from casework import reminders as case_reminders
 from peerreview import reminders
 
 
 class Command(BaseCommand):
-    help = "Send the deadline reminders that are due and were never sent. Safe to run every few minutes."
+    help = (
+        "Send the review deadline and lifeboat task reminders that are due and were never sent. "
+        "Safe to run every few minutes."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = reminders.send_due()
+        sent = reminders.send_due() + case_reminders.send_due()
         self.stdout.write(f"Sent {len(sent)} reminder{'s' if len(sent) != 1 else ''}.")
         for key in sent:
             self.stdout.write(f"  {key}")
