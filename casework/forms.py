@@ -130,9 +130,24 @@ def closure_facts_form(part: str) -> type[GovukModelForm]:
                 },
             }
             labels = {
-                "members_resolution_required": "The governing document or regulations require a members' resolution",
+                "options_note": "Options considered",
+                "balance_sheet_solvent": "Balance-sheet test",
+                "cash_flow_solvent": "Cash-flow test",
                 "solvency_tested_on": "Date of the solvency tests",
+                "dissolution_clause": "Dissolution clause",
+                "trustee_resolution_on": "Date of the trustees' resolution",
+                "members_resolution_required": "The governing document or regulations require a members' resolution",
+                "members_resolution_on": "Date of the members' resolution",
+                "staff_timeline": "Staff timeline",
+                "collective_consultation": "Collective consultation",
                 "creditors_declaration_on": "Date of the trustees' declaration on liabilities",
+                "safeguarding_handover": "Safeguarding handover",
+                "data_disposition": "Personal data: what happened to it",
+                "records_custodian": "Custodian of the retained records",
+                "last_trading_on": "Date the organisation last traded",
+                "final_accounts_approved_on": "Date the final accounts were approved",
+                "dissolution_reference": "Dissolution reference",
+                "dissolution_filed_on": "Date the dissolution was filed",
             }
 
     return ClosureFactsForm
@@ -168,6 +183,14 @@ class RegisterItemForm(GovukModelForm):
             "destination_note": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {
+            "value": "Value (£)",
+            "due_on": "Due by",
+            "destination_note": "Notes on where it goes",
+            "completed_on": "Date completed",
+            "reference": "Reference",
+            "go_live_on": "Date the new provider takes it on",
+            "funder_consent": "Funder's consent",
+            "regulator_consent": "Regulator's consent reference",
             "eli_sent_on": "Employee liability information sent on (TUPE)",
             "transfer_on": "Transfer date (TUPE)",
             "notice_on": "Notice given on (redundancy)",

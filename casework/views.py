@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -261,10 +262,9 @@ def _item(request: HttpRequest, pk: int, perm: str | None = None) -> RegisterIte
 def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     closure = _closure(request, pk)
     case, user = closure.case, request.user
-    items = list(
-        closure.items.select_related("destination", "funder", "owner", "compatibility_reviewed_by", "na_requested_by")
-    )
-    closure._prefetched_objects_cache = {"items": items}  # guards below read the same list
+    related = ("destination", "funder", "owner", "compatibility_reviewed_by", "na_requested_by")
+    prefetch_related_objects([closure], Prefetch("items", queryset=RegisterItem.objects.select_related(*related)))
+    items = list(closure.items.all())  # the guards below read this same prefetched list
     for item in items:
         item.closure = closure
         item.moves = available_transitions(item, user)

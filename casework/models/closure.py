@@ -528,7 +528,8 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         """Every other item is resolved before the bank account closes"""
         if self.kind != self.Kind.BANK_ACCOUNT:
             return True
-        return all(i.is_resolved for i in self.closure.items.exclude(pk=self.pk).exclude(kind=self.Kind.BANK_ACCOUNT))
+        others = [i for i in self.closure.items.all() if i.pk != self.pk and i.kind != self.Kind.BANK_ACCOUNT]
+        return all(i.is_resolved for i in others)
 
     # --- lifecycle ------------------------------------------------------------------------------
     @transition(
