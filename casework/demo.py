@@ -127,6 +127,7 @@ def seed(
             case = _walk(case, target, n, caseworker, panel, partners)
         cases.append(case)
     cases += seed_closures(caseworker=caseworker, panel=panel, organisations=organisations, partners=partners)
+    seed_pathways(caseworker=caseworker, panel=panel, organisations=organisations)
     return cases
 
 
@@ -383,3 +384,212 @@ def seed_closures(
             walk_closure(case.closure, target, caseworker=caseworker, panel=panel, partners=partners)
         cases.append(case)
     return cases
+
+
+# --- Turnaround and interim management: a case in every state of each pathway -------------------
+def _pdf(slot: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(f"{slot}.pdf", b"%PDF-1.4 demo " + slot.encode(), content_type="application/pdf")
+
+
+def _active_on(pathway: str, organisation: Organisation, n: int, caseworker: User, panel: User) -> Case:
+    referral = workflow.refer_organisation(
+        organisation, by=caseworker, source="cvs", concerns=CONCERNS[n % len(CONCERNS)], role="caseworker"
+    )
+    case = _walk(workflow.open_case(referral, by=caseworker), "awaiting_decision", n, caseworker, panel, [])
+    workflow.choose_pathway(
+        case,
+        by=panel,
+        pathway=pathway,
+        reason="Demo: the panel's choice after meeting the board.",
+        board_consent_on=timezone.localdate(),
+        board_consent_note="Board resolution, minuted.",
+    )
+    return workflow.approve_case(Case.objects.get(pk=case.pk), by=panel)
+
+
+def _turnaround_to(target: str, case: Case, caseworker: User, panel: User) -> Any:
+    from casework import pathways
+    from casework.models import Grant, Turnaround
+
+    today = timezone.localdate()
+    record = case.pathway_record
+    order = [s.value for s in Turnaround.State]
+
+    def reached(state: str) -> bool:
+        return order.index(target) >= order.index(state)
+
+    if not reached("plan_drafted"):
+        pathways.update_turnaround(record, by=caseworker, causes_of_distress="Lost its main council contract.")
+        return record
+    workflow.add_document(
+        case, by=caseworker, slot="cash_forecast", title="13-week cash forecast", dated_on=today, upload=_pdf("cf")
+    )
+    pathways.update_turnaround(
+        record,
+        by=caseworker,
+        causes_of_distress="Lost its main council contract; costs did not fall with income.",
+        solvency_retested_on=today,
+        solvency_note="Solvent on both tests, narrowly.",
+        board_approved_plan_on=today,
+        expert_help="Cranfield Trust volunteer: finance systems review, 3 months.",
+    )
+    cut = pathways.add_milestone(
+        record,
+        by=caseworker,
+        title="Costs cut to match income",
+        measure="Monthly costs under £15,000",
+        owner_name="Treasurer",
+        due_on=today + datetime.timedelta(days=45),
+    )
+    pathways.add_milestone(
+        record,
+        by=caseworker,
+        title="Second funder secured",
+        measure="A signed grant letter",
+        owner_name="Chair",
+        due_on=today + datetime.timedelta(days=90),
+    )
+    record = pathways.move_turnaround(record, "draft_plan", by=caseworker)
+    if not reached("plan_approved"):
+        return record
+    record = pathways.move_turnaround(record, "approve_plan", by=panel)
+    pathways.request_grant(record, by=caseworker, title="Bid writer", purpose="Fees for a bid writer", amount=2500)
+    if not reached("implementing"):
+        return record
+    record = pathways.move_turnaround(record, "implement", by=caseworker)
+    grant = pathways.request_grant(
+        record, by=caseworker, title="Finance system", purpose="A cloud finance system and training", amount=8000
+    )
+    grant = pathways.approve_grant(grant, by=panel, declaration="None.")
+    pathways.update_milestone(cut, by=caseworker, evidence_note="October management accounts", evidence_on=today)
+    first = pathways.add_tranche(grant, by=caseworker, milestone=cut, amount=5000)
+    pathways.release_tranche(first, by=caseworker)
+    if reached("review"):
+        record = pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), "review", by=caseworker)
+        if target == "review":
+            pathways.move_grant(
+                Grant.objects.get(pk=grant.pk),
+                "claw_back",
+                by=panel,
+                reason="Demo: the money was spent on salaries, not the system.",
+                clawback_amount=5000,
+            )
+    if reached("stabilised"):
+        second = pathways.add_tranche(Grant.objects.get(pk=grant.pk), by=caseworker, milestone=cut, amount=3000)
+        pathways.release_tranche(second, by=caseworker)
+        grant = pathways.move_grant(Grant.objects.get(pk=grant.pk), "monitor", by=caseworker)
+        pathways.record_monitoring(grant, by=caseworker, note="System live; the treasurer closes the month in a week.")
+        pathways.move_grant(Grant.objects.get(pk=grant.pk), "close", by=caseworker)
+        for bid in Grant.objects.filter(turnaround=record, state=Grant.State.REQUESTED):
+            pathways.move_grant(bid, "refuse", by=panel, reason="Demo: a second funder now pays for it.")
+        pathways.update_turnaround(
+            Turnaround.objects.get(pk=record.pk),
+            by=caseworker,
+            runway_weeks=16,
+            reserves_months=3,
+            reserves_policy_months=3,
+            going_concern_reaffirmed_on=today,
+            filings_up_to_date=True,
+        )
+        record = pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), "stabilise", by=caseworker)
+    if reached("exited"):
+        record = pathways.move_turnaround(record, "exit", by=caseworker)
+    return record
+
+
+def _interim_to(target: str, case: Case, caseworker: User, panel: User) -> Any:
+    from casework import pathways
+    from casework.models import Interim
+
+    today = timezone.localdate()
+    record = case.pathway_record
+    order = [s.value for s in Interim.State]
+
+    def reached(state: str) -> bool:
+        return order.index(target) >= order.index(state)
+
+    def fresh() -> Interim:
+        return Interim.objects.get(pk=record.pk)
+
+    pathways.update_interim(
+        record,
+        by=caseworker,
+        need="The chief executive left suddenly; the board cannot run the charity day to day.",
+        scope="Run the charity, stabilise the finances, prepare for a permanent appointment.",
+        deliverables="A balanced budget; a board-approved recruitment plan; a handover file.",
+        duration_months=6,
+        day_rate=450,
+        budget_source="Lifeboat fund, interim budget line",
+        board_sponsor="" if target == "need_identified" else "Priya Shah, chair",
+    )
+    if not reached("brief_agreed"):
+        return record
+    record = pathways.move_interim(fresh(), "agree_brief", by=panel)
+    if not reached("sourcing"):
+        return record
+    record = pathways.move_interim(record, "source", by=caseworker)
+    chosen = pathways.add_candidate(
+        record,
+        by=caseworker,
+        name="Alex Morgan",
+        summary="Former CEO of a London CVS; available now.",
+        day_rate=450,
+        conflict_note="None found.",
+        conflict_checked_on=today,
+        references_checked_on=today,
+    )
+    pathways.add_candidate(record, by=caseworker, name="Sam Okafor", summary="Interim finance director.", day_rate=500)
+    pathways.choose_candidate(fresh(), by=caseworker, candidate=chosen)
+    if not reached("matched"):
+        return fresh()
+    record = pathways.move_interim(fresh(), "match", by=caseworker)
+    if not reached("contracted"):
+        return record
+    record = pathways.move_interim(record, "contract", by=caseworker)
+    if not reached("in_post"):
+        return record
+    workflow.add_document(
+        case, by=caseworker, slot="agreement", title="Signed placement agreement", dated_on=today, upload=_pdf("ag")
+    )
+    pathways.update_interim(fresh(), by=caseworker, start_on=today, reporting_line="The chair, every fortnight")
+    record = pathways.move_interim(fresh(), "start_placement", by=caseworker)
+    if not reached("review"):
+        return record
+    record = pathways.move_interim(record, "review", by=caseworker)
+    if target == "review":
+        return record
+    pathways.record_interim_review(
+        fresh(), by=caseworker, held_on=today, continue_placement=False, note="Budget balanced; ready to hand over."
+    )
+    record = pathways.move_interim(fresh(), "hand_over", by=caseworker)
+    if not reached("ended"):
+        return record
+    workflow.add_document(
+        case, by=caseworker, slot="exit_report", title="Exit report", dated_on=today, upload=_pdf("er")
+    )
+    pathways.update_interim(
+        fresh(),
+        by=caseworker,
+        done_summary="Budget balanced; two posts restructured.",
+        left_for_permanent="The five-year strategy.",
+        in_progress="Two funding bids, documented in the handover file.",
+        permanent_ceo_status="recruiting",
+        sponsor_signed_off_on=today,
+    )
+    return pathways.move_interim(fresh(), "end", by=caseworker)
+
+
+def seed_pathways(*, caseworker: User, panel: User, organisations: list[Organisation]) -> list[Any]:
+    """A turnaround case in every turnaround state (grants requested, paying, clawed back and closed)
+    and an interim case in every placement state. Returns the pathway records."""
+    from casework.models import Interim, Turnaround
+
+    records = []
+    targets = [("turnaround", s.value) for s in Turnaround.State] + [("interim", s.value) for s in Interim.State]
+    for n, (pathway, target) in enumerate(targets):
+        case = _active_on(pathway, organisations[n % len(organisations)], n, caseworker, panel)
+        walk = _turnaround_to if pathway == "turnaround" else _interim_to
+        records.append(walk(target, case, caseworker, panel))
+    return records

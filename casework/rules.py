@@ -79,3 +79,31 @@ def is_consented_funder(user: Any, obj: Any) -> bool:
 # A consented funder sees the case's summary page (state, pathway, outcome), never its file:
 # notes, documents, tasks, registers and the decision log stay with view_case.
 rules.add_perm("casework.view_case_summary", is_case_team | is_panel_member | is_administrator | is_consented_funder)
+
+
+# --- Turnaround grants and interim placements ---------------------------------------------------
+@rules.predicate
+def requested_grant(user: Any, grant: Any) -> bool:
+    """The person asked for this grant (they may never approve it: four eyes)."""
+    return grant is not None and getattr(grant, "requested_by_id", None) == user.pk
+
+
+@rules.predicate
+def grant_needs_panel(user: Any, grant: Any) -> bool:
+    """The grant is above the amount a caseworker may approve (LIFEBOAT_GRANT_PANEL_THRESHOLD)."""
+    return bool(getattr(grant, "needs_panel", False))
+
+
+# Up to the threshold, anyone on the team or panel but the requester; above it, a panel member
+# who is not on the case team.
+rules.add_perm(
+    "casework.approve_grant",
+    case_is_open
+    & ~requested_grant
+    & ((~grant_needs_panel & (is_case_team | is_panel_member)) | (is_panel_member & ~is_case_team)),
+)
+rules.add_perm("casework.claw_back_grant", is_panel_member & ~is_case_team & case_is_open)
+rules.add_perm("casework.release_tranche", is_case_team & case_is_open)
+# The 360Giving export of every grant: the panel and administrators (a case's own grants export
+# needs only casework.view_case).
+rules.add_perm("casework.export_grants", is_panel_member | is_administrator)

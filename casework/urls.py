@@ -1,5 +1,6 @@
 from django.urls import path
 
+from casework import pathway_views as pv
 from casework import views
 
 app_name = "casework"
@@ -39,4 +40,33 @@ urlpatterns += [
 
 urlpatterns += [
     path("lifeboat/cases/<int:pk>/consent/", views.case_consent, name="case-consent"),
+]
+
+# Turnaround (with small grants) and interim management: every page hangs off its case.
+
+TURNAROUND = "lifeboat/cases/<int:pk>/turnaround/"
+INTERIM = "lifeboat/cases/<int:pk>/interim/"
+urlpatterns += [
+    path(TURNAROUND, pv.turnaround_detail, name="turnaround"),
+    path(f"{TURNAROUND}edit/", pv.turnaround_edit, name="turnaround-edit"),
+    path(f"{TURNAROUND}move/<str:name>/", pv.turnaround_move, name="turnaround-move"),
+    path(f"{TURNAROUND}evidence/", pv.pathway_evidence, {"pathway": "turnaround"}, name="turnaround-evidence"),
+    path(f"{TURNAROUND}milestones/new/", pv.milestone_add, name="milestone-add"),
+    path(f"{TURNAROUND}milestones/<int:mid>/", pv.milestone_edit, name="milestone-edit"),
+    path(f"{TURNAROUND}grants/new/", pv.grant_request, name="grant-request"),
+    path(f"{TURNAROUND}grants/<int:gid>/approve/", pv.grant_approve, name="grant-approve"),
+    path(f"{TURNAROUND}grants/<int:gid>/monitoring/", pv.grant_monitoring, name="grant-monitoring"),
+    path(f"{TURNAROUND}grants/<int:gid>/move/<str:name>/", pv.grant_move, name="grant-move"),
+    path(f"{TURNAROUND}grants/<int:gid>/tranches/new/", pv.tranche_add, name="tranche-add"),
+    path(f"{TURNAROUND}tranches/<int:tid>/release/", pv.tranche_release, name="tranche-release"),
+    path(f"{TURNAROUND}grants.csv", pv.grant_export, name="grant-export"),
+    path("lifeboat/grants/360giving.csv", pv.grant_export_all, name="grant-export-all"),
+    path(INTERIM, pv.interim_detail, name="interim"),
+    path(f"{INTERIM}edit/", pv.interim_edit, name="interim-edit"),
+    path(f"{INTERIM}move/<str:name>/", pv.interim_move, name="interim-move"),
+    path(f"{INTERIM}evidence/", pv.pathway_evidence, {"pathway": "interim"}, name="interim-evidence"),
+    path(f"{INTERIM}candidates/new/", pv.candidate_add, name="candidate-add"),
+    path(f"{INTERIM}candidates/<int:cid>/", pv.candidate_edit, name="candidate-edit"),
+    path(f"{INTERIM}candidates/<int:cid>/choose/", pv.candidate_choose, name="candidate-choose"),
+    path(f"{INTERIM}reviews/new/", pv.interim_review_add, name="interim-review-add"),
 ]

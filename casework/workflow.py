@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -187,10 +187,7 @@ def start_pathway(case: Case, *, by: Any) -> Any:
     record = case.pathway_record
     if record is not None or not case.pathway:
         return record
-    try:
-        model = Case._meta.get_field(case.pathway).related_model
-    except FieldDoesNotExist:  # TODO(merge): turnaround and interim land from the paths branch
-        return None
+    model = Case._meta.get_field(case.pathway).related_model
     record = model(case=case)
     _save(record, by=by, reason="start")
     _record(record, "start", by=by, case=case)
@@ -456,7 +453,10 @@ def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: dateti
         raise ValidationError({"slot": "Choose the evidence slot."})
     if not title.strip():
         raise ValidationError({"title": "Give the document a title."})
-    name, content_type = uploads.check_upload(upload)
+    try:
+        name, content_type = uploads.check_upload(upload)
+    except ValidationError as error:
+        raise ValidationError({"upload": error.messages}) from None
     with transaction.atomic():
         document = CaseDocument(
             case=case,

@@ -196,3 +196,11 @@ PEER_REVIEW_CONFLICT_YEARS = env.int("PEER_REVIEW_CONFLICT_YEARS", default=3)
 PEER_REVIEW_SAME_BOROUGH_CONFLICT = env.bool("PEER_REVIEW_SAME_BOROUGH_CONFLICT", default=True)
 PEER_REVIEW_YEARLY_CAP = env.int("PEER_REVIEW_YEARLY_CAP", default=3)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Lifeboat small grants: amounts above the threshold (£) need a panel member's approval; the
+# funder and programme appear in the 360Giving export (set the hub's real org-id in production).
+LIFEBOAT_GRANT_PANEL_THRESHOLD = env.int("LIFEBOAT_GRANT_PANEL_THRESHOLD", default=5000)
+LIFEBOAT_360G_PREFIX = env.str("LIFEBOAT_360G_PREFIX", default="360G-lifeboat")
+LIFEBOAT_FUNDER_ORG_ID = env.str("LIFEBOAT_FUNDER_ORG_ID", default="360G-lifeboat-hub")
+LIFEBOAT_FUNDER_NAME = env.str("LIFEBOAT_FUNDER_NAME", default=SITE_NAME)
+LIFEBOAT_GRANT_PROGRAMME = env.str("LIFEBOAT_GRANT_PROGRAMME", default="Lifeboat small grants")

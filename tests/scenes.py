@@ -294,3 +294,101 @@ def case_in_closure_planning(*, caseworker, panel_member, organisation) -> dict:
         case, by=caseworker, slot="board_resolution", title="Resolution", dated_on=today, upload=pdf_upload()
     )
     return {"closing_case": case, "closure": closure, "item": item, "task": task, "document": document}
+
+
+def case_on_pathway(pathway: str, *, caseworker, panel, organisation):
+    """A case active on `pathway` (chosen and approved by `panel`) with its pathway record started."""
+    from casework import workflow as cw
+    from casework.models import Case
+
+    case = case_awaiting_decision(caseworker=caseworker, organisation=organisation)["case"]
+    cw.choose_pathway(
+        case,
+        by=panel,
+        pathway=pathway,
+        reason="Chosen for the test.",
+        board_consent_on=timezone.localdate(),
+        board_consent_note="Board minutes.",
+    )
+    case = cw.approve_case(Case.objects.get(pk=case.pk), by=panel)
+    return case.pathway_record
+
+
+def attach(case, slot: str, *, by):
+    """Attach a small PDF to one of the case's evidence slots."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casework import workflow
+
+    upload = SimpleUploadedFile(f"{slot}.pdf", b"%PDF-1.4 " + slot.encode(), content_type="application/pdf")
+    return workflow.add_document(
+        case, by=by, slot=slot, title=slot.replace("_", " ").capitalize(), dated_on=timezone.localdate(), upload=upload
+    )
+
+
+def approved_turnaround(*, caseworker, panel, organisation):
+    """A turnaround whose plan the panel approved, with one milestone (no evidence yet)."""
+    from casework import pathways
+
+    today = timezone.localdate()
+    record = case_on_pathway("turnaround", caseworker=caseworker, panel=panel, organisation=organisation)
+    attach(record.case, "cash_forecast", by=caseworker)
+    pathways.update_turnaround(
+        record,
+        by=caseworker,
+        causes_of_distress="Lost the council contract.",
+        solvency_retested_on=today,
+        board_approved_plan_on=today,
+        expert_help="none",
+    )
+    milestone = pathways.add_milestone(
+        record,
+        by=caseworker,
+        title="New funder secured",
+        measure="Signed grant letter",
+        owner_name="The chair",
+        due_on=today + datetime.timedelta(days=60),
+    )
+    record = pathways.move_turnaround(record, "draft_plan", by=caseworker)
+    record = pathways.move_turnaround(record, "approve_plan", by=panel)
+    return record, milestone
+
+
+def pathway_scene(*, caseworker, organisation) -> dict:
+    """For the permission matrix: a turnaround (plan approved) with a requested grant and an approved
+    grant holding a planned tranche whose milestone has evidence, and an interim placement sourcing
+    candidates. The approving panel member is someone other than the matrix's `panel_member`."""
+    from casework import pathways
+    from tests.factories import MembershipFactory
+
+    panel = MembershipFactory(role="panel_member").person
+    today = timezone.localdate()
+    turnaround, milestone = approved_turnaround(caseworker=caseworker, panel=panel, organisation=organisation)
+    pathways.update_milestone(milestone, by=caseworker, evidence_note="Grant letter", evidence_on=today)
+    requested = pathways.request_grant(turnaround, by=caseworker, title="Bid writer", purpose="Fees", amount=1000)
+    approved = pathways.request_grant(turnaround, by=caseworker, title="Systems", purpose="Finance system", amount=900)
+    approved = pathways.approve_grant(approved, by=panel, declaration="none")
+    tranche = pathways.add_tranche(approved, by=caseworker, milestone=milestone, amount=500)
+    interim = case_on_pathway("interim", caseworker=caseworker, panel=panel, organisation=organisation)
+    pathways.update_interim(
+        interim,
+        by=caseworker,
+        scope="Lead the charity",
+        deliverables="A budget",
+        duration_months=6,
+        day_rate=450,
+        budget_source="Lifeboat fund",
+        board_sponsor="The chair",
+    )
+    interim = pathways.move_interim(interim, "agree_brief", by=panel)
+    interim = pathways.move_interim(interim, "source", by=caseworker)
+    candidate = pathways.add_candidate(interim, by=caseworker, name="Alex Interim")
+    return {
+        "turnaround_case": turnaround.case,
+        "milestone": milestone,
+        "grant_requested": requested,
+        "grant_approved": approved,
+        "tranche": tranche,
+        "interim_case": interim.case,
+        "candidate": candidate,
+    }

@@ -14,6 +14,7 @@ from tests.factories import ConflictDeclarationFactory
 from tests.scenes import (
     case_awaiting_decision,
     case_in_closure_planning,
+    pathway_scene,
     published_version,
     review_in_desk_review,
     standards_scene,
@@ -306,6 +307,63 @@ MATRIX = {
     # Django's admin sends everyone else to its login page, which refuses signed-in non-administrators.
     "admin:index": ("get", lambda s: reverse("admin:index"), only({"administrator": 200}, others=302)),
 }
+
+
+# --- Turnaround and interim management (built lazily, so the shared scene fixture stays as it is) --
+def _pw(name: str, *keys: str, extra: tuple[str, ...] = ()):
+    """A turnaround or interim URL: the case first, then any sub-objects, then literal arguments."""
+
+    def build(s: dict) -> str:
+        if "turnaround_case" not in s:
+            s.update(pathway_scene(caseworker=s["case"].owner, organisation=s["case"].organisation))
+        case = s["interim_case"] if name.startswith(("interim", "candidate")) else s["turnaround_case"]
+        return reverse(f"casework:{name}", args=[case.pk, *[s[k].pk for k in keys], *extra])
+
+    return build
+
+
+TEAM_ONLY = {"caseworker": 200}
+PATHWAYS = {
+    "casework:turnaround": ("get", _pw("turnaround"), _cw(LIFEBOAT)),
+    "casework:turnaround-edit": ("get", _pw("turnaround-edit"), _cw(TEAM_ONLY)),
+    # Diagnosis is over: the move does not exist from here, so the team gets a message; others 403.
+    "casework:turnaround-move": (
+        "post",
+        _pw("turnaround-move", extra=("implement",)),
+        _cw({"caseworker": 302}),
+    ),
+    "casework:turnaround-evidence": ("get", _pw("turnaround-evidence"), _cw(TEAM_ONLY)),
+    "casework:milestone-add": ("get", _pw("milestone-add"), _cw(TEAM_ONLY)),
+    "casework:milestone-edit": ("get", _pw("milestone-edit", "milestone"), _cw(TEAM_ONLY)),
+    "casework:grant-request": ("get", _pw("grant-request"), _cw(TEAM_ONLY)),
+    # Four eyes: the caseworker asked for it, so only the panel may consider it.
+    "casework:grant-approve": ("get", _pw("grant-approve", "grant_requested"), _cw({"panel_member": 200})),
+    "casework:grant-monitoring": ("get", _pw("grant-monitoring", "grant_approved"), _cw(TEAM_ONLY)),
+    # Refusing without a reason gives the panel a message; the requester and administrators get 403.
+    "casework:grant-move": (
+        "post",
+        _pw("grant-move", "grant_requested", extra=("refuse",)),
+        _cw({"panel_member": 302}),
+    ),
+    "casework:tranche-add": ("get", _pw("tranche-add", "grant_approved"), _cw(TEAM_ONLY)),
+    "casework:tranche-release": ("post", _pw("tranche-release", "tranche"), _cw({"caseworker": 302})),
+    "casework:grant-export": ("get", _pw("grant-export"), _cw(LIFEBOAT)),
+    "casework:grant-export-all": (
+        "get",
+        lambda s: reverse("casework:grant-export-all"),
+        only({"panel_member": 200, "administrator": 200}, others=404),
+    ),
+    "casework:interim": ("get", _pw("interim"), _cw(LIFEBOAT)),
+    "casework:interim-edit": ("get", _pw("interim-edit"), _cw(TEAM_ONLY)),
+    # Matching is refused for want of candidates (a message for the team); others 403.
+    "casework:interim-move": ("post", _pw("interim-move", extra=("match",)), _cw({"caseworker": 302})),
+    "casework:interim-evidence": ("get", _pw("interim-evidence"), _cw(TEAM_ONLY)),
+    "casework:candidate-add": ("get", _pw("candidate-add"), _cw(TEAM_ONLY)),
+    "casework:candidate-edit": ("get", _pw("candidate-edit", "candidate"), _cw(TEAM_ONLY)),
+    "casework:candidate-choose": ("post", _pw("candidate-choose", "candidate"), _cw({"caseworker": 302})),
+    "casework:interim-review-add": ("get", _pw("interim-review-add"), _cw(TEAM_ONLY)),
+}
+MATRIX.update(PATHWAYS)
 
 
 def _v(scene: dict, name: str, *, slug_only: bool = False) -> str:

@@ -48,6 +48,11 @@ def test_demo_london(db, capsys):
     from casework.models import Closure, RegisterItem
 
     assert set(Closure.objects.values_list("state", flat=True)) == set(Closure.State.values)
+    from casework.models import Grant, Interim, Turnaround
+
+    assert set(Turnaround.objects.values_list("state", flat=True)) == set(Turnaround.State.values)
+    assert set(Interim.objects.values_list("state", flat=True)) == set(Interim.State.values)
+    assert {"clawed_back", "closed"} <= set(Grant.objects.values_list("state", flat=True))
     moved = RegisterItem.objects.filter(state="completed", destination__isnull=False)
     assert {"service", "restricted", "employee"} <= set(moved.values_list("kind", flat=True))
 

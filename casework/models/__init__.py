@@ -10,16 +10,25 @@
 
 from casework.models.case import Case, CaseNote, HealthCheck, PathwayChange, Referral
 from casework.models.closure import Closure, RegisterItem
+from casework.models.interim import Candidate, Interim, InterimReview
 from casework.models.tools import CaseDocument, Task
+from casework.models.turnaround import Grant, Milestone, Tranche, Turnaround
 
 __all__ = [
+    "Candidate",
     "Case",
     "CaseDocument",
     "CaseNote",
     "Closure",
+    "Grant",
     "HealthCheck",
+    "Interim",
+    "InterimReview",
+    "Milestone",
     "PathwayChange",
     "Referral",
     "RegisterItem",
     "Task",
+    "Tranche",
+    "Turnaround",
 ]

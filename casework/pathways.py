@@ -1,0 +1,376 @@
+"""Turnaround and interim-management operations: one function per thing a person does.
+
+State moves go through core.workflow.transition (locked, permission-checked, guards named,
+audited); other writes save with the actor as the history user and append an audit event, as in
+casework.workflow. The pathway record itself is started by casework.workflow.start_pathway when
+the panel approves the case or changes its pathway.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from casework.models import (
+    Candidate,
+    Case,
+    CaseDocument,
+    Grant,
+    Interim,
+    InterimReview,
+    Milestone,
+    Tranche,
+    Turnaround,
+)
+from casework.workflow import _record, _save, _writable
+from core.workflow import transition
+
+TURNAROUND_FIELDS = {
+    "causes_of_distress",
+    "solvency_retested_on",
+    "solvency_note",
+    "board_approved_plan_on",
+    "expert_help",
+    "runway_weeks",
+    "reserves_months",
+    "reserves_policy_months",
+    "going_concern_reaffirmed_on",
+    "filings_up_to_date",
+    "open_serious_incident",
+    "serious_incident_reported_on",
+    "exit_note",
+}
+INTERIM_FIELDS = {
+    "need",
+    "scope",
+    "deliverables",
+    "duration_months",
+    "day_rate",
+    "budget_source",
+    "board_sponsor",
+    "role_needs_dbs",
+    "start_on",
+    "reporting_line",
+    "done_summary",
+    "left_for_permanent",
+    "in_progress",
+    "permanent_ceo_status",
+    "sponsor_signed_off_on",
+}
+# Fields fixed once the panel has agreed the brief: changing them needs the brief agreed again.
+BRIEF_FIELDS = {"scope", "deliverables", "duration_months", "day_rate", "budget_source", "board_sponsor"}
+MILESTONE_FIELDS = {"title", "measure", "owner", "owner_name", "due_on", "evidence_note", "evidence_on", "achieved_on"}
+CANDIDATE_FIELDS = {
+    "name",
+    "summary",
+    "day_rate",
+    "conflict_note",
+    "conflict_checked_on",
+    "references_checked_on",
+    "dbs_checked_on",
+}
+PATHWAY_SLOTS = {
+    Case.Pathway.TURNAROUND: [CaseDocument.Slot.CASH_FORECAST, CaseDocument.Slot.BOARD_RESOLUTION],
+    Case.Pathway.INTERIM: [CaseDocument.Slot.AGREEMENT, CaseDocument.Slot.EXIT_REPORT],
+}
+
+
+def _set(obj: Any, fields: dict[str, Any], allowed: set[str]) -> dict[str, list[str]]:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Unknown fields: {sorted(unknown)}")
+    changed = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(obj, name) != value:
+            changed[name] = [str(getattr(obj, name)), str(value)]
+            setattr(obj, name, value)
+    return changed
+
+
+def _clean(obj: Any, exclude: list[str]) -> None:
+    # full_clean assigns every field it cleans, and a protected FSM field refuses assignment.
+    obj.full_clean(exclude=[*exclude, "state"], validate_unique=False)
+
+
+# --- starting a pathway -------------------------------------------------------------------------
+# --- evidence in the pathway's slots --------------------------------------------------------------
+# --- turnaround ---------------------------------------------------------------------------------
+def update_turnaround(turnaround: Turnaround, *, by: Any, **fields: Any) -> Turnaround:
+    """Record the diagnosis, the plan's approvals and the exit tests (only the fields given)."""
+    _writable(turnaround.case, by)
+    if turnaround.exit_reached:
+        raise ValidationError("The turnaround has ended; its record is kept as it was.")
+    causes = fields.get("causes_of_distress")
+    if (
+        turnaround.state != Turnaround.State.DIAGNOSIS
+        and causes is not None
+        and causes.strip() != (turnaround.causes_of_distress)
+    ):
+        raise ValidationError({"causes_of_distress": "The diagnosis is settled once the plan is drafted."})
+    approved = turnaround.state not in (Turnaround.State.DIAGNOSIS, Turnaround.State.PLAN_DRAFTED)
+    if (
+        approved
+        and "board_approved_plan_on" in fields
+        and fields["board_approved_plan_on"] != (turnaround.board_approved_plan_on)
+    ):
+        raise ValidationError({"board_approved_plan_on": "The plan is approved; its approval date stays."})
+    with transaction.atomic():
+        changed = _set(turnaround, fields, TURNAROUND_FIELDS)
+        _clean(turnaround, exclude=["case"])
+        _save(turnaround, by=by, reason="update")
+        _record(turnaround, "update", by=by, case=turnaround.case, changes=changed)
+    return turnaround
+
+
+def move_turnaround(turnaround: Turnaround, name: str, *, by: Any, reason: str = "") -> Turnaround:
+    """Any turnaround move; approving the plan records the approver (the panel, never the team)."""
+    extra = {"approver": by} if name == "approve_plan" else {}
+    return transition(turnaround, name, by=by, reason=reason, **extra)
+
+
+def _milestone_checks(milestone: Milestone) -> None:
+    if milestone.evidence_on and not milestone.evidence_note.strip():
+        raise ValidationError({"evidence_note": "Describe the evidence as well as its date."})
+    if milestone.achieved_on and not milestone.has_evidence:
+        raise ValidationError({"achieved_on": "Record the evidence before marking the milestone achieved."})
+
+
+def add_milestone(turnaround: Turnaround, *, by: Any, **fields: Any) -> Milestone:
+    """Add a milestone to the plan (before the plan is approved, or as the plan changes)."""
+    _writable(turnaround.case, by)
+    if turnaround.exit_reached:
+        raise ValidationError("The turnaround has ended.")
+    if not (fields.get("title") or "").strip():
+        raise ValidationError({"title": "Give the milestone a title."})
+    with transaction.atomic():
+        milestone = Milestone(turnaround=turnaround)
+        _set(milestone, fields, MILESTONE_FIELDS)
+        _milestone_checks(milestone)
+        _clean(milestone, exclude=["turnaround", "owner"])
+        _save(milestone, by=by, reason="create")
+        _record(milestone, "create", by=by, case=turnaround.case, turnaround=turnaround.pk)
+    return milestone
+
+
+def update_milestone(milestone: Milestone, *, by: Any, **fields: Any) -> Milestone:
+    """Change a milestone or record its evidence; evidence a paid tranche relied on stays."""
+    _writable(milestone.case, by)
+    paid = milestone.tranches.filter(state=Tranche.State.PAID).exists()
+    with transaction.atomic():
+        before = (milestone.evidence_note, milestone.evidence_on)
+        changed = _set(milestone, fields, MILESTONE_FIELDS)
+        if paid and (milestone.evidence_note, milestone.evidence_on) != before:
+            raise ValidationError({"evidence_note": "A payment was released on this evidence; it cannot change."})
+        _milestone_checks(milestone)
+        _clean(milestone, exclude=["turnaround", "owner"])
+        _save(milestone, by=by, reason="update")
+        _record(milestone, "update", by=by, case=milestone.case, changes=changed)
+    return milestone
+
+
+def request_grant(turnaround: Turnaround, *, by: Any, title: str, purpose: str, amount: Decimal) -> Grant:
+    """Ask for a small restricted grant for the organisation; someone else approves it."""
+    _writable(turnaround.case, by)
+    if not turnaround.case_is_active() or turnaround.state not in Turnaround.RUNNING:
+        raise ValidationError("Grants are requested once the turnaround plan is approved.")
+    if not title.strip() or not purpose.strip():
+        raise ValidationError({"purpose": "Give the grant a title and the purpose it is restricted to."})
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": "The amount must be more than £0."})
+    with transaction.atomic():
+        grant = Grant(
+            turnaround=turnaround, title=title.strip(), purpose=purpose.strip(), amount=amount, requested_by=by
+        )
+        _save(grant, by=by, reason="request")
+        _record(grant, "request", by=by, case=turnaround.case, amount=str(amount))
+    return grant
+
+
+def approve_grant(grant: Grant, *, by: Any, declaration: str) -> Grant:
+    """Approve a grant: never the requester; above the threshold a panel member off the case team.
+    The approver's conflict-of-interest declaration is recorded with the approval."""
+    if not by.has_perm("casework.approve_grant", grant):
+        raise PermissionDenied
+    if not declaration.strip():
+        raise ValidationError({"declaration": "Declare any conflict of interest, or write 'none'."})
+    return transition(grant, "approve", by=by, approver=by, declaration=declaration.strip())
+
+
+def move_grant(grant: Grant, name: str, *, by: Any, reason: str = "", clawback_amount: Decimal | None = None) -> Grant:
+    """Refuse, start monitoring, close or claw back a grant (tranches go through release_tranche)."""
+    if name in ("approve", "pay"):
+        raise ValidationError("Use the approval form, or release a tranche.")
+    extra: dict[str, Any] = {}
+    if name == "claw_back":
+        if clawback_amount is None or clawback_amount <= 0 or clawback_amount > grant.amount_paid:
+            raise ValidationError({"clawback_amount": f"Give the amount to recover, up to £{grant.amount_paid} paid."})
+        extra["amount"] = clawback_amount
+    return transition(grant, name, by=by, reason=reason, **extra)
+
+
+def record_monitoring(grant: Grant, *, by: Any, note: str) -> Grant:
+    """Record how the grant was spent against its purpose."""
+    _writable(grant.case, by)
+    if not note.strip():
+        raise ValidationError({"note": "Describe how the money was spent."})
+    with transaction.atomic():
+        grant.monitoring_note = note.strip()
+        _save(grant, by=by, reason="monitoring")
+        _record(grant, "monitoring", by=by, case=grant.case)
+    return grant
+
+
+def add_tranche(grant: Grant, *, by: Any, milestone: Milestone, amount: Decimal) -> Tranche:
+    """Plan a payment against one of the plan's milestones; planned tranches never exceed the grant."""
+    _writable(grant.case, by)
+    if grant.state not in (Grant.State.APPROVED, Grant.State.PAYING):
+        raise ValidationError("Tranches are planned once the grant is approved.")
+    if milestone.turnaround_id != grant.turnaround_id:
+        raise ValidationError({"milestone": "Choose a milestone of this turnaround plan."})
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": "The amount must be more than £0."})
+    with transaction.atomic():
+        locked = Grant.objects.select_for_update().get(pk=grant.pk)
+        planned = locked.tranches.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        if planned + amount > locked.amount:
+            raise ValidationError(
+                {"amount": f"The tranches would exceed the grant: £{locked.amount - planned} is left to plan."}
+            )
+        tranche = Tranche(grant=locked, milestone=milestone, amount=amount)
+        _save(tranche, by=by, reason="create")
+        _record(tranche, "create", by=by, case=grant.case, amount=str(amount), milestone=milestone.pk)
+    return tranche
+
+
+def release_tranche(tranche: Tranche, *, by: Any, paid_on: datetime.date | None = None) -> Tranche:
+    """Release a payment: only when its milestone has evidence and within the grant. The grant
+    records each payment (state "paying")."""
+    with transaction.atomic():
+        tranche = transition(tranche, "release", by=by, payer=by, paid_on=paid_on)
+        transition(Grant.objects.get(pk=tranche.grant_id), "pay", by=by)
+    return tranche
+
+
+# --- interim management -------------------------------------------------------------------------
+def update_interim(interim: Interim, *, by: Any, **fields: Any) -> Interim:
+    """Record the brief, the contract details and the exit report (only the fields given)."""
+    _writable(interim.case, by)
+    if interim.exit_reached:
+        raise ValidationError("The placement has ended; its record is kept as it was.")
+    if interim.state != Interim.State.NEED_IDENTIFIED:
+        for name in BRIEF_FIELDS & set(fields):
+            value = fields[name].strip() if isinstance(fields[name], str) else fields[name]
+            if value != getattr(interim, name):
+                raise ValidationError({name: "The brief is agreed; this is fixed."})
+    with transaction.atomic():
+        changed = _set(interim, fields, INTERIM_FIELDS)
+        _clean(interim, exclude=["case", "chosen"])
+        _save(interim, by=by, reason="update")
+        _record(interim, "update", by=by, case=interim.case, changes=changed)
+    return interim
+
+
+def move_interim(interim: Interim, name: str, *, by: Any, reason: str = "") -> Interim:
+    """Any placement move; agreeing the brief records the panel member who agreed it."""
+    extra = {"approver": by} if name == "agree_brief" else {}
+    return transition(interim, name, by=by, reason=reason, **extra)
+
+
+def add_candidate(interim: Interim, *, by: Any, **fields: Any) -> Candidate:
+    """Record a candidate considered for the placement."""
+    _writable(interim.case, by)
+    if interim.state not in (Interim.State.BRIEF_AGREED, Interim.State.SOURCING):
+        raise ValidationError("Candidates are considered once the brief is agreed, while sourcing.")
+    if not (fields.get("name") or "").strip():
+        raise ValidationError({"name": "Give the candidate's name."})
+    with transaction.atomic():
+        candidate = Candidate(interim=interim)
+        _set(candidate, fields, CANDIDATE_FIELDS)
+        _clean(candidate, exclude=["interim"])
+        _save(candidate, by=by, reason="create")
+        _record(candidate, "create", by=by, case=interim.case, interim=interim.pk)
+    return candidate
+
+
+def update_candidate(candidate: Candidate, *, by: Any, **fields: Any) -> Candidate:
+    """Record a candidate's checks (conflict, references, DBS)."""
+    _writable(candidate.case, by)
+    if candidate.interim.state not in (Interim.State.BRIEF_AGREED, Interim.State.SOURCING):
+        raise ValidationError("The match is made; the candidates' records are kept as they were.")
+    with transaction.atomic():
+        changed = _set(candidate, fields, CANDIDATE_FIELDS)
+        _clean(candidate, exclude=["interim"])
+        _save(candidate, by=by, reason="update")
+        _record(candidate, "update", by=by, case=candidate.case, changes=changed)
+    return candidate
+
+
+def choose_candidate(interim: Interim, *, by: Any, candidate: Candidate) -> Interim:
+    """Choose the candidate to match (while sourcing)."""
+    _writable(interim.case, by)
+    if interim.state != Interim.State.SOURCING:
+        raise ValidationError("A candidate is chosen while sourcing.")
+    if candidate.interim_id != interim.pk:
+        raise ValidationError({"candidate": "Choose one of this placement's candidates."})
+    with transaction.atomic():
+        interim.chosen = candidate
+        _save(interim, by=by, reason="choose")
+        _record(interim, "choose", by=by, case=interim.case, candidate=candidate.pk)
+    return interim
+
+
+def record_interim_review(
+    interim: Interim, *, by: Any, held_on: datetime.date, continue_placement: bool, note: str
+) -> InterimReview:
+    """Record a placement review and its continuation decision (during a review period)."""
+    _writable(interim.case, by)
+    if interim.state != Interim.State.REVIEW:
+        raise ValidationError("Start a review first.")
+    if not note.strip():
+        raise ValidationError({"note": "Say how the placement is going."})
+    if interim.start_on and held_on < interim.start_on:
+        raise ValidationError({"held_on": "The review cannot be before the interim started."})
+    with transaction.atomic():
+        review = InterimReview(
+            interim=interim, held_on=held_on, continue_placement=continue_placement, note=note.strip(), recorded_by=by
+        )
+        _save(review, by=by, reason="review")
+        _record(review, "review", by=by, case=interim.case, continue_placement=continue_placement)
+    return review
+
+
+def may_work(case: Case, by: Any) -> bool:
+    """Whether `by` may edit this case's pathway records now (for pages deciding what to show)."""
+    try:
+        _writable(case, by)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+__all__ = [
+    "add_candidate",
+    "add_milestone",
+    "add_tranche",
+    "approve_grant",
+    "choose_candidate",
+    "may_work",
+    "move_grant",
+    "move_interim",
+    "move_turnaround",
+    "record_interim_review",
+    "record_monitoring",
+    "release_tranche",
+    "request_grant",
+    "update_candidate",
+    "update_interim",
+    "update_milestone",
+    "update_turnaround",
+]
