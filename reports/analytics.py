@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 
 from organisations.models import Borough, Organisation
 from peerreview.models import Assignment, Finding, ModeratedRating, Review
@@ -287,6 +287,75 @@ def lifeboat_referrals() -> pd.DataFrame:
     return df[["source", "referrals"]]
 
 
+def _case_scope(filters: Filters) -> Q:
+    q = Q()
+    if filters.borough:
+        q &= Q(organisation__boroughs__ons_code=filters.borough)
+    if filters.kind:
+        q &= Q(organisation__kind=filters.kind)
+    return q
+
+
+def lifeboat_pipeline(filters: Filters) -> pd.DataFrame:
+    """Lifeboat cases by pathway and state (one aggregate query; cases never appear one by one)."""
+    from casework.models import Case
+
+    rows = (
+        Case.objects.filter(_case_scope(filters))
+        .values("pathway", "state")
+        .annotate(cases=Count("pk"))
+        .order_by("pathway", "state")
+    )
+    df = pd.DataFrame.from_records(list(rows), columns=["pathway", "state", "cases"])
+    df["pathway"] = df["pathway"].map(lambda v: dict(Case.Pathway.choices).get(v, "Not chosen yet"))
+    df["state"] = df["state"].map(dict(Case.State.choices))
+    return df
+
+
+def lifeboat_outcomes(filters: Filters) -> pd.DataFrame:
+    """Closed cases by outcome, with the median weeks from the panel's decision to closing."""
+    from casework.models import Case
+
+    rows = (
+        Case.objects.filter(_case_scope(filters), closed_at__isnull=False)
+        .annotate(decided_at=Min("pathway_changes__changed_at"))
+        .values("outcome", "decided_at", "closed_at")
+    )
+    df = pd.DataFrame.from_records(list(rows), columns=["outcome", "decided_at", "closed_at"])
+    if df.empty:
+        return pd.DataFrame(columns=["outcome", "cases", "median_weeks_to_close"])
+    df["weeks"] = (pd.to_datetime(df["closed_at"]) - pd.to_datetime(df["decided_at"])).dt.days / 7
+    out = df.groupby("outcome").agg(cases=("weeks", "size"), median_weeks_to_close=("weeks", "median")).reset_index()
+    out["median_weeks_to_close"] = out["median_weeks_to_close"].round(1)
+    out["outcome"] = out["outcome"].map(lambda v: dict(Case.Outcome.choices).get(v, "Not recorded"))
+    return out
+
+
+def lifeboat_redeployed(filters: Filters) -> pd.DataFrame:
+    """What closures passed on: completed register items by register and destination, with their £
+    value (services kept going, funds and assets redeployed, staff transferred)."""
+    from casework.models import RegisterItem
+
+    scope = _case_scope(filters)
+    rows = (
+        RegisterItem.objects.filter(state="completed", closure__case__in=_cases(scope))
+        .values("register", "outcome")
+        .annotate(items=Count("pk"), value=Sum("value"))
+        .order_by("register", "outcome")
+    )
+    df = pd.DataFrame.from_records(list(rows), columns=["register", "outcome", "items", "value"])
+    df["register"] = df["register"].map(dict(RegisterItem.Register.choices))
+    df["outcome"] = df["outcome"].map(dict(RegisterItem.Outcome.choices))
+    df["value"] = df["value"].map(lambda v: float(v) if v is not None else 0.0)
+    return df.rename(columns={"outcome": "where_it_went", "value": "value_gbp"})
+
+
+def _cases(scope: Q) -> Any:
+    from casework.models import Case
+
+    return Case.objects.filter(scope).values("pk")
+
+
 # --- the page's tables, for pages and downloads alike ---------------------------------------------------
 
 TABLES = {
@@ -301,6 +370,14 @@ TABLES = {
     "trends": ("Reviews by year", trends, "reviews", ["median_mean_rating"]),
     "reciprocity": ("Reviews given and received", lambda f: reciprocity(), None, []),
     "lifeboat": ("Lifeboat referrals by source", lambda f: lifeboat_referrals(), "referrals", []),
+    "pipeline": ("Lifeboat cases by pathway and state", lifeboat_pipeline, "cases", []),
+    "outcomes": ("Lifeboat outcomes and time to close", lifeboat_outcomes, "cases", ["median_weeks_to_close"]),
+    "redeployed": (
+        "Services, funds, assets and staff passed on by closures",
+        lifeboat_redeployed,
+        "items",
+        ["value_gbp"],
+    ),
 }
 # Tables that name organisations: for anonymised readers they are withheld, not just suppressed.
 NAMES_ORGANISATIONS = {"reciprocity"}
