@@ -36,6 +36,8 @@ class VisibleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return get_object_for_user(self.request, self.objects(), view_perm=self.view_perm, **lookup)
 
     def require(self, perm: str, obj: Any = None) -> None:
-        """403 unless the person holds `perm` (on `obj`)."""
+        """403 unless the person holds `perm` (on `obj`). Writes ask this before reading the body, so
+        someone who may not act hears so rather than how to fill the form in; the workflow function
+        asks the same rule again."""
         if not self.request.user.has_perm(perm, obj):
             raise PermissionDenied()

@@ -328,7 +328,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @action(detail=True, methods=["put"])
     def scope(self, request: Request, pk: Any = None) -> Response:
         """Record the agreed scope and the standards in scope (scoping only)."""
-        review = self._review()
+        review = self._review("peerreview.coordinate_review")
         data = _body(ScopeSerializer, request)
         chosen = list(Standard.objects.filter(pk__in=data["standards"]))
         return self._answer(pr.update_scope(review, by=request.user, scope=data["scope"], standards=chosen))
@@ -364,6 +364,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
         ):
             raise PermissionDenied()
         if request.method == "PUT":
+            self.require("peerreview.self_assess_review", review)
             data = _body(SelfAssessmentSerializer, request)
             for row in data["ratings"]:
                 indicator = _in(Indicator.objects.select_related("standard"), pk=row.pop("indicator"))
@@ -390,8 +391,8 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @action(detail=True, methods=["put"])
     def visit(self, request: Request, pk: Any = None) -> Response:
         """Record the visit date and notes (the lead, at the visit)."""
-        data = _body(VisitSerializer, request)
-        return self._answer(pr.record_visit(self._review(), by=request.user, **data))
+        review = self._review("peerreview.lead_review")
+        return self._answer(pr.record_visit(review, by=request.user, **_body(VisitSerializer, request)))
 
     @extend_schema(methods=["get"], responses=ModeratedRatingSerializer(many=True))
     @extend_schema(methods=["post"], request=ModeratedRatingSerializer, responses={201: ModeratedRatingSerializer})
@@ -431,8 +432,8 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @action(detail=True, methods=["put"])
     def outcome(self, request: Request, pk: Any = None) -> Response:
         """Record the outcome and its rationale (independent hub staff, while considering replies)."""
-        data = _body(OutcomeSerializer, request)
-        return self._answer(pr.set_outcome(self._review(), by=request.user, **data))
+        review = self._review("peerreview.assure_review")
+        return self._answer(pr.set_outcome(review, by=request.user, **_body(OutcomeSerializer, request)))
 
     @extend_schema(methods=["get"], responses=ActionSerializer(many=True))
     @extend_schema(methods=["post"], request=ActionCreateSerializer, responses={201: ActionSerializer})
@@ -499,6 +500,7 @@ class AssignmentViewSet(TransitionsMixin, VisibleViewSet):
         """The reviewer's desk review ratings. Blind: others' ratings show only once you have submitted."""
         assignment = self.get_object()
         if request.method == "PUT":
+            self.require("peerreview.score_assignment", assignment)
             data = _body(DeskReviewSerializer, request)
             for row in data["ratings"]:
                 standard = _in(Standard.objects.all(), pk=row["standard"])
@@ -533,6 +535,7 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
     def reply(self, request: Request, pk: Any = None) -> Response:
         """The organisation accepts the finding, or challenges it as (A) typo, (B) fact with evidence, (C) missed."""
         finding = self.get_object()
+        self.require("peerreview.reply_finding", finding)
         data = _body(ReplyInputSerializer, request)
         evidence = _in(finding.review.evidence.all(), pk=data["evidence"]) if data["evidence"] else None
         pr.reply_to_finding(finding, by=request.user, kind=data["kind"], text=data["text"], evidence=evidence)
@@ -543,6 +546,7 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
     def decide_reply(self, request: Request, pk: Any = None) -> Response:
         """Decide a challenge: accepted or partly (the finding is amended) or rejected (upheld), with a reason."""
         finding = self.get_object()
+        self.require("peerreview.decide_reply", finding)
         reply = getattr(finding, "reply", None)
         if reply is None:
             raise ValidationError({"non_field_errors": ["This finding has no reply to decide."]})
