@@ -46,3 +46,5 @@ urlpatterns = [
     *schema_urlpatterns,
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "api.errors.page_not_found"

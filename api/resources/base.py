@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from core.shortcuts import get_object_for_user
@@ -41,3 +41,16 @@ class VisibleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         asks the same rule again."""
         if not self.request.user.has_perm(perm, obj):
             raise PermissionDenied()
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer, except that read-only choice fields that may be blank say so: DRF
+    drops `allow_blank` from read-only fields, and the schema would then promise a choice where
+    the answer is "" (schemathesis found this)."""
+
+    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+        blank = kwargs.get("allow_blank")
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and "choices" in kwargs:
+            kwargs["allow_blank"] = True
+        return kwargs

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.resources.base import VisibleViewSet
+from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import queries
 from casework import workflow as cw
@@ -30,7 +30,7 @@ VIEW = "casework.view_case"
 CASE_MOVES = tuple(t.name for t in Case._meta.get_field("state").get_all_transitions(Case))
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(ModelSerializer):
     case = serializers.SerializerMethodField()
 
     class Meta:
@@ -49,7 +49,7 @@ class ReferralCreateSerializer(serializers.Serializer):
     concerns = serializers.CharField(max_length=10000)
 
 
-class HealthCheckSerializer(serializers.ModelSerializer):
+class HealthCheckSerializer(ModelSerializer):
     risk = serializers.SerializerMethodField()
     recommended_pathway = serializers.SerializerMethodField()
     reasons = serializers.SerializerMethodField()
@@ -70,13 +70,13 @@ class HealthCheckSerializer(serializers.ModelSerializer):
         return check.assess()[2]
 
 
-class PathwayChangeSerializer(serializers.ModelSerializer):
+class PathwayChangeSerializer(ModelSerializer):
     class Meta:
         model = PathwayChange
         fields = ["from_pathway", "to_pathway", "reason", "approved_by", "changed_at"]
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelSerializer):
     transitions = TransitionsField()
     team = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -117,7 +117,7 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
 
-class CaseNoteSerializer(serializers.ModelSerializer):
+class CaseNoteSerializer(ModelSerializer):
     class Meta:
         model = CaseNote
         fields = ["id", "author", "text", "created_at"]

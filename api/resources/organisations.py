@@ -8,17 +8,17 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework import serializers
 
-from api.resources.base import VisibleViewSet
+from api.resources.base import ModelSerializer, VisibleViewSet
 from organisations.models import Borough, Organisation
 
 
-class BoroughSerializer(serializers.ModelSerializer):
+class BoroughSerializer(ModelSerializer):
     class Meta:
         model = Borough
         fields = ["id", "ons_code", "name", "inner_london"]
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     org_id = serializers.CharField(read_only=True, help_text="The org-id.guide identifier, when it has one.")
     boroughs = serializers.SlugRelatedField(slug_field="ons_code", many=True, read_only=True)
 

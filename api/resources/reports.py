@@ -14,13 +14,13 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.resources.base import VisibleViewSet
+from api.resources.base import ModelSerializer, VisibleViewSet
 from organisations.models import Borough, Organisation
 from peerreview import queries
 from peerreview.models import ReportSnapshot
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ModelSerializer):
     organisation = serializers.IntegerField(source="review.organisation_id", read_only=True)
     is_latest = serializers.SerializerMethodField()
     pdf = serializers.SerializerMethodField()

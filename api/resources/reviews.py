@@ -18,7 +18,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.resources.base import VisibleViewSet
+from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from organisations.models import Organisation, User
 from peerreview import queries
@@ -54,7 +54,7 @@ def _in(queryset: QuerySet[Any], **lookup: Any) -> Any:
 # --- serializers ------------------------------------------------------------------------------------
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ModelSerializer):
     transitions = TransitionsField()
     in_scope = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     assessment_pdf = serializers.SerializerMethodField()
@@ -111,7 +111,7 @@ class ScopeSerializer(serializers.Serializer):
     )
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ModelSerializer):
     transitions = TransitionsField(allowed=set(ASSIGNMENT_MOVES))
     reviewer_name = serializers.CharField(source="reviewer.full_name", read_only=True)
 
@@ -139,7 +139,7 @@ class InviteSerializer(serializers.Serializer):
     waiver_reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-class RatingSerializer(serializers.ModelSerializer):
+class RatingSerializer(ModelSerializer):
     class Meta:
         model = ReviewerRating
         fields = ["standard", "rating", "rationale"]
@@ -157,7 +157,7 @@ class DeskReviewSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
 
 
-class SelfRatingSerializer(serializers.ModelSerializer):
+class SelfRatingSerializer(ModelSerializer):
     class Meta:
         model = SelfRating
         fields = ["indicator", "rating", "commentary", "no_evidence", "no_evidence_note"]
@@ -183,7 +183,7 @@ class VisitSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=20000)
 
 
-class ModeratedRatingSerializer(serializers.ModelSerializer):
+class ModeratedRatingSerializer(ModelSerializer):
     standard = serializers.IntegerField(source="standard_id", min_value=1, max_value=2**31 - 1)
     rating = serializers.IntegerField(min_value=0, max_value=100)
     rationale = serializers.CharField(max_length=10000)
@@ -194,14 +194,14 @@ class ModeratedRatingSerializer(serializers.ModelSerializer):
         fields = ["standard", "rating", "rationale", "flag_note"]
 
 
-class ReplySerializer(serializers.ModelSerializer):
+class ReplySerializer(ModelSerializer):
     class Meta:
         model = Reply
         fields = ["id", "kind", "text", "evidence", "decision", "decision_reason", "decided_at"]
         read_only_fields = fields
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(ModelSerializer):
     transitions = TransitionsField(allowed=set(FINDING_MOVES))
     standards = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     reply = serializers.SerializerMethodField()
@@ -240,7 +240,7 @@ class OutcomeSerializer(serializers.Serializer):
     rationale = serializers.CharField(max_length=10000)
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(ModelSerializer):
     transitions = TransitionsField(allowed=set(ACTION_MOVES))
 
     class Meta:

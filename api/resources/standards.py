@@ -8,19 +8,19 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
 
-from api.resources.base import VisibleViewSet
+from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from standards import queries, workflow
 from standards.models import Framework, FrameworkVersion, Indicator, RatingLevel, Standard, Theme
 
 
-class RatingLevelSerializer(serializers.ModelSerializer):
+class RatingLevelSerializer(ModelSerializer):
     class Meta:
         model = RatingLevel
         fields = ["value", "label", "descriptor", "min_mean"]
 
 
-class FrameworkSerializer(serializers.ModelSerializer):
+class FrameworkSerializer(ModelSerializer):
     levels = RatingLevelSerializer(many=True, read_only=True)
     owners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -29,13 +29,13 @@ class FrameworkSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "purpose", "scoring_mode", "limiter_trigger", "limiter_cap", "owners", "levels"]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "position", "text", "prompts"]
 
 
-class StandardSerializer(serializers.ModelSerializer):
+class StandardSerializer(ModelSerializer):
     indicators = IndicatorSerializer(many=True, read_only=True)
 
     class Meta:
@@ -43,7 +43,7 @@ class StandardSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "position", "title", "description", "guidance", "indicators"]
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(ModelSerializer):
     standards = StandardSerializer(many=True, read_only=True)
 
     class Meta:
@@ -54,7 +54,7 @@ class ThemeSerializer(serializers.ModelSerializer):
 VERSION_MOVES = ("open_consultation", "publish", "retire")
 
 
-class FrameworkVersionSerializer(serializers.ModelSerializer):
+class FrameworkVersionSerializer(ModelSerializer):
     transitions = TransitionsField()
 
     class Meta:

@@ -12,10 +12,10 @@ from rest_framework.response import Response
 
 from api import tokens
 from api.models import ApiToken
-from api.resources.base import VisibleViewSet
+from api.resources.base import ModelSerializer, VisibleViewSet
 
 
-class TokenSerializer(serializers.ModelSerializer):
+class TokenSerializer(ModelSerializer):
     name = serializers.CharField(max_length=100)
 
     class Meta:
