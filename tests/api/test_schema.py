@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
@@ -31,7 +33,20 @@ def test_docs_are_served_from_local_static_files(client):
 
 
 @pytest.fixture
+def _keep_the_test_connection():
+    """Requests go through the real WSGI handler, whose request signals close the database
+    connection (and with it the test's transaction, on PostgreSQL); Django's test client
+    disconnects them in the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def world(
+    _keep_the_test_connection,
     db,
     settings,
     steward,
