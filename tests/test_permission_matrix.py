@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api import tokens
 from tests.conftest import ROLE_FIXTURES
 from tests.factories import ConflictDeclarationFactory
 from tests.scenes import (
@@ -155,6 +156,124 @@ PEER_REVIEW = {
 }
 
 
+def _api(allowed: dict[str, int], *, others: int) -> dict[str, int]:
+    """API endpoints: without a token or session, 401."""
+    return only(allowed, others=others, anonymous=401)
+
+
+def _apr(allowed: dict[str, int], *, viewers: int = 403) -> dict[str, int]:
+    """API peer review endpoints: like the pages, 404 to people who cannot see the review."""
+    seen = {"coordinator", "administrator", "reviewer", "lead_reviewer", "contact"}
+    return _api({r: allowed.get(r, viewers) for r in seen}, others=404)
+
+
+def _acw(allowed: dict[str, int]) -> dict[str, int]:
+    """API lifeboat endpoints: confidential, exactly as the pages (404 outside the team, panel, admins)."""
+    return _api({r: allowed.get(r, 403) for r in LIFEBOAT}, others=404)
+
+
+def _u(name: str, key: str | None = None, *extra: str):
+    return lambda s: reverse(f"api:{name}", args=[*([s[key].pk] if key else []), *extra])
+
+
+API_SIGNED_IN = _api({r: 200 for r in ROLE_FIXTURES}, others=200)
+API_REVIEW_VIEWERS = _apr({r: 200 for r in PANEL_HUB_CONTACT})
+HUB_400 = {"coordinator": 400, "administrator": 400}
+API = {
+    "api-schema": ("get", lambda s: reverse("api-schema"), {r: 200 for r in ROLES}),
+    "api-docs": ("get", lambda s: reverse("api-docs"), {r: 200 for r in ROLES}),
+    "api:token-page": ("get", _u("token-page"), EVERYONE_SIGNED_IN),
+    "api:token-revoke": ("post", _u("token-revoke", "token"), only({"contact": 302}, others=404)),
+    "api:token-list": ("get", _u("token-list"), API_SIGNED_IN),
+    "api:token-detail": ("get", _u("token-detail", "token"), _api({"contact": 200}, others=404)),
+    "api:organisation-list": ("get", _u("organisation-list"), API_SIGNED_IN),
+    "api:organisation-detail": ("get", _u("organisation-detail", "reviewed_org"), API_SIGNED_IN),
+    "api:borough-list": ("get", _u("borough-list"), API_SIGNED_IN),
+    "api:borough-detail": ("get", lambda s: reverse("api:borough-detail", args=["E09000007"]), API_SIGNED_IN),
+    "api:framework-list": ("get", _u("framework-list"), API_SIGNED_IN),
+    "api:framework-detail": (
+        "get",
+        lambda s: reverse("api:framework-detail", args=[s["version"].framework_id]),
+        API_SIGNED_IN,
+    ),
+    "api:frameworkversion-list": ("get", _u("frameworkversion-list"), API_SIGNED_IN),
+    "api:frameworkversion-detail": ("get", _u("frameworkversion-detail", "version"), API_SIGNED_IN),
+    # The consultation is still open and a comment unanswered: those who may publish hear why not (409).
+    "api:frameworkversion-transition": (
+        "post",
+        _u("frameworkversion-transition", "version", "publish"),
+        _api({"steward": 409, "administrator": 409}, others=403),
+    ),
+    "api:review-list": ("get", _u("review-list"), API_SIGNED_IN),
+    "api:review-detail": ("get", _u("review-detail", "review"), API_REVIEW_VIEWERS),
+    # Holding needs a reason: those who may hold get 400 naming the field.
+    "api:review-transition": ("post", _u("review-transition", "review", "hold"), _apr(HUB_400)),
+    "api:review-scope": ("put", _u("review-scope", "review"), _apr(HUB_400)),
+    "api:review-assignments": ("get", _u("review-assignments", "review"), API_REVIEW_VIEWERS),
+    "api:review-self-assessment": ("get", _u("review-self-assessment", "review"), API_REVIEW_VIEWERS),
+    # At desk review the self-assessment is frozen: the contact hears so (400).
+    "api:review-self-assessment-submit": (
+        "post",
+        _u("review-self-assessment-submit", "review"),
+        _apr({"contact": 400}),
+    ),
+    "api:review-visit": ("put", _u("review-visit", "review"), _apr({**HUB_400, "lead_reviewer": 400})),
+    "api:review-moderated-ratings": (
+        "get",
+        _u("review-moderated-ratings", "review"),
+        _apr({r: 200 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer"]}),
+    ),
+    "api:review-findings": ("get", _u("review-findings", "review"), API_REVIEW_VIEWERS),
+    "api:review-replies-submit": ("post", _u("review-replies-submit", "review"), _apr({"contact": 400})),
+    "api:review-outcome": ("put", _u("review-outcome", "review"), _apr(HUB_400)),
+    "api:review-actions": ("get", _u("review-actions", "review"), API_REVIEW_VIEWERS),
+    # No published report yet: nobody gets a PDF.
+    "api:review-assessment-pdf": ("get", _u("review-assessment-pdf", "review"), _apr({}, viewers=404)),
+    "api:assignment-list": ("get", _u("assignment-list"), API_SIGNED_IN),
+    "api:assignment-detail": ("get", _u("assignment-detail", "lead_assignment"), API_REVIEW_VIEWERS),
+    "api:assignment-transition": ("post", _u("assignment-transition", "lead_assignment", "replace"), _apr(HUB_400)),
+    "api:assignment-ratings": ("get", _u("assignment-ratings", "lead_assignment"), API_REVIEW_VIEWERS),
+    "api:finding-list": ("get", _u("finding-list"), API_SIGNED_IN),
+    "api:finding-detail": ("get", _u("finding-detail", "finding"), API_REVIEW_VIEWERS),
+    # The page's row above has just agreed the finding (and the action): agreeing again is a conflict (409).
+    "api:finding-transition": (
+        "post",
+        _u("finding-transition", "finding", "agree"),
+        _apr({"coordinator": 409, "administrator": 409, "lead_reviewer": 409}),
+    ),
+    "api:finding-reply": ("put", _u("finding-reply", "finding"), _apr({"contact": 400})),
+    "api:finding-reply-decision": ("post", _u("finding-reply-decision", "finding"), _apr(HUB_400)),
+    "api:action-list": ("get", _u("action-list"), API_SIGNED_IN),
+    "api:action-detail": ("get", _u("action-detail", "action"), API_REVIEW_VIEWERS),
+    "api:action-transition": (
+        "post",
+        _u("action-transition", "action", "agree"),
+        _apr({"coordinator": 409, "administrator": 409}),
+    ),
+    "api:referral-list": ("get", _u("referral-list"), API_SIGNED_IN),
+    "api:referral-detail": ("get", _u("referral-detail", "waiting_referral"), _acw(LIFEBOAT)),
+    # The page's row above has just opened this referral's case, so the caseworker hears it is open (400).
+    "api:referral-open": ("post", _u("referral-open", "waiting_referral"), _acw({"caseworker": 400})),
+    "api:case-list": ("get", _u("case-list"), API_SIGNED_IN),
+    "api:case-detail": ("get", _u("case-detail", "case"), _acw(LIFEBOAT)),
+    # Declining without signposting is refused (400); people outside the move get 403.
+    "api:case-transition": (
+        "post",
+        _u("case-transition", "case", "decline"),
+        _acw({"caseworker": 400, "panel_member": 400}),
+    ),
+    "api:case-notes": ("get", _u("case-notes", "case"), _acw(LIFEBOAT)),
+    "api:assessment-list": ("get", _u("assessment-list"), API_SIGNED_IN),
+    "api:assessment-detail": ("get", lambda s: reverse("api:assessment-detail", args=[999999]), _api({}, others=404)),
+    "api:intelligence-list": ("get", _u("intelligence-list"), _api(INTELLIGENCE, others=403)),
+    "api:intelligence-detail": (
+        "get",
+        lambda s: reverse("api:intelligence-detail", args=["ratings"]),
+        _api(INTELLIGENCE, others=403),
+    ),
+}
+
+
 # name -> (method, how to build the URL from the scene, expected status by role)
 MATRIX = {
     "home": ("get", lambda s: reverse("home"), EVERYONE_SIGNED_IN),
@@ -289,6 +408,7 @@ MATRIX = {
     ),
     **PEER_REVIEW,
     **CASEWORK,
+    **API,
     # The scene's review has no published report yet: nobody gets a PDF.
     "reports:assessment-pdf": ("get", _r("assessment-pdf"), only({}, others=404)),
     # Public; an unknown fingerprint is "not genuine" for everyone.
@@ -421,6 +541,7 @@ def scene(
         ),
         **case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org),
         **case_in_closure_planning(caseworker=caseworker, panel_member=panel_member, organisation=reviewer_org),
+        "token": tokens.create_token(contact, name="matrix")[0],
     }
 
 
@@ -430,7 +551,10 @@ def test_permission_matrix(role, request, scene, client_for):
     actual, expected = {}, {}
     for name, (method, build, statuses) in MATRIX.items():
         client = client_for(person)  # a fresh session each time: logout must not leak into the next URL
-        response = getattr(client, method)(build(scene))
+        url = build(scene)
+        # API writes send an empty JSON object: who may act gets 400 (what is missing), others 403/404.
+        body = {"data": {}, "content_type": "application/json"} if method != "get" and url.startswith("/api/") else {}
+        response = getattr(client, method)(url, **body)
         actual[name], expected[name] = response.status_code, statuses[role]
     assert actual == expected
 
