@@ -109,6 +109,15 @@ class OutcomeForm(GovukForm):
 
 class NoteForm(GovukForm):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10000, label="Add a case note")
+    item = forms.ModelChoiceField(queryset=RegisterItem.objects.none(), required=False, label="About a register item")
+
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        closure = getattr(case, "closure", None) if case else None
+        if closure is None:
+            del self.fields["item"]
+        else:
+            self.fields["item"].queryset = closure.items.all()
 
 
 # --- Orderly closure -------------------------------------------------------------------------------

@@ -104,9 +104,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": available_transitions(case, user),
             "blocked": blocked_transitions(case, user),
             "pathway_changes": case.pathway_changes.select_related("approved_by"),
-            "notes": case.notes.select_related("author")[:50],
+            "notes": case.notes.select_related("author", "item")[:50],
             "events": audit.events_for(case).order_by("-id")[:30],
-            "note_form": forms.NoteForm(),
+            "note_form": forms.NoteForm(case=case),
             "tasks": case.tasks.select_related("assignee", "done_by", "item"),
             "documents": case.documents.select_related("uploaded_by"),
             "can_work": user.has_perm("casework.work_case", case) and not case.is_read_only,
@@ -231,11 +231,11 @@ def case_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_note(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.work_case")
-    form = forms.NoteForm(request.POST)
+    form = forms.NoteForm(request.POST, case=case)
     if form.is_valid():
         attempt(
             request,
-            lambda: workflow.add_note(case, by=request.user, text=form.cleaned_data["text"]),
+            lambda: workflow.add_note(case, by=request.user, **form.cleaned_data),
             "The note is saved.",
         )
     else:

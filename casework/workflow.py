@@ -235,14 +235,17 @@ def move_case(case: Case, name: str, *, by: Any, reason: str = "", **kwargs: Any
     return transition(case, name, by=by, reason=reason, **kwargs)
 
 
-def add_note(case: Case, *, by: Any, text: str) -> CaseNote:
+def add_note(case: Case, *, by: Any, text: str, item: RegisterItem | None = None) -> CaseNote:
+    """A case note, optionally tied to one register item of this case."""
     _writable(case, by)
     if not text.strip():
         raise ValidationError({"text": "Write the note."})
+    if item is not None and item.case.pk != case.pk:
+        raise ValidationError({"item": "That register item belongs to another case."})
     with transaction.atomic():
-        note = CaseNote(case=case, author=by, text=text.strip())
+        note = CaseNote(case=case, author=by, text=text.strip(), item=item)
         _save(note, by=by, reason="note")
-        _record(note, "note", by=by, case=case)
+        _record(note, "note", by=by, case=case, item=item.pk if item else None)
     return note
 
 

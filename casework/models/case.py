@@ -466,9 +466,14 @@ class HealthCheck(TimeStamped):
 
 
 class CaseNote(TimeStamped):
+    """A note on the case, optionally about one checklist line (a closure register item)."""
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
+    item = models.ForeignKey(
+        "casework.RegisterItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
+    )
 
     history = audited_history()
 

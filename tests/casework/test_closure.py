@@ -605,3 +605,13 @@ def test_case_pdfs_list_the_registers_and_the_log(planning, caseworker, client_f
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
         assert expected in text, kind
     assert client.get(reverse("reports:case-pdf", args=[case.pk, "other"])).status_code == 404
+
+
+def test_a_note_can_be_about_one_register_item_of_the_same_case(planning, caseworker, client_for, reviewer_org):
+    case, item = planning["closing_case"], planning["item"]
+    workflow.add_note(case, by=caseworker, text="The club's users want to stay together.", item=item)
+    page = client_for(caseworker).get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert f"#item-{item.pk}" in page and "want to stay together" in page
+    other = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewer_org)["case"]
+    with pytest.raises(ValidationError, match="another case"):
+        workflow.add_note(other, by=caseworker, text="Wrong case", item=item)
