@@ -24,10 +24,11 @@ from casework.models import (
     Interim,
     InterimReview,
     Milestone,
+    Task,
     Tranche,
     Turnaround,
 )
-from casework.workflow import _record, _save, _writable
+from casework.workflow import _record, _save, _writable, add_task, complete_task
 from core.workflow import transition
 
 TURNAROUND_FIELDS = {
@@ -277,10 +278,27 @@ def update_interim(interim: Interim, *, by: Any, **fields: Any) -> Interim:
     return interim
 
 
+REVIEW_TASK = "Placement review with the board sponsor"
+
+
 def move_interim(interim: Interim, name: str, *, by: Any, reason: str = "") -> Interim:
-    """Any placement move; agreeing the brief records the panel member who agreed it."""
+    """Any placement move; agreeing the brief records the panel member who agreed it. Starting
+    (or continuing) the placement schedules the next review as a task for the case owner, so the
+    task reminders warn before a review is missed."""
     extra = {"approver": by} if name == "agree_brief" else {}
-    return transition(interim, name, by=by, reason=reason, **extra)
+    with transaction.atomic():
+        interim = transition(interim, name, by=by, reason=reason, **extra)
+        if name in ("start_placement", "continue_placement"):
+            _schedule_review(interim, by=by)
+    return interim
+
+
+def _schedule_review(interim: Interim, *, by: Any) -> None:
+    for task in Task.objects.filter(case=interim.case, title=REVIEW_TASK, done_at__isnull=True):
+        complete_task(task, by=by)
+    due = interim.next_review_due()
+    if due:
+        add_task(interim.case, by=by, title=REVIEW_TASK, due_on=due, assignee=interim.case.owner)
 
 
 def add_candidate(interim: Interim, *, by: Any, **fields: Any) -> Candidate:

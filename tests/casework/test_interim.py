@@ -287,3 +287,18 @@ def test_every_interim_url_is_404_for_outsiders_and_funders(
             response = getattr(client, method)(url)
             assert response.status_code == 404, (person, url)
             assert candidate.name not in response.content.decode()
+
+
+def test_starting_and_continuing_the_placement_schedule_the_next_review_as_a_task(record, caseworker, panel_member):
+    import datetime
+
+    from casework.models import Task
+
+    record = _in_post(record, caseworker, panel_member)
+    task = Task.objects.get(case=record.case, title=pathways.REVIEW_TASK, done_at__isnull=True)
+    assert task.due_on == TODAY + datetime.timedelta(weeks=6) and task.assignee == record.case.owner
+    record = pathways.move_interim(_fresh(record), "review", by=caseworker)
+    pathways.record_interim_review(record, by=caseworker, held_on=TODAY, continue_placement=True, note="On track")
+    record = pathways.move_interim(_fresh(record), "continue_placement", by=caseworker)
+    open_tasks = Task.objects.filter(case=record.case, title=pathways.REVIEW_TASK, done_at__isnull=True)
+    assert open_tasks.count() == 1 and Task.objects.get(pk=task.pk).done_at is not None
