@@ -248,6 +248,64 @@ def trends(filters: Filters) -> pd.DataFrame:
     return out
 
 
+def standard_trends(filters: Filters) -> pd.DataFrame:
+    """Agreed ratings by year for each standard followed across framework versions: a standard and
+    the ones it `continues` (the crosswalk) count as one line, named after its newest version."""
+    from standards.models import Standard
+
+    framework = filters.framework or getattr(default_framework(), "pk", None)
+    columns = ["code", "standard", "year", "organisations", "median", "framework_versions"]
+    if framework is None:
+        return pd.DataFrame(columns=columns)
+    standards = pd.DataFrame.from_records(
+        list(
+            Standard.objects.filter(version__framework=framework).values_list("pk", "code", "title", "version__number")
+        ),
+        columns=["pk", "code", "title", "version"],
+    )
+    edges = Standard.continues.through.objects.filter(from_standard__version__framework=framework).values_list(
+        "from_standard_id", "to_standard_id"
+    )
+    # Follow each standard forward to the newest standard continuing it: that is its line's name.
+    successor = {older: newer for newer, older in edges}
+
+    def newest(pk: int) -> int:
+        seen = set()
+        while pk in successor and pk not in seen:
+            seen.add(pk)
+            pk = successor[pk]
+        return pk
+
+    standards["line"] = standards["pk"].map(newest)
+    qs = ModeratedRating.objects.filter(
+        standard__version__framework=framework, review__published_at__isnull=False
+    ).exclude(review__state__in=["withdrawn", "cancelled"])
+    if filters.kind:
+        qs = qs.filter(review__organisation__kind=filters.kind)
+    if filters.borough:
+        qs = qs.filter(review__organisation__boroughs__ons_code=filters.borough)
+    ratings = pd.DataFrame.from_records(
+        list(qs.values_list("standard_id", "review__published_at__year", "rating")), columns=["pk", "year", "rating"]
+    )
+    if ratings.empty:
+        return pd.DataFrame(columns=columns)
+    df = ratings.merge(standards, on="pk")
+    names = standards.set_index("pk").loc[:, ["code", "title"]]
+    out = (
+        df.groupby(["line", "year"])
+        .agg(
+            organisations=("rating", "size"),
+            median=("rating", "median"),
+            framework_versions=("version", lambda v: ", ".join(str(x) for x in sorted(set(v)))),
+        )
+        .reset_index()
+    )
+    out["code"] = out["line"].map(names["code"])
+    out["standard"] = out["line"].map(names["title"])
+    out = out.sort_values(["code", "year"], key=lambda c: c.map(_code_key) if c.name == "code" else c)
+    return out.reset_index(drop=True)[columns]
+
+
 def reciprocity() -> pd.DataFrame:
     """Reviews each organisation's staff gave versus reviews it received (two aggregate queries)."""
     received = Review.objects.values("organisation__name").annotate(received=Count("pk"))
@@ -368,6 +426,12 @@ TABLES = {
     "coverage": ("Coverage and results by area", coverage_by_borough, "reviewed", ["median_level", "coverage_percent"]),
     "themes": ("Most common development themes", development_themes, "organisations", ["findings"]),
     "trends": ("Reviews by year", trends, "reviews", ["median_mean_rating"]),
+    "standard_trends": (
+        "Ratings by standard and year, across framework versions",
+        standard_trends,
+        "organisations",
+        ["median"],
+    ),
     "reciprocity": ("Reviews given and received", lambda f: reciprocity(), None, []),
     "lifeboat": ("Lifeboat referrals by source", lambda f: lifeboat_referrals(), "referrals", []),
     "pipeline": ("Lifeboat cases by pathway and state", lifeboat_pipeline, "cases", []),

@@ -138,3 +138,31 @@ def test_annual_report_pdf_states_facts_from_the_figures(london, funder, client_
     assert "Every standard had the same median rating (3)." in text  # 1.1: median of 1,2,2,3,3,4,4; 2.1: all 3
     assert "most often named" not in text  # three organisations: too few to state
     assert "CVS 1" not in text  # anonymised: no organisation names
+
+
+def test_standard_trends_follow_the_crosswalk_across_versions(london, published_version, steward, coordinator):
+    """Version 2 copies version 1 with the crosswalk filled in; a standard renamed in version 2
+    still continues its version-1 line, so ratings from both versions form one line per year."""
+    from standards import workflow as sw
+
+    v2 = sw.start_new_version(published_version.framework, by=steward)
+    renamed = Standard.objects.get(version=v2, code="1.1")
+    Standard.objects.filter(pk=renamed.pk).update(code="1.1a", title="We know who is out there, and why")
+    last_year = timezone.now() - timezone.timedelta(days=400)
+    for rating in (2, 4):
+        review = Review.objects.create(
+            organisation=OrganisationFactory(),
+            framework_version=v2,
+            coordinator=coordinator,
+            state="published",
+            published_at=last_year,
+        )
+        ModeratedRating.objects.create(review=review, standard=renamed, rating=rating, rationale="r")
+    df = analytics.standard_trends(analytics.Filters())
+    line = df[df["code"] == "1.1a"]
+    this_year, before = timezone.now().year, last_year.year
+    by_year = {r.year: (r.organisations, r.median, r.framework_versions) for r in line.itertuples()}
+    # this year: the seven version-1 reviews (the older one falls in its own year)
+    assert by_year[this_year][0] == 7 and by_year[this_year][2] == "1"
+    assert by_year[before] == (2, 3.0, "2")
+    assert "1.1" not in set(df["code"])  # the version-1 standard is shown under its newest name
