@@ -31,8 +31,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=1, help="Random seed, for repeatable data.")
         parser.add_argument("--scale", type=int, default=1, help="Multiply the volumes (for benchmarks).")
+        parser.add_argument(
+            "--lean",
+            action="store_true",
+            help="With --scale: leave out per-indicator self-ratings and each reviewer's own ratings in the "
+            "bulk history (for the analytics benchmark at large scales).",
+        )
 
-    def handle(self, *args: Any, seed: int, scale: int, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, scale: int, lean: bool = False, **options: Any) -> None:
         if Organisation.objects.filter(name=organisations_demo.HUB_NAME).exists():
             self.stdout.write("Demo data is already loaded; nothing to do.")
             return
@@ -67,6 +73,7 @@ class Command(BaseCommand):
                         version=scored.current_published(),
                         rng=rng,
                         reviews=REVIEWS_PER_SCALE * scale - len(walked),
+                        lean=lean,
                     )
                     casework_bulk.seed_history(
                         caseworker=london.logins["caseworker"],
