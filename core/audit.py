@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
+import functools
 import json
 import threading
 from collections.abc import Iterable, Iterator
@@ -163,12 +164,19 @@ def historical(
     Bulk loads write one of these per change they imply ("+" for the creation, "~" for each later
     change), exactly what `save()` would have written, and `bulk_create` them on `Model.history.model`.
     """
-    history_model = obj.history.model  # type: ignore[attr-defined]
-    values = {f.attname: getattr(obj, f.attname) for f in history_model.tracked_fields}
+    history_model, attnames = _history_of(type(obj))
+    values = {name: getattr(obj, name) for name in attnames}
     values.update(overrides)
     return history_model(
         history_date=when, history_type=kind, history_user=user, history_change_reason=reason, **values
     )
+
+
+@functools.cache
+def _history_of(model: type[models.Model]) -> tuple[Any, tuple[str, ...]]:
+    # `Model.history` builds a manager on every access: look the historical model up once.
+    history_model = model.history.model  # type: ignore[attr-defined]
+    return history_model, tuple(f.attname for f in history_model.tracked_fields)
 
 
 @contextlib.contextmanager
