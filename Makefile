@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 # Debian packages WeasyPrint needs (pango, harfbuzz subsetting, fonts), and PostgreSQL for the second test run.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2
 DEBIAN_TEST := postgresql poppler-utils chromium
+# The load generator for the throughput part of `make bench`.
+DEBIAN_BENCH := wrk
+# Pages at scales 1 and 10 (with PDF, throughput and intelligence), intelligence alone at 100.
+BENCH_ARGS ?= --scales 1,10 --analytics-scales 100
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 
 .PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean
@@ -56,7 +60,8 @@ lint: install
 	$(PY) -m ruff format --check .
 
 bench: install postgres
-	DATABASE_URL=$(PG_URL)_bench $(PY) bench/run.py
+	@$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN="$(DEBIAN_BENCH)"
+	DATABASE_URL=$(PG_URL)_bench timeout 5400 $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -5,15 +5,19 @@
 - `acting_as()` names the actor for code that runs without a request (commands, tasks), so that
   django-simple-history rows and audit events are attributed there too.
 - `audited_history()` is the HistoricalRecords every domain model uses.
+- `append_many()`, `historical()` and `keep_timestamps()` are the bulk paths (demo data at scale,
+  imports): the same chain and the same history rows, written a batch at a time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime
+import functools
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +105,94 @@ def append(
         event.hash = event.compute_hash()
         event.save(force_insert=True)
     return event
+
+
+def append_many(events: Iterable[AuditEvent], *, batch_size: int = 2000) -> int:
+    """Bulk twin of `append()`: chain pre-built, unsaved events after the head, in the given order.
+
+    Each event carries its content (created_at, object_type/id/repr, action, states, actor, role,
+    reason, payload); actor_name, prev_hash and hash are filled here exactly as `append()` fills
+    them, under the same lock and in the caller's transaction. Rows are inserted in list order, so
+    ascending ids follow the chain and `verify()` walks it unchanged. Returns how many were written.
+    """
+    with transaction.atomic():
+        _lock_chain()
+        prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+        batch: list[AuditEvent] = []
+        written = 0
+        for event in events:
+            if event.pk is not None:
+                raise ValueError("append_many() takes unsaved events only.")
+            actor = event.actor if event.actor_id is not None else None
+            # The hash covers created_at.isoformat(): use UTC, as the database will give it back.
+            event.created_at = event.created_at.astimezone(datetime.UTC)
+            event.actor_name = event.actor_name or _name_of(actor)
+            event.object_repr = (event.object_repr or "")[:200]
+            event.payload = json.loads(canonical_json(event.payload or {}))
+            event.prev_hash = prev
+            event.hash = event.compute_hash()
+            prev = event.hash
+            batch.append(event)
+            if len(batch) >= batch_size:
+                AuditEvent.objects.bulk_create(batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            AuditEvent.objects.bulk_create(batch)
+            written += len(batch)
+    return written
+
+
+def event_for(obj: models.Model, *, action: str, when: Any, actor: Any = None, **fields: Any) -> AuditEvent:
+    """An unsaved AuditEvent about `obj`, for `append_many()`."""
+    return AuditEvent(
+        created_at=when,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        actor=actor,
+        **fields,
+    )
+
+
+def historical(
+    obj: models.Model, *, when: Any, user: Any, reason: str, kind: str = "~", **overrides: Any
+) -> models.Model:
+    """An unsaved simple-history row for `obj` as it stood at `when` (its fields, then `overrides`).
+
+    Bulk loads write one of these per change they imply ("+" for the creation, "~" for each later
+    change), exactly what `save()` would have written, and `bulk_create` them on `Model.history.model`.
+    """
+    history_model, attnames = _history_of(type(obj))
+    values = {name: getattr(obj, name) for name in attnames}
+    values.update(overrides)
+    return history_model(
+        history_date=when, history_type=kind, history_user=user, history_change_reason=reason, **values
+    )
+
+
+@functools.cache
+def _history_of(model: type[models.Model]) -> tuple[Any, tuple[str, ...]]:
+    # `Model.history` builds a manager on every access: look the historical model up once.
+    history_model = model.history.model  # type: ignore[attr-defined]
+    return history_model, tuple(f.attname for f in history_model.tracked_fields)
+
+
+@contextlib.contextmanager
+def keep_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
+    """Let bulk loads set created_at/updated_at themselves (auto_now/auto_now_add would overwrite them)."""
+    saved = []
+    for model in model_classes:
+        for field in model._meta.concrete_fields:
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                saved.append((field, field.auto_now, field.auto_now_add))
+                field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, auto_now, auto_now_add in saved:
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
 def _name_of(actor: Any) -> str:

@@ -259,7 +259,8 @@ def seed(*, by: Any, rng: random.Random, scale: int = 1) -> DemoLondon:
         logins[local] = person
 
     # A pool of peer reviewers and contacts across the support bodies, for panels and self-assessment.
-    for n, org in enumerate(support * scale):
+    # `support` already grows with the scale: one more person per support body, not scale² of them.
+    for n, org in enumerate(support):
         first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n * 7) % len(LAST_NAMES)]
         person = workflow.create_person(
             by=by,

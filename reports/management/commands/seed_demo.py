@@ -8,21 +8,37 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from casework import demo as casework_demo
+from casework import demo_bulk as casework_bulk
 from core.audit import acting_as
 from organisations import demo as organisations_demo
 from organisations.models import Membership, Organisation, User
 from peerreview import demo as peerreview_demo
+from peerreview import demo_bulk as peerreview_bulk
 from standards import demo as standards_demo
+
+# Above scale 1, the walked demo (one review and one case in every state, through the workflow)
+# is topped up with years of past reviews and cases written in bulk, to these totals per scale.
+REVIEWS_PER_SCALE = 200
+CASES_PER_SCALE = 100
 
 
 class Command(BaseCommand):
-    help = "Load the demo London (idempotent: does nothing if it is already there)."
+    help = (
+        "Load the demo London (idempotent: does nothing if it is already there). --scale N above 1 adds "
+        f"{REVIEWS_PER_SCALE}×N reviews and {CASES_PER_SCALE}×N lifeboat cases of bulk-loaded history."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=1, help="Random seed, for repeatable data.")
         parser.add_argument("--scale", type=int, default=1, help="Multiply the volumes (for benchmarks).")
+        parser.add_argument(
+            "--lean",
+            action="store_true",
+            help="With --scale: leave out per-indicator self-ratings and each reviewer's own ratings in the "
+            "bulk history (for the analytics benchmark at large scales).",
+        )
 
-    def handle(self, *args: Any, seed: int, scale: int, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, scale: int, lean: bool = False, **options: Any) -> None:
         if Organisation.objects.filter(name=organisations_demo.HUB_NAME).exists():
             self.stdout.write("Demo data is already loaded; nothing to do.")
             return
@@ -39,20 +55,33 @@ class Command(BaseCommand):
                 scored, _ = standards_demo.seed(
                     steward=london.logins["steward"], owner=london.hub, consultees=london.logins
                 )
-                peerreview_demo.seed(
+                walked = peerreview_demo.seed(
                     coordinator=london.logins["coordinator"],
                     logins=london.logins,
                     version=scored.current_published(),
                     rng=rng,
-                    scale=scale,
                 )
                 frontline = [o for o in london.organisations if o.kind == Organisation.Kind.FRONTLINE_GROUP]
-                casework_demo.seed(
+                cases = casework_demo.seed(
                     caseworker=london.logins["caseworker"],
                     panel=london.logins["panel"],
                     organisations=frontline + [o for o in london.organisations if o.is_support_body][5:10],
                     partners=[o for o in london.organisations if o.is_support_body][10:13],
                 )
+                if scale > 1:
+                    peerreview_bulk.seed_history(
+                        coordinator=london.logins["coordinator"],
+                        version=scored.current_published(),
+                        rng=rng,
+                        reviews=REVIEWS_PER_SCALE * scale - len(walked),
+                        lean=lean,
+                    )
+                    casework_bulk.seed_history(
+                        caseworker=london.logins["caseworker"],
+                        panel=london.logins["panel"],
+                        rng=rng,
+                        cases=CASES_PER_SCALE * scale - len(cases),
+                    )
                 hub_admin = london.logins["admin"]
                 if not hub_admin.has_role(Membership.Role.ADMINISTRATOR):
                     raise RuntimeError("The demo administrator has no administrator role.")

@@ -1,0 +1,133 @@
+"""Query-count guards for the main pages (issue #9): a count, not a timing, so it holds on any machine.
+
+Each page is asked on the demo London, then again after years of past reviews and lifeboat cases
+have been added in bulk: the number of queries must not change (no N+1), and must stay within the
+budget below. If a change legitimately adds a query, raise the budget here and say why in the
+commit; `make bench` lists each page's SQL in bench/results.json.
+"""
+
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from casework import demo_bulk as casework_bulk
+from casework.models import Case
+from organisations.demo import DEMO_DOMAIN
+from organisations.models import User
+from peerreview import demo_bulk as peerreview_bulk
+from peerreview.models import Review
+from standards.models import FrameworkVersion
+
+pytestmark = pytest.mark.integration
+
+# page: (login, budget). Budgets are today's counts on PostgreSQL plus a little room.
+BUDGETS = {
+    "home_coordinator": ("coordinator", 8),
+    "home_lead": ("lead", 8),
+    "home_reviewer": ("reviewer", 8),
+    "home_contact": ("contact", 8),
+    "home_caseworker": ("caseworker", 8),
+    "home_panel": ("panel", 8),
+    "home_funder": ("funder", 8),
+    "review_list": ("coordinator", 7),
+    "review_detail": ("coordinator", 30),
+    "moderation": ("coordinator", 38),
+    "case_list": ("caseworker", 8),
+    "case_detail": ("caseworker", 10),
+    # CLOSURE REGISTERS: add "closure_registers": ("caseworker", N) when the page lands.
+    "intelligence": ("coordinator", 22),
+    "intelligence_funder": ("funder", 20),
+}
+
+
+def _urls() -> dict[str, str]:
+    # The walked demo's objects are the newest rows; bulk history is dated in the past.
+    review = Review.objects.filter(state="closed").order_by("-created_at").first()
+    moderated = Review.objects.filter(state="quality_assurance").order_by("-created_at").first()
+    case = Case.objects.filter(state="closing_review").order_by("-created_at").first()
+    home = reverse("home")
+    return {
+        **{key: home for key in BUDGETS if key.startswith("home_")},
+        "review_list": reverse("peerreview:review-list"),
+        "review_detail": reverse("peerreview:review-detail", args=[review.pk]),
+        "moderation": reverse("peerreview:review-moderation", args=[moderated.pk]),
+        "case_list": reverse("casework:case-list"),
+        "case_detail": reverse("casework:case-detail", args=[case.pk]),
+        "intelligence": reverse("reports:intelligence"),
+        "intelligence_funder": reverse("reports:intelligence"),
+    }
+
+
+def _counts(clients: dict[str, Client], urls: dict[str, str]) -> dict[str, int]:
+    counts = {}
+    for key, (login, _budget) in BUDGETS.items():
+        clients[login].get(urls[key])  # first request: sessions, caches, seen receipts
+        with CaptureQueriesContext(connection) as captured:
+            response = clients[login].get(urls[key])
+        assert response.status_code == 200, key
+        counts[key] = len(captured)
+    return counts
+
+
+def test_main_pages_ask_the_same_number_of_queries_with_ten_times_the_data(db, django_assert_max_num_queries):
+    call_command("seed_demo", seed=1)
+    clients = {}
+    for login in {login for login, _ in BUDGETS.values()}:
+        clients[login] = Client()
+        clients[login].force_login(
+            User.objects.get(email=f"{login}@{DEMO_DOMAIN}"), backend="organisations.backends.EmailBackend"
+        )
+    urls = _urls()
+    before = _counts(clients, urls)
+    for key, (login, budget) in BUDGETS.items():
+        with django_assert_max_num_queries(budget):
+            clients[login].get(urls[key])
+
+    coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
+    version = FrameworkVersion.objects.get(framework__slug="local-support", state="published")
+    rng = random.Random(2)
+    assert peerreview_bulk.seed_history(coordinator=coordinator, version=version, rng=rng, reviews=180) == 180
+    assert (
+        casework_bulk.seed_history(
+            caseworker=User.objects.get(email=f"caseworker@{DEMO_DOMAIN}"),
+            panel=User.objects.get(email=f"panel@{DEMO_DOMAIN}"),
+            rng=rng,
+            cases=90,
+        )
+        == 90
+    )
+    assert _urls() == urls  # the same objects
+    after = _counts(clients, urls)
+    assert after == before
+
+
+def test_bulk_history_keeps_the_audit_chain_and_attributes_every_row(db):
+    from core import audit
+
+    call_command("seed_demo", seed=1)
+    coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
+    version = FrameworkVersion.objects.get(framework__slug="local-support", state="published")
+    reviews_before = Review.objects.count()
+    peerreview_bulk.seed_history(coordinator=coordinator, version=version, rng=random.Random(3), reviews=40)
+    casework_bulk.seed_history(
+        caseworker=User.objects.get(email=f"caseworker@{DEMO_DOMAIN}"),
+        panel=User.objects.get(email=f"panel@{DEMO_DOMAIN}"),
+        rng=random.Random(3),
+        cases=20,
+    )
+    assert Review.objects.count() == reviews_before + 40
+    assert audit.verify()[1] is None
+    assert not Review.history.filter(history_user__isnull=True).exists()
+    assert not Case.history.filter(history_user__isnull=True).exists()
+    # Every bulk review's history replays its walk: created first, then one row per move.
+    closed = Review.objects.filter(state="closed").order_by("created_at").first()
+    reasons = list(
+        closed.history.order_by("history_date", "history_id").values_list("history_change_reason", flat=True)
+    )
+    assert reasons[0] == "create" and reasons[-1] == "close"
+    assert list(closed.history.order_by("-history_date").values_list("state", flat=True))[0] == "closed"
