@@ -32,16 +32,16 @@ BUDGETS = {
     "home_reviewer": ("reviewer", 8),
     "home_contact": ("contact", 8),
     "home_caseworker": ("caseworker", 8),
-    "home_panel": ("panel", 8),
+    "home_panel": ("panel", 10),  # + closures waiting for the panel
     "home_funder": ("funder", 8),
     "review_list": ("coordinator", 7),
     "review_detail": ("coordinator", 30),
     "moderation": ("coordinator", 38),
     "case_list": ("caseworker", 8),
-    "case_detail": ("caseworker", 10),
-    # CLOSURE REGISTERS: add "closure_registers": ("caseworker", N) when the page lands.
-    "intelligence": ("coordinator", 22),
-    "intelligence_funder": ("funder", 20),
+    "case_detail": ("caseworker", 16),  # + tasks, documents, funders told, the pathway record
+    "closure_registers": ("caseworker", 10),
+    "intelligence": ("coordinator", 32),  # + lifeboat pipeline, outcomes, redeployed, standard trends
+    "intelligence_funder": ("funder", 30),
 }
 
 
@@ -50,6 +50,7 @@ def _urls() -> dict[str, str]:
     review = Review.objects.filter(state="closed").order_by("-created_at").first()
     moderated = Review.objects.filter(state="quality_assurance").order_by("-created_at").first()
     case = Case.objects.filter(state="closing_review").order_by("-created_at").first()
+    closing = Case.objects.filter(closure__state="winding_down").order_by("-created_at").first()
     home = reverse("home")
     return {
         **{key: home for key in BUDGETS if key.startswith("home_")},
@@ -58,6 +59,7 @@ def _urls() -> dict[str, str]:
         "moderation": reverse("peerreview:review-moderation", args=[moderated.pk]),
         "case_list": reverse("casework:case-list"),
         "case_detail": reverse("casework:case-detail", args=[case.pk]),
+        "closure_registers": reverse("casework:closure", args=[closing.pk]),
         "intelligence": reverse("reports:intelligence"),
         "intelligence_funder": reverse("reports:intelligence"),
     }
