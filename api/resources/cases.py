@@ -181,20 +181,10 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     ordering_fields = ["created_at", "state"]
     ordering = ["-created_at"]
     transition_names = CASE_MOVES
-    moves = {
-        "submit_triage": lambda c, by, data: cw.submit_triage(c, by=by),
-        "approve": lambda c, by, data: cw.approve_case(c, by=by),
-    }
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        extra: dict[str, Any] = {}
-        if name in ("decline", "withdraw"):
-            extra["signposting"] = data["signposting"]
-        if name == "escalate":
-            extra["kind"] = data["kind"] if data["kind"] in Case.Escalation.values else ""
-        if name == "hold":
-            extra["until"] = data["until"]
-        return cw.move_case(obj, name, by=by, reason=data["reason"], **extra)
+        fields = {key: data[key] for key in ("signposting", "kind", "until")}
+        return cw.perform(obj, name, by=by, reason=data["reason"], **fields)
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
