@@ -72,6 +72,21 @@ class TransitionRequestSerializer(serializers.Serializer):
     consent = serializers.BooleanField(
         required=False, default=False, help_text="review publish: the organisation consented to sharing."
     )
+    practitioner = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default="", help_text="closure go_insolvent."
+    )
+    clawback_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="grant claw_back: the amount to recover.",
+    )
+    paid_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="tranche release (default: today)."
+    )
 
 
 def transition_url(obj: models.Model, name: str) -> str:
