@@ -1,10 +1,10 @@
 """Transitions as API actions, asking the same state machines and rules as the web pages.
 
 Each object lists `transitions`: the moves the caller may make now (core.workflow.available_transitions).
-`POST …/transitions/<name>/` performs one through the app's workflow operation for that move (which
-calls core.workflow.transition: the same lock, permission, guards, reason and audit event). A
-resource says which operation performs each move in its `moves` table; a move missing from the
-table goes through the app's generic `move_<model>` operation.
+`POST …/transitions/<name>/` performs one through the app's workflow function that makes that move
+for the pages too (`casework.workflow.perform`, `peerreview.workflow.perform_review_move`, …): it
+knows which moves have an operation of their own, and calls core.workflow.transition (the same
+lock, permission, guards, reason and audit event). A resource only passes on the request body.
 """
 
 from __future__ import annotations
@@ -72,6 +72,21 @@ class TransitionRequestSerializer(serializers.Serializer):
     consent = serializers.BooleanField(
         required=False, default=False, help_text="review publish: the organisation consented to sharing."
     )
+    practitioner = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default="", help_text="closure go_insolvent."
+    )
+    clawback_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="grant claw_back: the amount to recover.",
+    )
+    paid_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="tranche release (default: today)."
+    )
 
 
 def transition_url(obj: models.Model, name: str) -> str:
@@ -116,7 +131,7 @@ def _refusal(obj: models.Model, name: str, error: TransitionNotAllowed) -> Trans
 
 
 def perform(obj: models.Model, name: str, operation: Operation, by: Any, data: dict[str, Any]) -> Any:
-    """Run one move's operation, refusing a stale view of the object and naming unmet guards."""
+    """Run `operation` (which makes move `name`), refusing a stale view of the object and naming unmet guards."""
     state = type(obj)._meta.get_field("state").value_from_object(obj)
     if data.get("expected_state") and data["expected_state"] != state:
         raise TransitionRefused(
@@ -147,32 +162,28 @@ def transition_schema(serializer: Any, names: tuple[str, ...]) -> Any:
 
 
 class TransitionsMixin:
-    """Adds `POST <detail>/transitions/<name>/` to a viewset: `moves` names the operation of each
-    move that has one; the others go through `move()`."""
+    """Adds `POST <detail>/transitions/<name>/` to a viewset; `move()` hands the move and the body to
+    the app's workflow function for it."""
 
-    moves: dict[str, Operation] = {}
     transition_names: tuple[str, ...] = ()
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        """A move with no operation of its own in `moves`: the app's generic `move_<model>`."""
+        """Make move `name` through the app's workflow (which picks the operation)."""
         raise NotImplementedError
 
-    def operation_for(self, obj: models.Model, name: str) -> Operation | None:
+    def knows(self, obj: models.Model, name: str) -> bool:
         known = {t.name for t in obj.get_all_state_transitions()}  # type: ignore[attr-defined]
-        if name not in known or name not in self.transition_names:
-            return None
-        return self.moves.get(name) or (lambda o, by, data: self.move(o, name, by, data))
+        return name in known and name in self.transition_names
 
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)", url_name="transition")
     def transition(self, request: Request, pk: Any = None, name: str = "") -> Response:
         """Perform one transition (see the object's `transitions` for those you may make now)."""
         obj = self.get_object()  # type: ignore[attr-defined]
-        operation = self.operation_for(obj, name)
-        if operation is None:
+        if not self.knows(obj, name):
             raise exceptions.NotFound(f"There is no transition called {name!r} here.")
         body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        moved = perform(obj, name, operation, request.user, body.validated_data)
+        moved = perform(obj, name, lambda o, by, data: self.move(o, name, by, data), request.user, body.validated_data)
         serializer = self.get_serializer(moved)  # type: ignore[attr-defined]
         return Response(serializer.data)
 

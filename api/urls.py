@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api import views
-from api.resources import cases, organisations, reports, reviews, standards, tokens
+from api.resources import cases, closures, organisations, pathways, reports, reviews, standards, tokens
 
 app_name = "api"
 
@@ -21,6 +21,15 @@ router.register("findings", reviews.FindingViewSet, basename="finding")
 router.register("actions", reviews.ActionViewSet, basename="action")
 router.register("referrals", cases.ReferralViewSet, basename="referral")
 router.register("cases", cases.CaseViewSet, basename="case")
+router.register("tasks", cases.TaskViewSet, basename="task")
+router.register("documents", cases.DocumentViewSet, basename="casedocument")
+router.register("closures", closures.ClosureViewSet, basename="closure")
+router.register("register-items", closures.RegisterItemViewSet, basename="registeritem")
+router.register("turnarounds", pathways.TurnaroundViewSet, basename="turnaround")
+router.register("milestones", pathways.MilestoneViewSet, basename="milestone")
+router.register("grants", pathways.GrantViewSet, basename="grant")
+router.register("tranches", pathways.TrancheViewSet, basename="tranche")
+router.register("interims", pathways.InterimViewSet, basename="interim")
 router.register("assessments", reports.AssessmentViewSet, basename="assessment")
 router.register("intelligence", reports.IntelligenceViewSet, basename="intelligence")
 router.register("tokens", tokens.TokenViewSet, basename="token")

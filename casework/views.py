@@ -4,7 +4,6 @@ administrators gets 404 for a case, and never sees it listed."""
 from __future__ import annotations
 
 import csv
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -122,19 +121,12 @@ def case_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in {t.name for t in case.get_all_state_transitions()}:
         raise Http404
     post = request.POST
-    extra: dict[str, Any] = {}
-    if name in ("decline", "withdraw"):
-        extra["signposting"] = post.get("signposting", "")
-    if name == "escalate":
-        extra["kind"] = post.get("kind", "") if post.get("kind", "") in Case.Escalation.values else ""
-    special = {
-        "submit_triage": lambda: workflow.submit_triage(case, by=request.user),
-        "approve": lambda: workflow.approve_case(case, by=request.user),
-    }
-    move = special.get(name) or (
-        lambda: workflow.move_case(case, name, by=request.user, reason=post.get("reason", ""), **extra)
+    fields = {key: post.get(key, "") for key in ("signposting", "kind")}
+    attempt(
+        request,
+        lambda: workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields),
+        "Done.",
     )
-    attempt(request, move, "Done.")
     return redirect(case)
 
 

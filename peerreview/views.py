@@ -162,20 +162,11 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     known = {t.name for t in review.get_all_state_transitions()}
     if name not in known:
         raise Http404
-    special = {
-        "start_self_assessment": lambda: workflow.start_self_assessment(review, by=request.user),
-        "start_desk_review": lambda: workflow.start_desk_review(review, by=request.user),
-        "issue_draft": lambda: workflow.issue_draft(review, by=request.user),
-        "consider_replies": lambda: workflow.consider_replies(review, by=request.user),
-        "decide_outcome": lambda: workflow.decide_outcome(review, by=request.user),
-        "accept_action_plan": lambda: workflow.accept_action_plan(review, by=request.user),
-    }
-    if name == "publish":
+    if name == "publish":  # publishing needs its form (visibility, funders, consent)
         return redirect("peerreview:review-publish", pk=review.pk)
     reason = request.POST.get("reason", "")
-    move = special.get(name) or (lambda: workflow.move_review(review, name, by=request.user, reason=reason))
     try:
-        move()
+        workflow.perform_review_move(review, name, by=request.user, reason=reason)
     except PermissionDenied:
         raise
     except ConcurrentTransition:
@@ -285,7 +276,9 @@ def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise Http404
     attempt(
         request,
-        lambda: workflow.move_assignment(assignment, name, by=request.user, reason=request.POST.get("reason", "")),
+        lambda: workflow.perform_assignment_move(
+            assignment, name, by=request.user, reason=request.POST.get("reason", "")
+        ),
         "Done.",
     )
     return redirect(assignment.review)

@@ -767,3 +767,46 @@ def accept_action_plan(review: Review, *, by: Any) -> Review:
     month = today.month - 1 + PROGRESS_REVIEW_MONTHS
     due = today.replace(year=today.year + month // 12, month=month % 12 + 1, day=min(today.day, 28))
     return transition(review, "accept_action_plan", by=by, progress_review_due=due)
+
+
+# --- one way to make each move ------------------------------------------------------------------------
+
+
+def perform_review_move(review: Review, name: str, *, by: Any, reason: str = "", **fields: Any) -> Review:
+    """Make review move `name` the one way it is made, for the pages and the API alike: through its
+    own operation where it has one (deadlines, snapshots, mail), otherwise through move_review.
+    Publishing reads `visibility`, `shared_with` (funder organisations) and `consent`; other moves
+    read only the reason (fields they do not read are ignored)."""
+    operations = {
+        "start_self_assessment": start_self_assessment,
+        "start_desk_review": start_desk_review,
+        "issue_draft": issue_draft,
+        "consider_replies": consider_replies,
+        "decide_outcome": decide_outcome,
+        "accept_action_plan": accept_action_plan,
+    }
+    if name in operations:
+        return operations[name](review, by=by)
+    if name == "publish":
+        return publish_review(
+            review,
+            by=by,
+            visibility=fields.get("visibility", Review.Visibility.PRIVATE),
+            shared_with=fields.get("shared_with", ()),
+            consent=fields.get("consent", False),
+        )
+    return move_review(review, name, by=by, reason=reason)
+
+
+def perform_assignment_move(
+    assignment: Assignment, name: str, *, by: Any, reason: str = "", declaration: bool = False
+) -> Assignment:
+    """Make assignment move `name` the one way it is made: accepting signs the declaration,
+    declining keeps the reason, submitting tells the coordinator; the rest go through move_assignment."""
+    if name == "accept":
+        return accept_assignment(assignment, by=by, declaration=declaration)
+    if name == "decline":
+        return decline_assignment(assignment, by=by, reason=reason)
+    if name == "submit":
+        return submit_assignment(assignment, by=by)
+    return move_assignment(assignment, name, by=by, reason=reason)

@@ -209,15 +209,10 @@ def version_export(request: HttpRequest, slug: str, number: int, fmt: str) -> Ht
 def version_transition(request: HttpRequest, slug: str, number: int, name: str) -> HttpResponse:
     version = _version(request, slug, number)
     reason = request.POST.get("reason", "")
-    actions = {
-        "open_consultation": lambda: workflow.open_consultation(version, by=request.user),
-        "publish": lambda: workflow.publish_version(version, by=request.user),
-        "retire": lambda: workflow.retire_version(version, by=request.user, reason=reason),
-    }
-    if name not in actions:
+    if name not in workflow.VERSION_MOVES:
         raise Http404
     try:
-        actions[name]()
+        workflow.perform_version_move(version, name, by=request.user, reason=reason)
     except (TransitionNotAllowed, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     except ConcurrentTransition:

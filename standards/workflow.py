@@ -276,6 +276,22 @@ def retire_version(version: FrameworkVersion, *, by: Any, reason: str) -> Framew
     return transition(version, "retire", by=by, reason=reason, role=acting_role(by, *STEWARD_ROLES))
 
 
+# The version moves a person makes, each through its own operation (withdrawing a consultation
+# and the like happen inside other operations).
+VERSION_MOVES = ("open_consultation", "publish", "retire")
+
+
+def perform_version_move(version: FrameworkVersion, name: str, *, by: Any, reason: str = "") -> FrameworkVersion:
+    """Make version move `name` (one of VERSION_MOVES) through its operation, for the pages and the API alike."""
+    if name == "open_consultation":
+        return open_consultation(version, by=by)
+    if name == "publish":
+        return publish_version(version, by=by)
+    if name == "retire":
+        return retire_version(version, by=by, reason=reason)
+    raise ValueError(f"No version move called {name!r}.")
+
+
 def add_comment(
     version: FrameworkVersion,
     *,

@@ -263,6 +263,47 @@ API = {
         _acw({"caseworker": 400, "panel_member": 400}),
     ),
     "api:case-notes": ("get", _u("case-notes", "case"), _acw(LIFEBOAT)),
+    # Case writes: those who may make them get 400 for the empty body (what is missing), others 403/404.
+    "api:case-screening": ("put", _u("case-screening", "case"), _acw({"caseworker": 400})),
+    "api:case-health-check": ("put", _u("case-health-check", "case"), _acw({"caseworker": 400})),
+    # Four eyes: the panel chooses, never the caseworker who triaged the case.
+    "api:case-pathway": ("put", _u("case-pathway", "case"), _acw({"panel_member": 400})),
+    "api:case-pathway-changes": ("get", _u("case-pathway-changes", "closing_case"), _acw(LIFEBOAT)),
+    "api:case-outcome": ("put", _u("case-outcome", "closing_case"), _acw({"caseworker": 400})),
+    "api:case-funder-consent": ("put", _u("case-funder-consent", "closing_case"), _acw({"caseworker": 400})),
+    "api:case-tasks": ("get", _u("case-tasks", "closing_case"), _acw(LIFEBOAT)),
+    "api:case-documents": ("get", _u("case-documents", "closing_case"), _acw(LIFEBOAT)),
+    "api:task-list": ("get", _u("task-list"), API_SIGNED_IN),
+    "api:task-detail": ("get", _u("task-detail", "task"), _acw(LIFEBOAT)),
+    # The page's row above has just done this task, so the caseworker hears it is done (400).
+    "api:task-complete": ("post", _u("task-complete", "task"), _acw({"caseworker": 400})),
+    "api:casedocument-list": ("get", _u("casedocument-list"), API_SIGNED_IN),
+    "api:casedocument-detail": ("get", _u("casedocument-detail", "document"), _acw(LIFEBOAT)),
+    "api:casedocument-download": ("get", _u("casedocument-download", "document"), _acw(LIFEBOAT)),
+    "api:closure-list": ("get", _u("closure-list"), API_SIGNED_IN),
+    "api:closure-detail": ("get", _u("closure-detail", "closure"), _acw(LIFEBOAT)),
+    # Approving the plan is the panel's; the plan is not ready, so the panel hears which guard (409).
+    "api:closure-transition": (
+        "post",
+        _u("closure-transition", "closure", "wind_down"),
+        _acw({"panel_member": 409}),
+    ),
+    # Every winding-down fact is optional: an empty body changes nothing and succeeds for the team.
+    "api:closure-facts": ("put", _u("closure-facts", "closure", "winding_down"), _acw({"caseworker": 200})),
+    "api:closure-items": ("get", _u("closure-items", "closure"), _acw(LIFEBOAT)),
+    "api:registeritem-list": ("get", _u("registeritem-list"), API_SIGNED_IN),
+    "api:registeritem-detail": ("get", _u("registeritem-detail", "item"), _acw(LIFEBOAT)),
+    # Asking for "not applicable" needs a reason: the team hears so (400); the panel may not ask.
+    "api:registeritem-transition": (
+        "post",
+        _u("registeritem-transition", "item", "ask_not_applicable"),
+        _acw({"caseworker": 400}),
+    ),
+    "api:registeritem-compatible": (
+        "post",
+        _u("registeritem-compatible", "item"),
+        _acw({"caseworker": 400, "panel_member": 400}),
+    ),
     "api:assessment-list": ("get", _u("assessment-list"), API_SIGNED_IN),
     "api:assessment-detail": ("get", lambda s: reverse("api:assessment-detail", args=[999999]), _api({}, others=404)),
     "api:intelligence-list": ("get", _u("intelligence-list"), _api(INTELLIGENCE, others=403)),
@@ -484,6 +525,54 @@ PATHWAYS = {
     "casework:interim-review-add": ("get", _pw("interim-review-add"), _cw(TEAM_ONLY)),
 }
 MATRIX.update(PATHWAYS)
+
+
+def _apw(name: str, key: str, *extra: str):
+    """An API address of a turnaround or interim record (or one of their rows) in the pathway scene."""
+
+    def build(s: dict) -> str:
+        if "turnaround_case" not in s:
+            s.update(pathway_scene(caseworker=s["case"].owner, organisation=s["case"].organisation))
+        records = {"turnaround": s["turnaround_case"].turnaround, "interim": s["interim_case"].interim}
+        return reverse(f"api:{name}", args=[(records.get(key) or s[key]).pk, *extra])
+
+    return build
+
+
+API_PATHWAYS = {
+    "api:turnaround-list": ("get", _u("turnaround-list"), API_SIGNED_IN),
+    "api:turnaround-detail": ("get", _apw("turnaround-detail", "turnaround"), _acw(LIFEBOAT)),
+    # As on the page: the team hears the unmet guards (409); others may not make the move (403).
+    "api:turnaround-transition": (
+        "post",
+        _apw("turnaround-transition", "turnaround", "implement"),
+        _acw({"caseworker": 409}),
+    ),
+    "api:turnaround-milestones": ("get", _apw("turnaround-milestones", "turnaround"), _acw(LIFEBOAT)),
+    "api:turnaround-grants": ("get", _apw("turnaround-grants", "turnaround"), _acw(LIFEBOAT)),
+    "api:milestone-list": ("get", _u("milestone-list"), API_SIGNED_IN),
+    "api:milestone-detail": ("get", _apw("milestone-detail", "milestone"), _acw(LIFEBOAT)),
+    "api:grant-list": ("get", _u("grant-list"), API_SIGNED_IN),
+    "api:grant-detail": ("get", _apw("grant-detail", "grant_requested"), _acw(LIFEBOAT)),
+    # Four eyes: the caseworker asked for it; the panel must give a reason to refuse (400).
+    "api:grant-transition": (
+        "post",
+        _apw("grant-transition", "grant_requested", "refuse"),
+        _acw({"panel_member": 400}),
+    ),
+    "api:grant-approve": ("post", _apw("grant-approve", "grant_requested"), _acw({"panel_member": 400})),
+    "api:grant-monitoring": ("put", _apw("grant-monitoring", "grant_approved"), _acw({"caseworker": 400})),
+    "api:grant-tranches": ("get", _apw("grant-tranches", "grant_approved"), _acw(LIFEBOAT)),
+    "api:tranche-list": ("get", _u("tranche-list"), API_SIGNED_IN),
+    "api:tranche-detail": ("get", _apw("tranche-detail", "tranche"), _acw(LIFEBOAT)),
+    # The page's row above has just released it: releasing again is a conflict (409).
+    "api:tranche-transition": ("post", _apw("tranche-transition", "tranche", "release"), _acw({"caseworker": 409})),
+    "api:interim-list": ("get", _u("interim-list"), API_SIGNED_IN),
+    "api:interim-detail": ("get", _apw("interim-detail", "interim"), _acw(LIFEBOAT)),
+    # Matching is refused for want of candidates (409 naming the guards); others 403.
+    "api:interim-transition": ("post", _apw("interim-transition", "interim", "match"), _acw({"caseworker": 409})),
+}
+MATRIX.update(API_PATHWAYS)
 
 
 def _v(scene: dict, name: str, *, slug_only: bool = False) -> str:

@@ -1,10 +1,12 @@
 """Lifeboat referrals and cases. Confidential: outside the case team, the panel and administrators,
 a case does not exist (404 for one case, absent from lists), exactly as on the web pages.
 
-Things that belong to a case are nested under it (`/cases/{id}/notes/`). To add another register
-(tasks, milestones, grants, closure registers…), add a serializer and one `@action` like `notes`,
-calling that register's operation in casework/workflow.py; loading the case through
-`self._case(perm)` gives it the same 404/403 rules.
+Facts recorded on the case itself and things created under it are nested under it
+(`/cases/{id}/screening/`, `/cases/{id}/tasks/`…): each is one `@action` calling one operation in
+casework/workflow.py, after loading the case through `self._case(perm)` (the pages' 404/403 rules).
+Things with their own address and lifecycle (tasks, documents, the closure and its register items,
+turnaround and interim records) are resources of their own in api/resources/closures.py and
+api/resources/pathways.py.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,10 +27,15 @@ from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import queries
 from casework import workflow as cw
-from casework.models import Case, CaseNote, HealthCheck, PathwayChange, Referral
-from organisations.models import Organisation
+from casework.models import Case, CaseDocument, CaseNote, HealthCheck, PathwayChange, Referral, RegisterItem, Task
+from core.uploads import LEGACY_OFFICE, OFFICE
+from organisations.models import Organisation, User
 
 VIEW = "casework.view_case"
+WORK = "casework.work_case"
+WRITE = "casework.write_case"  # the case team, while the case is open
+DECIDE = "casework.decide_case"
+ID = {"min_value": 1, "max_value": 2**31 - 1}
 CASE_MOVES = tuple(t.name for t in Case._meta.get_field("state").get_all_transitions(Case))
 
 
@@ -108,13 +117,145 @@ class CaseSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class PathwayRecordsSerializer(serializers.Serializer):
+    """The ids of the case's pathway records (a record stays when the pathway changes)."""
+
+    closure = serializers.IntegerField(allow_null=True)
+    turnaround = serializers.IntegerField(allow_null=True)
+    interim = serializers.IntegerField(allow_null=True)
+
+
 class CaseDetailSerializer(CaseSerializer):
     health_check = HealthCheckSerializer(read_only=True, allow_null=True)
     pathway_changes = PathwayChangeSerializer(many=True, read_only=True)
+    shared_with_funders = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    pathway_records = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "health_check", "pathway_changes"]
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "conflict_note",
+            "accounts_note",
+            "board_consent_note",
+            "funder_consent_on",
+            "funder_consent_note",
+            "shared_with_funders",
+            "health_check",
+            "pathway_changes",
+            "pathway_records",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(PathwayRecordsSerializer)
+    def get_pathway_records(self, case: Case) -> dict[str, int | None]:
+        """Where to find the closure (/closures/{id}/), turnaround and interim records."""
+        return {name: getattr(getattr(case, name, None), "pk", None) for name in ("closure", "turnaround", "interim")}
+
+
+# --- what a person records on the case --------------------------------------------------------------
+
+
+class ScreeningSerializer(serializers.Serializer):
+    identity_confirmed = serializers.BooleanField()
+    conflict_note = serializers.CharField(allow_blank=True, max_length=5000, help_text="Your conflicts, or blank.")
+    latest_accounts_on = serializers.DateField(allow_null=True)
+    accounts_note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class HealthCheckInputSerializer(serializers.Serializer):
+    annual_income = serializers.DecimalField(min_value=0, **MONEY)
+    annual_expenditure = serializers.DecimalField(min_value=0, **MONEY)
+    free_reserves = serializers.DecimalField(**MONEY)
+    cash_at_bank = serializers.DecimalField(**MONEY)
+    weekly_net_cash = serializers.ListField(
+        child=serializers.DecimalField(**MONEY), min_length=13, max_length=13, help_text="13 weeks of net cash flow."
+    )
+    largest_funder_percent = serializers.IntegerField(min_value=0, max_value=100)
+    overdue_filings = serializers.BooleanField(required=False, default=False)
+    governance_concerns = serializers.BooleanField(required=False, default=False)
+    safeguarding_concerns = serializers.BooleanField(required=False, default=False)
+    finances_as_of = serializers.DateField()
+    finances_source = serializers.CharField(max_length=200)
+    forecast_as_of = serializers.DateField()
+    forecast_source = serializers.CharField(max_length=200)
+    governance_as_of = serializers.DateField()
+    governance_source = serializers.CharField(max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class PathwayChoiceSerializer(serializers.Serializer):
+    pathway = serializers.ChoiceField(choices=Case.Pathway.choices)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default="", help_text="Needed when not the recommended."
+    )
+    board_consent_on = serializers.DateField()
+    board_consent_note = serializers.CharField(max_length=5000)
+
+
+class PathwayChangeInputSerializer(serializers.Serializer):
+    pathway = serializers.ChoiceField(choices=Case.Pathway.choices)
+    reason = serializers.CharField(max_length=5000)
+
+
+class OutcomeInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Case.Outcome.choices)
+    note = serializers.CharField(max_length=5000)
+
+
+class FunderConsentSerializer(serializers.Serializer):
+    funders = serializers.ListField(child=serializers.IntegerField(**ID), max_length=50)
+    consent_on = serializers.DateField(allow_null=True, required=False, default=None)
+    note = serializers.CharField(max_length=5000)
+
+
+class TaskSerializer(ModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "case", "title", "due_on", "assignee", "item", "done_at", "done_by", "created_at"]
+        read_only_fields = fields
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    due_on = serializers.DateField()
+    assignee = serializers.IntegerField(**ID, help_text="Someone on the case team.")
+    item = serializers.IntegerField(**ID, required=False, allow_null=True, default=None, help_text="A register item.")
+
+
+class DocumentSerializer(ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseDocument
+        fields = [
+            "id",
+            "case",
+            "slot",
+            "title",
+            "original_name",
+            "content_type",
+            "size",
+            "dated_on",
+            "uploaded_by",
+            "created_at",
+            "download",
+        ]
+        read_only_fields = fields
+
+    def get_download(self, document: CaseDocument) -> str:
+        from django.urls import reverse
+
+        return reverse("api:casedocument-download", args=[document.pk])
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    slot = serializers.ChoiceField(choices=CaseDocument.Slot.choices)
+    title = serializers.CharField(max_length=200)
+    dated_on = serializers.DateField()
+    upload = serializers.FileField(help_text="PDF, Word, Excel, PowerPoint, OpenDocument, CSV, PNG or JPEG; 10 MB.")
 
 
 class CaseNoteSerializer(ModelSerializer):
@@ -125,11 +266,22 @@ class CaseNoteSerializer(ModelSerializer):
         extra_kwargs = {"text": {"max_length": 20000}}
 
 
-def _organisation(pk: int) -> Organisation:
-    found = Organisation.objects.filter(pk=pk).first()
+def _found(queryset: QuerySet[Any], field: str, pk: int) -> Any:
+    """One row by id, or a 400 naming the field (ids sent in a body)."""
+    found = queryset.filter(pk=pk).first()
     if found is None:
-        raise ValidationError({"organisation": [f"Unknown id {pk}."]})
+        raise ValidationError({field: [f"Unknown id {pk}."]})
     return found
+
+
+def _organisation(pk: int, field: str = "organisation") -> Organisation:
+    return _found(Organisation.objects.all(), field, pk)
+
+
+def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 @extend_schema_view(create=extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer}))
@@ -181,20 +333,10 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     ordering_fields = ["created_at", "state"]
     ordering = ["-created_at"]
     transition_names = CASE_MOVES
-    moves = {
-        "submit_triage": lambda c, by, data: cw.submit_triage(c, by=by),
-        "approve": lambda c, by, data: cw.approve_case(c, by=by),
-    }
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        extra: dict[str, Any] = {}
-        if name in ("decline", "withdraw"):
-            extra["signposting"] = data["signposting"]
-        if name == "escalate":
-            extra["kind"] = data["kind"] if data["kind"] in Case.Escalation.values else ""
-        if name == "hold":
-            extra["until"] = data["until"]
-        return cw.move_case(obj, name, by=by, reason=data["reason"], **extra)
+        fields = {key: data[key] for key in ("signposting", "kind", "until")}
+        return cw.perform(obj, name, by=by, reason=data["reason"], **fields)
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
@@ -204,6 +346,102 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
 
     def objects(self) -> QuerySet[Case]:
         return Case.objects.select_related("organisation", "owner", "referral", "health_check")
+
+    def _case(self, perm: str | None = None) -> Case:
+        """The case, 404 to people who may not see it, 403 to those who may see it but not do this."""
+        case = self.get_object()
+        if perm:
+            self.require(perm, case)
+        return case
+
+    def _answer(self, case: Case) -> Response:
+        fresh = self.objects().get(pk=case.pk)
+        return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ScreeningSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["put"])
+    def screening(self, request: Request, pk: Any = None) -> Response:
+        """Screening facts: identity checked, your conflict declaration, the latest accounts (the case team)."""
+        case = self._case(WORK)
+        return self._answer(cw.record_screening(case, by=request.user, **_body(ScreeningSerializer, request)))
+
+    @extend_schema(request=HealthCheckInputSerializer, responses=HealthCheckSerializer)
+    @action(detail=True, methods=["put"], url_path="health-check", url_name="health-check")
+    def health_check(self, request: Request, pk: Any = None) -> Response:
+        """The triage health check (the case team, during triage); answers with the risk and recommendation."""
+        case = self._case(WORK)
+        check = cw.record_health_check(case, by=request.user, **_body(HealthCheckInputSerializer, request))
+        return Response(HealthCheckSerializer(check).data)
+
+    @extend_schema(request=PathwayChoiceSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["put"])
+    def pathway(self, request: Request, pk: Any = None) -> Response:
+        """The panel chooses the pathway and records the board's consent (then approves the case)."""
+        case = self._case(DECIDE)
+        return self._answer(cw.choose_pathway(case, by=request.user, **_body(PathwayChoiceSerializer, request)))
+
+    @extend_schema(methods=["get"], responses=PathwayChangeSerializer(many=True))
+    @extend_schema(methods=["post"], request=PathwayChangeInputSerializer, responses={201: CaseDetailSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="pathway-changes", url_name="pathway-changes")
+    def pathway_changes(self, request: Request, pk: Any = None) -> Response:
+        """The pathway's history. POST moves an active case to another pathway (the panel, with a reason)."""
+        case = self._case()
+        if request.method == "GET":
+            return Response(PathwayChangeSerializer(case.pathway_changes.all(), many=True).data)
+        self.require(DECIDE, case)
+        case = cw.change_pathway(case, by=request.user, **_body(PathwayChangeInputSerializer, request))
+        return Response(self._answer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OutcomeInputSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["put"], url_path="outcome", url_name="outcome")
+    def record_outcome(self, request: Request, pk: Any = None) -> Response:
+        """Record the case's outcome (the case team), before proposing to close it."""
+        case = self._case(WORK)
+        return self._answer(cw.record_outcome(case, by=request.user, **_body(OutcomeInputSerializer, request)))
+
+    @extend_schema(request=FunderConsentSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["put"], url_path="funder-consent", url_name="funder-consent")
+    def funder_consent(self, request: Request, pk: Any = None) -> Response:
+        """The funders the organisation agreed may know about the case (an empty list withdraws consent)."""
+        case = self._case(WRITE)
+        data = _body(FunderConsentSerializer, request)
+        funders = [_organisation(pk, field="funders") for pk in data["funders"]]
+        return self._answer(
+            cw.record_funder_consent(
+                case, by=request.user, funders=funders, consent_on=data["consent_on"], note=data["note"]
+            )
+        )
+
+    @extend_schema(methods=["get"], responses=TaskSerializer(many=True))
+    @extend_schema(methods=["post"], request=TaskCreateSerializer, responses={201: TaskSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def tasks(self, request: Request, pk: Any = None) -> Response:
+        """The case's tasks. POST adds one for someone on the case team (the case team, while open)."""
+        case = self._case()
+        if request.method == "GET":
+            return Response(TaskSerializer(case.tasks.all(), many=True).data)
+        self.require(WRITE, case)
+        data = _body(TaskCreateSerializer, request)
+        assignee = _found(User.objects.all(), "assignee", data["assignee"])
+        item = _found(RegisterItem.objects.filter(closure__case=case), "item", data["item"]) if data["item"] else None
+        task = cw.add_task(
+            case, by=request.user, title=data["title"], due_on=data["due_on"], assignee=assignee, item=item
+        )
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses=DocumentSerializer(many=True))
+    @extend_schema(
+        methods=["post"], request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, JSONParser])
+    def documents(self, request: Request, pk: Any = None) -> Response:
+        """Documents in the case's evidence slots. POST (multipart) files one after the upload checks."""
+        case = self._case()
+        if request.method == "GET":
+            return Response(DocumentSerializer(case.documents.all(), many=True).data)
+        self.require(WRITE, case)
+        document = cw.add_document(case, by=request.user, **_body(DocumentUploadSerializer, request))
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], responses=CaseNoteSerializer(many=True))
     @extend_schema(methods=["post"], request=CaseNoteSerializer, responses={201: CaseNoteSerializer})
@@ -217,3 +455,69 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
         body.is_valid(raise_exception=True)
         note = cw.add_note(case, by=request.user, text=body.validated_data["text"])
         return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+# --- tasks and documents: their own addresses ----------------------------------------------------------
+
+
+class TaskViewSet(VisibleViewSet):
+    """Tasks on the cases you may see. `…/complete/` marks one done (the case team, while open)."""
+
+    serializer_class = TaskSerializer
+    view_perm = VIEW
+    filterset_fields = ["case", "assignee"]
+    ordering_fields = ["due_on", "created_at"]
+    ordering = ["due_on"]
+
+    def visible(self, user: Any) -> QuerySet[Task]:
+        return Task.objects.filter(case__in=queries.cases_visible_to(user))
+
+    def objects(self) -> QuerySet[Task]:
+        return Task.objects.select_related("case")
+
+    @extend_schema(request=None, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: Any = None) -> Response:
+        task = self.get_object()
+        self.require(WRITE, task)
+        return Response(TaskSerializer(cw.complete_task(task, by=request.user)).data)
+
+
+# Every type core.uploads accepts (it sniffs the content): the download answers with the one filed.
+DOCUMENT_TYPES = sorted(
+    {"application/pdf", "image/png", "image/jpeg", "text/csv", "text/plain", *OFFICE.values(), *LEGACY_OFFICE.values()}
+)
+
+
+@extend_schema_view(
+    download=extend_schema(
+        responses={(200, t): OpenApiResponse(bytes, description="The file as filed.") for t in DOCUMENT_TYPES}
+    )
+)
+class DocumentViewSet(VisibleViewSet):
+    """Documents on the cases you may see (file them through `/cases/{id}/documents/`)."""
+
+    serializer_class = DocumentSerializer
+    view_perm = VIEW
+    filterset_fields = ["case", "slot"]
+    ordering_fields = ["dated_on", "created_at"]
+    ordering = ["case", "slot", "-dated_on"]
+
+    def visible(self, user: Any) -> QuerySet[CaseDocument]:
+        return CaseDocument.objects.filter(case__in=queries.cases_visible_to(user))
+
+    def objects(self) -> QuerySet[CaseDocument]:
+        return CaseDocument.objects.select_related("case")
+
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: Any = None) -> FileResponse:
+        """The file, as the case page serves it (an attachment; never sniffed)."""
+        document = self.get_object()
+        response = FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -259,11 +259,6 @@ class ActionCreateSerializer(serializers.Serializer):
 # --- reviews ----------------------------------------------------------------------------------------
 
 
-def _publish(review: Review, by: Any, data: dict[str, Any]) -> Review:
-    funders = Organisation.objects.filter(pk__in=data["shared_with"])
-    return pr.publish_review(review, by=by, visibility=data["visibility"], shared_with=funders, consent=data["consent"])
-
-
 def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -283,18 +278,17 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     ordering_fields = ["created_at", "published_at", "state"]
     ordering = ["-created_at"]
     transition_names = REVIEW_MOVES
-    moves = {
-        "start_self_assessment": lambda r, by, data: pr.start_self_assessment(r, by=by),
-        "start_desk_review": lambda r, by, data: pr.start_desk_review(r, by=by),
-        "issue_draft": lambda r, by, data: pr.issue_draft(r, by=by),
-        "consider_replies": lambda r, by, data: pr.consider_replies(r, by=by),
-        "decide_outcome": lambda r, by, data: pr.decide_outcome(r, by=by),
-        "accept_action_plan": lambda r, by, data: pr.accept_action_plan(r, by=by),
-        "publish": _publish,
-    }
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        return pr.move_review(obj, name, by=by, reason=data["reason"])
+        return pr.perform_review_move(
+            obj,
+            name,
+            by=by,
+            reason=data["reason"],
+            visibility=data["visibility"],
+            shared_with=Organisation.objects.filter(pk__in=data["shared_with"]),
+            consent=data["consent"],
+        )
 
     def visible(self, user: Any) -> QuerySet[Review]:
         return queries.reviews_visible_to(user).prefetch_related("in_scope")
@@ -475,14 +469,9 @@ class AssignmentViewSet(TransitionsMixin, VisibleViewSet):
     serializer_class = AssignmentSerializer
     view_perm = VIEW
     transition_names = ASSIGNMENT_MOVES
-    moves = {
-        "accept": lambda a, by, data: pr.accept_assignment(a, by=by, declaration=data["declaration"]),
-        "decline": lambda a, by, data: pr.decline_assignment(a, by=by, reason=data["reason"]),
-        "submit": lambda a, by, data: pr.submit_assignment(a, by=by),
-    }
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        return pr.move_assignment(obj, name, by=by, reason=data["reason"])
+        return pr.perform_assignment_move(obj, name, by=by, reason=data["reason"], declaration=data["declaration"])
 
     def visible(self, user: Any) -> QuerySet[Assignment]:
         """Assignments on the reviews the person may see."""
@@ -520,7 +509,9 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
     serializer_class = FindingSerializer
     view_perm = VIEW
     transition_names = FINDING_MOVES
-    moves = {"agree": lambda f, by, data: pr.agree_finding(f, by=by)}
+
+    def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
+        return pr.agree_finding(obj, by=by)  # the only move made here
 
     def visible(self, user: Any) -> QuerySet[Finding]:
         """Findings of the reviews the person may see."""

@@ -51,7 +51,7 @@ class ThemeSerializer(ModelSerializer):
         fields = ["id", "position", "title", "description", "standards"]
 
 
-VERSION_MOVES = ("open_consultation", "publish", "retire")
+VERSION_MOVES = workflow.VERSION_MOVES
 
 
 class FrameworkVersionSerializer(ModelSerializer):
@@ -103,14 +103,9 @@ class FrameworkVersionViewSet(TransitionsMixin, VisibleViewSet):
     ordering_fields = ["number", "published_at", "created_at"]
     ordering = ["framework", "-number"]
     transition_names = VERSION_MOVES
-    moves = {
-        "open_consultation": lambda v, by, data: workflow.open_consultation(v, by=by),
-        "publish": lambda v, by, data: workflow.publish_version(v, by=by),
-        "retire": lambda v, by, data: workflow.retire_version(v, by=by, reason=data["reason"]),
-    }
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        raise AssertionError("every version move has its own operation")
+        return workflow.perform_version_move(obj, name, by=by, reason=data["reason"])
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return FrameworkVersionDetailSerializer if self.action != "list" else FrameworkVersionSerializer
