@@ -9,7 +9,7 @@ DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfi
 DEBIAN_TEST := postgresql poppler-utils chromium
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 
-.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean
+.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean backup restore
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,15 @@ lint: install
 
 bench: install postgres
 	DATABASE_URL=$(PG_URL)_bench $(PY) bench/run.py
+
+# Backups: one archive of the database and the uploaded files under backups/ (see README "Backups").
+# Run with the same environment as the application (DATABASE_URL, DJANGO_MEDIA_ROOT, ...).
+backup: install
+	$(PY) manage.py backup $(if $(OUTPUT),--output $(OUTPUT))
+
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/NAME.tar.gz [REPLACE=1]"; exit 2; }
+	$(PY) manage.py restore $(FILE) $(if $(REPLACE),--replace)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
