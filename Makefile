@@ -4,12 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Test-only node tools (axe-core, the Nu HTML Checker), pinned in package-lock.json, in git-ignored node_modules/.
+NODE_STAMP := node_modules/.installed
 # Debian packages WeasyPrint needs (pango, harfbuzz subsetting, fonts), and PostgreSQL for the second test run.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2
-DEBIAN_TEST := postgresql poppler-utils chromium
+DEBIAN_TEST := postgresql poppler-utils chromium default-jre-headless
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 
-.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean backup restore
+.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean backup restore test-tools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +22,14 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 install: system-deps $(STAMP)
+
+# --ignore-scripts: vnu-jar's install script would try to download a Java runtime; Debian's is used.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory system-deps EXTRA_DEBIAN=npm
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NODE_STAMP)
+
+test-tools: $(NODE_STAMP)
 
 # Installs only what is missing; needs root (or sudo) the first time on a bare machine.
 system-deps:
@@ -40,10 +50,10 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-test-sqlite: install
+test-sqlite: install test-tools
 	$(PY) -m pytest -q
 
-test-postgres: install postgres
+test-postgres: install test-tools postgres
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
 
 test:
@@ -68,4 +78,4 @@ restore: install
 	$(PY) manage.py restore $(FILE) $(if $(REPLACE),--replace)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles node_modules

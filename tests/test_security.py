@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from organisations.demo import DEMO_PASSWORD
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.pages import acting_role, client_as
 from tests.test_deploy import _manage
 from tests.test_permission_matrix import MATRIX, ROLES, scene  # noqa: F401 - `scene` is a fixture
 
@@ -44,16 +45,12 @@ def _row_counts() -> dict[str, int]:
     }
 
 
-def _acting_role(statuses: dict[str, int]) -> str:
-    """The first role that may use the URL (shown or acted on), else anonymous."""
-    return next((r for r in ROLES if r != "anonymous" and statuses[r] in (200, 302)), "anonymous")
+def _acting_role(name: str, statuses: dict[str, int]) -> str:
+    return acting_role(name, statuses, shown=(200, 302))
 
 
 def _client(request, role: str, **kwargs) -> Client:
-    client = Client(**kwargs)
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role), backend="organisations.backends.EmailBackend")
-    return client
+    return client_as(request, role, **kwargs)
 
 
 class _InlineCode(HTMLParser):
@@ -96,7 +93,7 @@ def test_every_page_sends_the_policy_and_has_no_inline_code(request, scene):  # 
     for name, (method, build, statuses) in MATRIX.items():
         if method != "get":
             continue
-        role = _acting_role(statuses)
+        role = _acting_role(name, statuses)
         response = _client(request, role).get(build(scene))
         policy = _policy(response.headers.get("Content-Security-Policy", ""))
         if {k: policy.get(k) for k in EXPECTED_CSP} != EXPECTED_CSP:
@@ -128,7 +125,7 @@ def test_frames_sniffing_and_referrers_are_refused(client):
 def test_get_changes_nothing_on_any_url(request, scene):  # noqa: F811
     changed = {}
     for name, (_method, build, statuses) in MATRIX.items():
-        role = _acting_role(statuses)
+        role = _acting_role(name, statuses)
         client = _client(request, role)
         url = build(scene)
         before = _row_counts()
@@ -143,7 +140,7 @@ def test_get_changes_nothing_on_any_url(request, scene):  # noqa: F811
 def test_post_without_a_csrf_token_is_refused_on_every_url(request, scene):  # noqa: F811
     outcomes, tried = {}, 0
     for name, (_method, build, statuses) in MATRIX.items():
-        role = _acting_role(statuses)
+        role = _acting_role(name, statuses)
         client = _client(request, role, enforce_csrf_checks=True)
         before = _row_counts()
         # Plausible form data: a reason, a note, a name; without the token none of it may land.
