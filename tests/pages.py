@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.test import Client
 
 from tests.test_permission_matrix import MATRIX, ROLES
@@ -53,6 +54,19 @@ def client_as(request, role: str, **kwargs) -> Client:
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role), backend="organisations.backends.EmailBackend")
     return client
+
+
+# Rows a request may write without changing anything that matters: the session, sign-in bookkeeping.
+BOOKKEEPING = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every model's table: equal before and after means a request changed nothing."""
+    return {
+        m._meta.label_lower: m._default_manager.count()
+        for m in apps.get_models()
+        if m._meta.label_lower not in BOOKKEEPING and m._meta.managed and not m._meta.proxy
+    }
 
 
 @dataclass

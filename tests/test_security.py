@@ -16,41 +16,26 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
 from organisations.demo import DEMO_PASSWORD
 from tests.factories import TEST_PASSWORD, UserFactory
-from tests.pages import acting_role, client_as
+from tests.pages import acting_role, client_as, row_counts
 from tests.test_deploy import _manage
-from tests.test_permission_matrix import MATRIX, ROLES, scene  # noqa: F401 - `scene` is a fixture
+from tests.test_permission_matrix import MATRIX, scene  # noqa: F401 - `scene` is a fixture
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Rows that a request may legitimately write: the session itself, sign-in bookkeeping, and the
-# "seen by" receipts a reader leaves on findings (DESIGN.md: read receipts).
-BOOKKEEPING = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+# A reader leaves "seen by" receipts on findings (DESIGN.md: read receipts); nothing else may change on GET.
 READ_RECEIPTS = {"peerreview.seenreceipt"}
-
-
-def _row_counts() -> dict[str, int]:
-    return {
-        m._meta.label_lower: m._default_manager.count()
-        for m in apps.get_models()
-        if m._meta.label_lower not in BOOKKEEPING and m._meta.managed and not m._meta.proxy
-    }
 
 
 def _acting_role(name: str, statuses: dict[str, int]) -> str:
     return acting_role(name, statuses, shown=(200, 302))
-
-
-def _client(request, role: str, **kwargs) -> Client:
-    return client_as(request, role, **kwargs)
 
 
 class _InlineCode(HTMLParser):
@@ -94,7 +79,7 @@ def test_every_page_sends_the_policy_and_has_no_inline_code(request, scene):  # 
         if method != "get":
             continue
         role = _acting_role(name, statuses)
-        response = _client(request, role).get(build(scene))
+        response = client_as(request, role).get(build(scene))
         policy = _policy(response.headers.get("Content-Security-Policy", ""))
         if {k: policy.get(k) for k in EXPECTED_CSP} != EXPECTED_CSP:
             problems[name] = f"policy {policy}"
@@ -126,11 +111,11 @@ def test_get_changes_nothing_on_any_url(request, scene):  # noqa: F811
     changed = {}
     for name, (_method, build, statuses) in MATRIX.items():
         role = _acting_role(name, statuses)
-        client = _client(request, role)
+        client = client_as(request, role)
         url = build(scene)
-        before = _row_counts()
+        before = row_counts()
         client.get(url)
-        after = _row_counts()
+        after = row_counts()
         diff = {k: after[k] - before[k] for k in before if after[k] != before[k] and k not in READ_RECEIPTS}
         if diff:
             changed[name] = diff
@@ -141,12 +126,12 @@ def test_post_without_a_csrf_token_is_refused_on_every_url(request, scene):  # n
     outcomes, tried = {}, 0
     for name, (_method, build, statuses) in MATRIX.items():
         role = _acting_role(name, statuses)
-        client = _client(request, role, enforce_csrf_checks=True)
-        before = _row_counts()
+        client = client_as(request, role, enforce_csrf_checks=True)
+        before = row_counts()
         # Plausible form data: a reason, a note, a name; without the token none of it may land.
         response = client.post(build(scene), {"reason": "x", "text": "x", "name": "x", "username": "x"})
         tried += 1
-        if response.status_code != 403 or _row_counts() != before:
+        if response.status_code != 403 or row_counts() != before:
             outcomes[name] = response.status_code
     assert outcomes == {}
     assert tried == len(MATRIX)
