@@ -4,16 +4,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Test-only node tools (axe-core, the Nu HTML Checker), pinned in package-lock.json, in git-ignored node_modules/.
+NODE_STAMP := node_modules/.installed
 # Debian packages WeasyPrint needs (pango, harfbuzz subsetting, fonts), and PostgreSQL for the second test run.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2
-DEBIAN_TEST := postgresql poppler-utils chromium
+DEBIAN_TEST := postgresql poppler-utils chromium default-jre-headless
 # The load generator for the throughput part of `make bench`.
 DEBIAN_BENCH := wrk
 # Pages at scales 1 and 10 (with PDF, throughput and intelligence), intelligence alone at 100.
 BENCH_ARGS ?= --scales 1,10 --analytics-scales 100
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 
-.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean
+.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean backup restore test-tools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,14 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 install: system-deps $(STAMP)
+
+# --ignore-scripts: vnu-jar's install script would try to download a Java runtime; Debian's is used.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory system-deps EXTRA_DEBIAN=npm
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NODE_STAMP)
+
+test-tools: $(NODE_STAMP)
 
 # Installs only what is missing; needs root (or sudo) the first time on a bare machine.
 system-deps:
@@ -44,10 +54,10 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-test-sqlite: install
+test-sqlite: install test-tools
 	$(PY) -m pytest -q
 
-test-postgres: install postgres
+test-postgres: install test-tools postgres
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
 
 test:
@@ -63,5 +73,14 @@ bench: install postgres
 	@$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN="$(DEBIAN_BENCH)"
 	DATABASE_URL=$(PG_URL)_bench timeout 5400 $(PY) bench/run.py $(BENCH_ARGS)
 
+# Backups: one archive of the database and the uploaded files under backups/ (see README "Backups").
+# Run with the same environment as the application (DATABASE_URL, DJANGO_MEDIA_ROOT, ...).
+backup: install
+	$(PY) manage.py backup $(if $(OUTPUT),--output $(OUTPUT))
+
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/NAME.tar.gz [REPLACE=1]"; exit 2; }
+	$(PY) manage.py restore $(FILE) $(if $(REPLACE),--replace)
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles node_modules

@@ -63,8 +63,26 @@ def _sniff(head: bytes, data: bytes, ext: str) -> str | None:
     return None
 
 
+def _check_name(name: str) -> None:
+    # A browser sends only the file's own name. Folders, control characters or a leading dot mean a
+    # hand-made request (or a hidden file): refuse rather than guess what was meant.
+    if (
+        not name
+        or "/" in name
+        or "\\" in name
+        or name.startswith(".")
+        or len(name) > 255
+        or any(ord(c) < 32 or ord(c) == 127 for c in name)
+    ):
+        raise ValidationError(
+            "The file name is not allowed: it must not name a folder, start with a dot or contain control "
+            "characters. Rename the file and upload it again."
+        )
+
+
 def check_upload(upload: Any) -> tuple[str, str]:
     """Return (safe file name, content type) or raise ValidationError with a plain message."""
+    _check_name(upload.name or "")
     if upload.size == 0:
         raise ValidationError("The file is empty.")
     if upload.size > MAX_UPLOAD_BYTES:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.validators import MaxLengthValidator
 
 from core.forms import GovukForm, GovukModelForm, GovukStyleMixin
 from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
@@ -24,6 +25,13 @@ class SignInForm(GovukStyleMixin, auth_forms.AuthenticationForm):
         "invalid_login": "Enter a correct email address and password. Both are case-sensitive only in the password.",
         "inactive": "This account has been switched off. Ask an administrator to restore it.",
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets max_length without its validator; an over-long address would reach
+        # django-axes, whose 255-character column then fails on PostgreSQL (a server error, not a message).
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 class PasswordResetForm(GovukStyleMixin, auth_forms.PasswordResetForm):

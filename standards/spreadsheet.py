@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
@@ -101,11 +102,20 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# What a damaged or hand-made XLSX can raise from inside openpyxl, zipfile, zlib and the XML parser
+# (SyntaxError covers both ElementTree's and lxml's parse errors). Read lazily, so rows can raise too.
+_DAMAGED = (InvalidFileException, zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, SyntaxError)
+
+
 def _read_xlsx(data: bytes) -> tuple[list[list[str]], list[list[str]] | None]:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return _read_workbook(data)
+    except _DAMAGED:
         raise SpreadsheetError(["This does not look like a spreadsheet. Upload a .csv or .xlsx file."]) from None
+
+
+def _read_workbook(data: bytes) -> tuple[list[list[str]], list[list[str]] | None]:
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = workbook[INDICATOR_SHEET] if INDICATOR_SHEET in workbook.sheetnames else workbook.worksheets[0]
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]

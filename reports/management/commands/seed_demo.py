@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -91,5 +92,6 @@ class Command(BaseCommand):
                 f"{User.objects.count()} people. Sign in as any of "
                 + ", ".join(f"{k}@{organisations_demo.DEMO_DOMAIN}" for k in london.logins)
                 + f" with the password {organisations_demo.DEMO_PASSWORD}"
+                + ("" if settings.DEBUG else " (it works only with DJANGO_DEBUG=1).")
             )
         )
