@@ -2,7 +2,7 @@
 served from local static files), and the account page for personal tokens."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from api import views
@@ -43,5 +43,5 @@ urlpatterns = [
 # Outside the namespace so the schema's URL names read plainly.
 schema_urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(api_version="1.0.0"), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import unescape
 from typing import Any
 
 from django.conf import settings
@@ -15,8 +14,9 @@ from django.template.loader import render_to_string
 
 def make_message(prefix: str, to: Sequence[str], context: dict[str, Any]) -> EmailMultiAlternatives:
     context = {"site_name": settings.SITE_NAME, **context}
-    # The subject is a plain-text header: undo the template's HTML escaping ("club's", not "club&#x27;s").
-    subject = unescape(" ".join(render_to_string(f"{prefix}-subject.html", context).split()))
+    # Subjects and text bodies are plain text: their templates switch autoescape off
+    # (tests/test_bad_input.py checks every one).
+    subject = " ".join(render_to_string(f"{prefix}-subject.html", context).split())
     text = render_to_string(f"{prefix}-body-text.html", context)
     html = render_to_string(f"{prefix}-body-html.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=list(to))

@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from core import uploads
 from core.emails import make_message
-from peerreview import uploads
 from standards import spreadsheet
 from tests.pages import client_as, collect, row_counts
 from tests.test_permission_matrix import scene  # noqa: F401 - a fixture
