@@ -113,6 +113,61 @@ def review_in_desk_review(*, version, organisation, coordinator, lead, peer, con
     }
 
 
+def published_review(*, version, organisation, coordinator, lead, peer, contact, funders=()) -> dict:
+    """A review taken from scoping to published through the workflow functions: both reviewers
+    rate every standard 3, the panel agrees 3 ("Seen in the evidence and at the visit."), one
+    strength is accepted by the organisation, and the report is shared with `funders`."""
+    from peerreview import workflow as pr
+    from peerreview.models import Assignment, Finding, Review
+
+    review = pr.create_review(organisation, version, by=coordinator, scope="Everything.")
+    review = pr.start_self_assessment(review, by=coordinator)
+    assignments = [
+        pr.invite_reviewer(review, lead, by=coordinator, role="lead"),
+        pr.invite_reviewer(review, peer, by=coordinator),
+    ]
+    for assignment in assignments:
+        pr.accept_assignment(assignment, by=assignment.reviewer, declaration=True)
+    for indicator in review.indicators_in_scope():
+        pr.save_self_rating(
+            review,
+            indicator,
+            by=contact,
+            rating=3,
+            commentary="Yes.",
+            no_evidence=True,
+            no_evidence_note="Not written down.",
+        )
+    pr.save_position_statement(review, by=contact, text="Where we are.")
+    pr.submit_self_assessment(review, by=contact)
+    review = pr.start_desk_review(Review.objects.get(pk=review.pk), by=coordinator)
+    standards = list(review.standards_in_scope().order_by("position"))
+    for assignment in assignments:
+        assignment = Assignment.objects.get(pk=assignment.pk)
+        for standard in standards:
+            pr.save_rating(assignment, standard, by=assignment.reviewer, rating=3, rationale="Seen.")
+        pr.submit_assignment(assignment, by=assignment.reviewer)
+    review = pr.move_review(Review.objects.get(pk=review.pk), "plan_visit", by=lead)
+    review = pr.record_visit(review, by=lead, visit_date=timezone.localdate(), notes="Met the board.")
+    review = pr.move_review(review, "start_moderation", by=lead)
+    for standard in standards:
+        pr.moderate_standard(review, standard, by=lead, rating=3, rationale="Seen in the evidence and at the visit.")
+    finding = pr.add_finding(review, by=lead, kind="strength", text="Trusted by groups.", standards=standards[:1])
+    pr.agree_finding(finding, by=lead)
+    review = pr.move_review(review, "submit_for_quality_assurance", by=lead)
+    review = pr.issue_draft(review, by=coordinator)
+    pr.reply_to_finding(Finding.objects.get(pk=finding.pk), by=contact, kind="accept")
+    pr.submit_replies(Review.objects.get(pk=review.pk), by=contact)
+    review = pr.consider_replies(Review.objects.get(pk=review.pk), by=contact)
+    pr.set_outcome(review, by=coordinator, outcome="met", rationale="A strong, trusted service.")
+    review = pr.decide_outcome(Review.objects.get(pk=review.pk), by=coordinator)
+    funders = list(funders)
+    review = pr.publish_review(
+        review, by=coordinator, visibility="funders" if funders else "public", shared_with=funders, consent=True
+    )
+    return {"review": review, "standards": standards, "finding": finding}
+
+
 def case_awaiting_decision(*, caseworker, organisation) -> dict:
     """A lifeboat case triaged by `caseworker` and waiting for the panel, plus a referral with no case."""
     from decimal import Decimal
