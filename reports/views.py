@@ -233,17 +233,16 @@ def intelligence(request: HttpRequest) -> HttpResponse:
 
     anonymised = _intelligence_reader(request)
     filters = analytics.Filters.from_query(request.GET)
-    tables = {}
+    tables, frames = {}, {}
     for name, (title, *_rest) in analytics.TABLES.items():
-        df = analytics.table(name, filters, anonymised=anonymised)
+        df = frames[name] = analytics.table(name, filters, anonymised=anonymised)
         tables[name] = {
             "title": title,
             "withheld": df is None,
             "columns": [] if df is None else [c.replace("_", " ").capitalize() for c in df.columns],
             "rows": [] if df is None else df.astype(object).where(df.notna(), None).values.tolist(),
         }
-    coverage = analytics.table("coverage", filters, anonymised=anonymised)
-    ratings = analytics.table("ratings", filters, anonymised=anonymised)
+    coverage, ratings = frames["coverage"], frames["ratings"]  # the map and chart reuse the tables
     return render(
         request,
         "reports/intelligence.html",
