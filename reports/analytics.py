@@ -298,22 +298,23 @@ def standard_trends(filters: Filters) -> pd.DataFrame:
         qs = qs.filter(review__organisation__kind=filters.kind)
     if filters.borough:
         qs = qs.filter(review__organisation__boroughs__ons_code=filters.borough)
+    # Ratings are small whole numbers: count them per standard, year and rating in SQL, so pandas
+    # sees at most standards × years × levels rows however many reviews there are.
+    counted = qs.values("standard_id", "review__published_at__year", "rating").annotate(n=Count("pk"))
     ratings = pd.DataFrame.from_records(
-        list(qs.values_list("standard_id", "review__published_at__year", "rating")), columns=["pk", "year", "rating"]
+        [(r["standard_id"], r["review__published_at__year"], r["rating"], r["n"]) for r in counted],
+        columns=["pk", "year", "rating", "n"],
     )
     if ratings.empty:
         return pd.DataFrame(columns=columns)
     df = ratings.merge(standards, on="pk")
     names = standards.set_index("pk").loc[:, ["code", "title"]]
-    out = (
-        df.groupby(["line", "year"])
-        .agg(
-            organisations=("rating", "size"),
-            median=("rating", "median"),
-            framework_versions=("version", lambda v: ", ".join(str(x) for x in sorted(set(v)))),
-        )
-        .reset_index()
-    )
+    rows = []
+    for (line, year), group in df.groupby(["line", "year"]):
+        values = np.repeat(group["rating"].to_numpy(), group["n"].to_numpy())
+        versions = ", ".join(str(v) for v in sorted(set(group["version"])))
+        rows.append((line, year, int(values.size), float(np.median(values)), versions))
+    out = pd.DataFrame(rows, columns=["line", "year", "organisations", "median", "framework_versions"])
     out["code"] = out["line"].map(names["code"])
     out["standard"] = out["line"].map(names["title"])
     out = out.sort_values(["code", "year"], key=lambda c: c.map(_code_key) if c.name == "code" else c)
