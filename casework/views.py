@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from casework import forms, queries, workflow
 from casework.models import Case, CaseDocument, Closure, Referral, RegisterItem, Task
-from core import audit
+from core import audit, uploads
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import available_transitions, blocked_transitions
 from standards.spreadsheet import neutralise
@@ -434,14 +434,7 @@ def document_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = get_object_for_user(request, CaseDocument.objects.select_related("case"), view_perm=VIEW, pk=pk)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.download(document)
 
 
 # --- Timeline and decision log -------------------------------------------------------------------------

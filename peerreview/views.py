@@ -461,14 +461,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         or user.has_perm("peerreview.view_panel_work", evidence.review)
     ):
         raise Http404
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.download(evidence)
 
 
 # --- visit, moderation, findings -----------------------------------------------------------------------

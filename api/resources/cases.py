@@ -28,6 +28,7 @@ from api.transitions import TransitionsField, TransitionsMixin, transition_schem
 from casework import queries
 from casework import workflow as cw
 from casework.models import Case, CaseDocument, CaseNote, HealthCheck, PathwayChange, Referral, RegisterItem, Task
+from core import uploads
 from core.uploads import LEGACY_OFFICE, OFFICE
 from organisations.models import Organisation, User
 
@@ -513,11 +514,4 @@ class DocumentViewSet(VisibleViewSet):
     def download(self, request: Request, pk: Any = None) -> FileResponse:
         """The file, as the case page serves it (an attachment; never sniffed)."""
         document = self.get_object()
-        response = FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return uploads.download(document)

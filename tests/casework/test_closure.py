@@ -93,16 +93,7 @@ def test_approving_the_pathway_starts_the_closure_record(planning):
 
 
 def test_a_failed_solvency_test_allows_only_the_insolvent_route(caseworker, panel_member, reviewer_org):
-    case = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewer_org)["case"]
-    workflow.choose_pathway(
-        case,
-        by=panel_member,
-        pathway="closure",
-        reason="Trustees' wish",
-        board_consent_on=TODAY,
-        board_consent_note="Minutes",
-    )
-    case = workflow.approve_case(Case.objects.get(pk=case.pk), by=panel_member)
+    case = scenes.case_on_pathway("closure", caseworker=caseworker, panel=panel_member, organisation=reviewer_org).case
     closure = case.closure
     with pytest.raises(TransitionNotAllowed, match="solvency tests are recorded and passed"):
         workflow.move_closure(closure, "decide", by=caseworker)
@@ -132,16 +123,7 @@ def test_a_failed_solvency_test_allows_only_the_insolvent_route(caseworker, pane
 
 
 def test_members_resolution_when_required(caseworker, panel_member, reviewer_org):
-    case = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewer_org)["case"]
-    workflow.choose_pathway(
-        case,
-        by=panel_member,
-        pathway="closure",
-        reason="Trustees' wish",
-        board_consent_on=TODAY,
-        board_consent_note="Minutes",
-    )
-    closure = workflow.approve_case(Case.objects.get(pk=case.pk), by=panel_member).closure
+    closure = scenes.case_on_pathway("closure", caseworker=caseworker, panel=panel_member, organisation=reviewer_org)
     facts = {
         "balance_sheet_solvent": True,
         "cash_flow_solvent": True,
@@ -428,16 +410,8 @@ def test_dissolution_needs_evidence_the_panel_and_for_companies_three_months(
 ):
     reviewed_org.legal_form = Organisation.LegalForm.CHARITABLE_COMPANY
     reviewed_org.save()
-    case = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org)["case"]
-    workflow.choose_pathway(
-        case,
-        by=panel_member,
-        pathway="closure",
-        reason="Trustees",
-        board_consent_on=TODAY,
-        board_consent_note="Minutes",
-    )
-    closure = workflow.approve_case(Case.objects.get(pk=case.pk), by=panel_member).closure
+    closure = scenes.case_on_pathway("closure", caseworker=caseworker, panel=panel_member, organisation=reviewed_org)
+    case = closure.case
     closure = scenes.closure_decided(closure, caseworker=caseworker, panel_member=panel_member)
     items = scenes.closure_items(closure, caseworker=caseworker, destination=reviewer_org, funder=OrganisationFactory())
     workflow.update_closure(
@@ -501,16 +475,7 @@ def test_every_register_change_is_audited(winding_down, caseworker):
 
 
 def test_a_closed_case_is_read_only_for_its_closure(caseworker, panel_member, reviewed_org, reviewer_org):
-    case = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org)["case"]
-    workflow.choose_pathway(
-        case,
-        by=panel_member,
-        pathway="closure",
-        reason="Trustees",
-        board_consent_on=TODAY,
-        board_consent_note="Minutes",
-    )
-    case = workflow.approve_case(Case.objects.get(pk=case.pk), by=panel_member)
+    case = scenes.case_on_pathway("closure", caseworker=caseworker, panel=panel_member, organisation=reviewed_org).case
     scenes.closure_dissolved(
         case.closure, caseworker=caseworker, panel_member=panel_member, destination=reviewer_org, funder=reviewer_org
     )

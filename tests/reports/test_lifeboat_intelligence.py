@@ -19,16 +19,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def closed_case(caseworker, panel_member, reviewed_org, reviewer_org):
-    case = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org)["case"]
-    workflow.choose_pathway(
-        case,
-        by=panel_member,
-        pathway="closure",
-        reason="Trustees",
-        board_consent_on=TODAY,
-        board_consent_note="Minutes",
-    )
-    case = workflow.approve_case(Case.objects.get(pk=case.pk), by=panel_member)
+    case = scenes.case_on_pathway("closure", caseworker=caseworker, panel=panel_member, organisation=reviewed_org).case
     scenes.closure_dissolved(
         case.closure,
         caseworker=caseworker,
