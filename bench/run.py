@@ -75,9 +75,7 @@ PAGES = [
     ("moderation", "Moderation /reviews/<pk>/moderation/", "coordinator"),
     ("case_list", "Case list /lifeboat/", "caseworker"),
     ("case_detail", "Case detail /lifeboat/cases/<pk>/", "caseworker"),
-    # CLOSURE REGISTERS: the page is being built in casework. When it lands, add
-    #   ("closure_registers", "Closure registers /lifeboat/cases/<pk>/...", "caseworker"),
-    # here and its URL in worker() below (look for "CLOSURE REGISTERS"), on the case `closing`.
+    ("closure_registers", "Closure registers /lifeboat/cases/<pk>/closure/", "caseworker"),
     ("intelligence", "Intelligence /intelligence/ (named)", "coordinator"),
     ("intelligence_funder", "Intelligence /intelligence/ (anonymised, funder)", "funder"),
     # Directory and audit pages (measured since the foundation).
@@ -358,6 +356,7 @@ def worker(scale: int, repeat: int, out_file: Path, *, analytics_only: bool, thr
     review = Review.objects.filter(state="closed").order_by("-created_at").first()  # findings, replies, actions
     moderated = Review.objects.filter(state="quality_assurance").order_by("-created_at").first()
     case = Case.objects.filter(state="closing_review").order_by("-created_at").first()
+    closing = Case.objects.filter(closure__state="winding_down").order_by("-created_at").first()
     urls = {
         BARE: reverse("bench-bare"),
         "home": reverse("home"),
@@ -373,7 +372,7 @@ def worker(scale: int, repeat: int, out_file: Path, *, analytics_only: bool, thr
         "moderation": reverse("peerreview:review-moderation", args=[moderated.pk]),
         "case_list": reverse("casework:case-list"),
         "case_detail": reverse("casework:case-detail", args=[case.pk]),
-        # CLOSURE REGISTERS: "closure_registers": reverse("casework:<the registers page>", args=[case.pk]),
+        "closure_registers": reverse("casework:closure", args=[closing.pk]),
         "intelligence": reverse("reports:intelligence"),
         "intelligence_funder": reverse("reports:intelligence"),
         "organisation_list": reverse("organisations:organisation-list"),
