@@ -571,6 +571,12 @@ API_PATHWAYS = {
     "api:interim-detail": ("get", _apw("interim-detail", "interim"), _acw(LIFEBOAT)),
     # Matching is refused for want of candidates (409 naming the guards); others 403.
     "api:interim-transition": ("post", _apw("interim-transition", "interim", "match"), _acw({"caseworker": 409})),
+    "api:interim-candidates": ("get", _apw("interim-candidates", "interim"), _acw(LIFEBOAT)),
+    # No candidate named in the (empty) body: the team gets 400; others may not choose (403).
+    "api:interim-choose": ("post", _apw("interim-choose", "interim"), _acw({"caseworker": 400})),
+    "api:interim-reviews": ("get", _apw("interim-reviews", "interim"), _acw(LIFEBOAT)),
+    "api:candidate-list": ("get", _u("candidate-list"), API_SIGNED_IN),
+    "api:candidate-detail": ("get", _apw("candidate-detail", "candidate"), _acw(LIFEBOAT)),
 }
 MATRIX.update(API_PATHWAYS)
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import pathways, queries
-from casework.models import Grant, Interim, Milestone, Tranche, Turnaround
+from casework.models import Candidate, Grant, Interim, InterimReview, Milestone, Tranche, Turnaround
 
 VIEW = "casework.view_case"
 WORK = "casework.work_case"
@@ -108,6 +108,31 @@ class InterimSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class CandidateSerializer(ModelSerializer):
+    class Meta:
+        model = Candidate
+        fields = _columns(Candidate)
+        read_only_fields = fields
+
+
+class InterimReviewSerializer(ModelSerializer):
+    class Meta:
+        model = InterimReview
+        fields = _columns(InterimReview)
+        read_only_fields = fields
+
+
+class InterimReviewInputSerializer(serializers.Serializer):
+    held_on = serializers.DateField()
+    continue_placement = serializers.BooleanField()
+    note = serializers.CharField(max_length=5000)
+
+
+class ChoiceSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(help_text="The id of one of this placement's candidates.")
+
+
+CandidateInputSerializer = _input(Candidate, pathways.CANDIDATE_FIELDS)
 TurnaroundChangeSerializer = _input(Turnaround, pathways.TURNAROUND_FIELDS)
 InterimChangeSerializer = _input(Interim, pathways.INTERIM_FIELDS)
 MilestoneInputSerializer = _input(Milestone, pathways.MILESTONE_FIELDS - {"owner"})
@@ -314,3 +339,56 @@ class InterimViewSet(TransitionsMixin, CaseRecordViewSet):
         record = self._record(WORK)
         data = _body(InterimChangeSerializer, request, partial=True)
         return self._answer(pathways.update_interim(record, by=request.user, **data))
+
+    @extend_schema(methods=["get"], responses=CandidateSerializer(many=True))
+    @extend_schema(methods=["post"], request=CandidateInputSerializer, responses={201: CandidateSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def candidates(self, request: Request, pk: Any = None) -> Response:
+        """The candidates considered. POST records one (the case team, once the brief is agreed)."""
+        record = self._record()
+        if request.method == "GET":
+            return Response(CandidateSerializer(record.candidates.all(), many=True).data)
+        self.require(WORK, record)
+        data = _body(CandidateInputSerializer, request, partial=True)
+        candidate = pathways.add_candidate(record, by=request.user, **data)
+        return Response(CandidateSerializer(candidate).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ChoiceSerializer, responses=InterimSerializer)
+    @action(detail=True, methods=["post"])
+    def choose(self, request: Request, pk: Any = None) -> Response:
+        """Choose the candidate to match (the case team, while sourcing)."""
+        record = self._record(WORK)
+        chosen = record.candidates.filter(pk=_body(ChoiceSerializer, request)["candidate"]).first()
+        if chosen is None:
+            raise ValidationError({"candidate": ["Choose one of this placement's candidates."]})
+        return self._answer(pathways.choose_candidate(record, by=request.user, candidate=chosen))
+
+    @extend_schema(methods=["get"], responses=InterimReviewSerializer(many=True))
+    @extend_schema(methods=["post"], request=InterimReviewInputSerializer, responses={201: InterimReviewSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def reviews(self, request: Request, pk: Any = None) -> Response:
+        """The placement's reviews. POST records one with its continuation decision (during a review)."""
+        record = self._record()
+        if request.method == "GET":
+            return Response(InterimReviewSerializer(record.reviews.all(), many=True).data)
+        self.require(WORK, record)
+        review = pathways.record_interim_review(record, by=request.user, **_body(InterimReviewInputSerializer, request))
+        return Response(InterimReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(partial_update=extend_schema(request=CandidateInputSerializer, responses=CandidateSerializer))
+class CandidateViewSet(CaseRecordViewSet):
+    """One candidate for an interim placement. PATCH records its checks (conflict, references, DBS)."""
+
+    serializer_class = CandidateSerializer
+    case_path = "interim__case"
+    filterset_fields = ["interim"]
+    ordering = ["pk"]
+
+    def objects(self) -> QuerySet[Candidate]:
+        return Candidate.objects.select_related("interim__case")
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        candidate = self._record(WORK)
+        data = _body(CandidateInputSerializer, request, partial=True)
+        return self._answer(pathways.update_candidate(candidate, by=request.user, **data))
