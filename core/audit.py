@@ -231,6 +231,23 @@ def events_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related("actor")
 
 
+def audited_types() -> list[str]:
+    """The distinct object types in the trail, in order, for the audit log's filter.
+
+    A plain DISTINCT reads every event (tens of milliseconds at a hundred thousand events); this
+    hops from one type to the next through the (object_type, object_id, id) index instead, one
+    index probe per type, on SQLite and PostgreSQL alike.
+    """
+    sql = (
+        "WITH RECURSIVE t(name) AS (SELECT MIN(object_type) FROM core_auditevent "
+        "UNION ALL SELECT (SELECT MIN(object_type) FROM core_auditevent WHERE object_type > t.name) "
+        "FROM t WHERE t.name IS NOT NULL) SELECT name FROM t WHERE name IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
 # --- SQLite maintenance switch -------------------------------------------------------------------
 # The SQLite triggers that make the audit table append-only call audit_maintenance(). Our own
 # connections register it (returning 0 unless a maintenance block is open); any other client has

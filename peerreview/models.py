@@ -112,7 +112,12 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state"], name="review_state_idx")]
+        indexes = [
+            models.Index(fields=["state"], name="review_state_idx"),
+            # The review list and the funder home read the newest first, a page at a time.
+            models.Index(fields=["created_at"], name="review_created_idx"),
+            models.Index(fields=["published_at"], name="review_published_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Review of {self.organisation.name} ({self.created_at:%Y})" if self.created_at else "Review"

@@ -7,8 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +15,7 @@ from django.utils.text import slugify
 
 from casework import queries as case_queries
 from casework.models import Case, Closure, RegisterItem, Task
+from core import audit
 from core.models import AuditEvent
 from core.shortcuts import get_object_for_user
 from organisations import queries as org_queries
@@ -64,10 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ],
         Role.COORDINATOR: review_queries.pipeline() if user.has_role(Role.COORDINATOR) else [],
         Role.CASEWORKER: list(
-            case_queries.cases_visible_to(user)
-            .filter(Q(owner=user) | Q(team=user))
-            .filter(state__in=Case.OPEN)
-            .distinct()[:30]
+            case_queries.cases_visible_to(user).filter(case_queries.on_team(user)).filter(state__in=Case.OPEN)[:30]
         )
         if user.has_role(Role.CASEWORKER)
         else [],
@@ -125,15 +121,43 @@ def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("core.view_auditevent"):
         raise PermissionDenied
-    qs = AuditEvent.objects.order_by("-id")
+    qs = AuditEvent.objects.all()
     object_type = request.GET.get("type", "").strip()
     if object_type:
         qs = qs.filter(object_type=object_type)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    types = AuditEvent.objects.order_by().values_list("object_type", flat=True).distinct()
+    # Keyset pages ("older than event N", "newer than event N"): the trail only grows, so counting
+    # it for numbered pages would read every event on every visit.
+    before, after = _event_id(request.GET.get("before")), _event_id(request.GET.get("after"))
+    if after is not None:
+        events = list(qs.filter(id__gt=after).order_by("id")[: AUDIT_PAGE + 1])
+        newer = events[AUDIT_PAGE:]
+        events = events[:AUDIT_PAGE][::-1]
+        older = events and qs.filter(id__lt=events[-1].id).exists()
+    else:
+        if before is not None:
+            qs = qs.filter(id__lt=before)
+        events = list(qs.order_by("-id")[: AUDIT_PAGE + 1])
+        older, events = events[AUDIT_PAGE:], events[:AUDIT_PAGE]
+        newer = before is not None and bool(events)
     return render(
-        request, "reports/audit_log.html", {"page": page, "types": sorted(set(types)), "object_type": object_type}
+        request,
+        "reports/audit_log.html",
+        {
+            "events": events,
+            "older_than": events[-1].id if older else None,
+            "newer_than": events[0].id if newer else None,
+            "types": audit.audited_types(),
+            "object_type": object_type,
+        },
     )
+
+
+AUDIT_PAGE = 50
+
+
+def _event_id(value: str | None) -> int | None:
+    """A page boundary from the query string; anything that is not a positive whole number is ignored."""
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
 # --- assessment PDFs and their verification ------------------------------------------------------------

@@ -122,7 +122,10 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state"], name="case_state_idx")]
+        indexes = [
+            models.Index(fields=["state"], name="case_state_idx"),
+            models.Index(fields=["created_at"], name="case_created_idx"),  # the case list, newest first
+        ]
 
     def __str__(self) -> str:
         return f"Lifeboat case: {self.organisation.name}"

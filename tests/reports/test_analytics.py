@@ -166,3 +166,19 @@ def test_standard_trends_follow_the_crosswalk_across_versions(london, published_
     assert by_year[this_year][0] == 7 and by_year[this_year][2] == "1"
     assert by_year[before] == (2, 3.0, "2")
     assert "1.1" not in set(df["code"])  # the version-1 standard is shown under its newest name
+
+
+def test_two_reviews_published_at_the_same_instant_count_once(london, coordinator, published_version):
+    first = london["reviews"][1]
+    twin = Review.objects.create(
+        organisation=first.organisation,
+        framework_version=published_version,
+        coordinator=coordinator,
+        state="published",
+        published_at=first.published_at,
+    )
+    ModeratedRating.objects.create(review=twin, standard=london["standards"][0], rating=1, rationale="r")
+    latest = list(analytics.latest_reviews(analytics.Filters()).filter(organisation=first.organisation))
+    assert latest == [twin]  # the later-created of the two, once
+    row = analytics.ratings_by_standard(analytics.Filters()).set_index("code").loc["1.1"]
+    assert row["organisations"] == 7
