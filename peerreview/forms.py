@@ -13,7 +13,12 @@ from standards.models import FrameworkVersion, Standard
 
 
 def _levels(review: Review) -> list[tuple[str, str]]:
-    return [(str(lv.value), f"{lv.value} – {lv.label}") for lv in review.framework_version.framework.levels.all()]
+    """The rating scale's choices, read once per framework instance (a page has a form per standard)."""
+    framework = review.framework_version.framework
+    if "_level_choices" not in framework.__dict__:
+        choices = [(str(lv.value), f"{lv.value} – {lv.label}") for lv in framework.levels.all()]
+        framework.__dict__["_level_choices"] = choices
+    return framework.__dict__["_level_choices"]
 
 
 class ReviewCreateForm(GovukForm):

@@ -531,6 +531,20 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
     def __str__(self) -> str:
         return f"{self.reviewer} ({self.get_role_display()}) on {self.review}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._forget_panel_places()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._forget_panel_places()
+        return super().delete(*args, **kwargs)
+
+    def _forget_panel_places(self) -> None:
+        # peerreview.rules.panel_places memoises the person's places on the review instance.
+        review = self._state.fields_cache.get("review")
+        if review is not None:
+            review.__dict__.pop("_panel_places", None)
+
     def has_rated_every_standard(self) -> bool:
         """Every standard in scope has a rating and a rationale"""
         if not self.review.is_scored:

@@ -24,28 +24,38 @@ def review_of(obj: Any) -> Review:
     return obj.finding.review
 
 
+PLACES_CACHE = "_panel_places"
+
+
+def panel_places(user: Any, obj: Any) -> frozenset[tuple[str, str]]:
+    """(role, state) of each of the person's assignments on the review: one query per review
+    instance and person, however many permissions a page asks about. Assignment.save() forgets
+    it on the review instance it was saved through."""
+    if obj is None or not user.is_authenticated:
+        return frozenset()
+    review = review_of(obj)
+    cache = review.__dict__.setdefault(PLACES_CACHE, {})
+    if user.pk not in cache:
+        cache[user.pk] = frozenset(review.assignments.filter(reviewer=user).values_list("role", "state"))
+    return cache[user.pk]
+
+
 @rules.predicate
 def is_on_panel(user: Any, obj: Any) -> bool:
     """The person is a working member of the review's panel."""
-    if obj is None or not user.is_authenticated:
-        return False
-    return review_of(obj).assignments.filter(reviewer=user, state__in=WORKING).exists()
+    return any(state in WORKING for _, state in panel_places(user, obj))
 
 
 @rules.predicate
 def is_invited_or_on_panel(user: Any, obj: Any) -> bool:
     """The person has been invited to, or works on, the review's panel."""
-    if obj is None or not user.is_authenticated:
-        return False
-    return review_of(obj).assignments.filter(reviewer=user, state__in=(*WORKING, "invited")).exists()
+    return any(state in (*WORKING, "invited") for _, state in panel_places(user, obj))
 
 
 @rules.predicate
 def is_lead_of_review(user: Any, obj: Any) -> bool:
     """The person is the review's lead reviewer."""
-    if obj is None or not user.is_authenticated:
-        return False
-    return review_of(obj).assignments.filter(reviewer=user, role="lead", state__in=WORKING).exists()
+    return any(role == "lead" and state in WORKING for role, state in panel_places(user, obj))
 
 
 @rules.predicate

@@ -63,7 +63,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in Review.State.values:
         qs = qs.filter(state=state)
-    page = Paginator(qs.order_by("-created_at"), 25).get_page(request.GET.get("page"))
+    page = Paginator(queries.as_rows(qs).order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
     rows = [(r, queries.overdue(r)) for r in page.object_list]
     return render(
         request,

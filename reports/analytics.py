@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -212,16 +214,19 @@ def coverage_by_borough(filters: Filters) -> pd.DataFrame:
         support_bodies=Count("organisations", filter=Q(organisations__kind__in=kinds), distinct=True)
     ).values_list("ons_code", "name", "support_bodies")
     df = pd.DataFrame.from_records(list(bodies), columns=["ons_code", "area", "support_bodies"])
-    results = review_results(Filters(kind=filters.kind, year=filters.year, framework=filters.framework))
+    reviewed = Filters(kind=filters.kind, year=filters.year, framework=filters.framework)
+    results = review_results(reviewed)
     links = pd.DataFrame.from_records(
         list(
             Organisation.boroughs.through.objects.filter(
-                organisation__in=results["organisation_id"].tolist()
+                organisation__in=latest_reviews(reviewed).values("organisation_id")  # a subquery, not 1,000s of ids
             ).values_list("organisation_id", "borough__ons_code")
         ),
         columns=["organisation_id", "ons_code"],
     )
     merged = links.merge(results[["organisation_id", "level"]], on="organisation_id", how="left")
+    # Levels as numbers (missing: NaN): on the object column pandas took its slow per-group path.
+    merged["level"] = pd.to_numeric(merged["level"], errors="coerce")
     per_area = merged.groupby("ons_code").agg(reviewed=("organisation_id", "nunique"), median_level=("level", "median"))
     df = df.merge(per_area, on="ons_code", how="left")
     df["reviewed"] = df["reviewed"].fillna(0).astype(int)
@@ -267,21 +272,23 @@ def trends(filters: Filters) -> pd.DataFrame:
         qs = qs.filter(organisation__kind=filters.kind)
     if filters.borough:
         qs = qs.filter(organisation__boroughs__ons_code=filters.borough)
-    df = pd.DataFrame.from_records(list(qs), columns=["year", "mean_rating", "framework_version"])
-    if df.empty:
-        return pd.DataFrame(columns=["year", "reviews", "median_mean_rating", "framework_versions"])
-    df["mean_rating"] = df["mean_rating"].astype("float64")
-    out = (
-        df.groupby("year")
-        .agg(
-            reviews=("mean_rating", "size"),
-            median_mean_rating=("mean_rating", "median"),
-            framework_versions=("framework_version", lambda v: ", ".join(str(x) for x in sorted(set(v)))),
-        )
-        .reset_index()
-    )
-    out["median_mean_rating"] = out["median_mean_rating"].round(2)
-    return out
+    # A few thousand rows into a handful of years: plain Python beats pandas' group machinery here.
+    years: dict[int, tuple[list[float | None], set[int]]] = {}
+    for year, mean, version in qs:
+        means, versions = years.setdefault(year, ([], set()))
+        means.append(None if mean is None else float(mean))
+        versions.add(version)
+    rows = [
+        (year, len(means), round(_median(means), 2), ", ".join(str(v) for v in sorted(versions)))
+        for year, (means, versions) in sorted(years.items())
+    ]
+    return pd.DataFrame(rows, columns=["year", "reviews", "median_mean_rating", "framework_versions"])
+
+
+def _median(values: list[float | None]) -> float:
+    """The median of the values present (NaN when none is), as pandas' median skips missing ones."""
+    present = [v for v in values if v is not None]
+    return float(statistics.median(present)) if present else math.nan
 
 
 def standard_trends(filters: Filters) -> pd.DataFrame:
@@ -442,14 +449,17 @@ def lifeboat_outcomes(filters: Filters) -> pd.DataFrame:
         .annotate(decided_at=Min("pathway_changes__changed_at"))
         .values("outcome", "decided_at", "closed_at")
     )
-    df = pd.DataFrame.from_records(list(rows), columns=["outcome", "decided_at", "closed_at"])
-    if df.empty:
-        return pd.DataFrame(columns=["outcome", "cases", "median_weeks_to_close"])
-    df["weeks"] = (pd.to_datetime(df["closed_at"]) - pd.to_datetime(df["decided_at"])).dt.days / 7
-    out = df.groupby("outcome").agg(cases=("weeks", "size"), median_weeks_to_close=("weeks", "median")).reset_index()
-    out["median_weeks_to_close"] = out["median_weeks_to_close"].round(1)
-    out["outcome"] = out["outcome"].map(lambda v: dict(Case.Outcome.choices).get(v, "Not recorded"))
-    return out
+    by_outcome: dict[str, list[float | None]] = {}
+    for row in rows:
+        decided, closed = row["decided_at"], row["closed_at"]
+        weeks = (closed - decided).days / 7 if decided is not None else None
+        by_outcome.setdefault(row["outcome"], []).append(weeks)
+    labels = dict(Case.Outcome.choices)
+    out = [
+        (labels.get(outcome, "Not recorded"), len(weeks), round(_median(weeks), 1))
+        for outcome, weeks in sorted(by_outcome.items())
+    ]
+    return pd.DataFrame(out, columns=["outcome", "cases", "median_weeks_to_close"])
 
 
 def lifeboat_redeployed(filters: Filters) -> pd.DataFrame:
