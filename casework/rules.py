@@ -23,7 +23,13 @@ def is_case_team(user: Any, obj: Any) -> bool:
     case = case_of(obj)
     if case is None or not user.is_authenticated:
         return False
-    return case.owner_id == user.pk or case.team.filter(pk=user.pk).exists()
+    if case.owner_id == user.pk:
+        return True
+    # A list that asks this for every row prefetches the teams (`prefetch_related("case__team")`).
+    team = getattr(case, "_prefetched_objects_cache", {}).get("team")
+    if team is not None:
+        return any(person.pk == user.pk for person in team)
+    return case.team.filter(pk=user.pk).exists()
 
 
 @rules.predicate

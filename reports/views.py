@@ -111,9 +111,14 @@ def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
         ).exclude(na_requested_by=user)
         return {"tasks": list(tasks[:30]), "asks": list(asks.select_related("closure__case__organisation")[:30])}
     if role == Role.PANEL_MEMBER:
-        waiting = Closure.objects.filter(
-            state__in=["planning", "regulator_filing"], case__in=case_queries.cases_visible_to(user)
-        ).select_related("case__organisation")
+        # The permission asks whether the person is on each case's team: prefetched, not one query a row.
+        waiting = (
+            Closure.objects.filter(
+                state__in=["planning", "regulator_filing"], case__in=case_queries.cases_visible_to(user)
+            )
+            .select_related("case__organisation")
+            .prefetch_related("case__team")
+        )
         return {"approvals": [c for c in waiting if user.has_perm("casework.approve_pathway", c)][:30]}
     if role == Role.FUNDER_READER:
         return {"shared_cases": list(case_queries.cases_shared_with(user)[:30])}
