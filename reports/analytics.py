@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.db.models import Avg, Count, Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -125,115 +124,72 @@ def ratings_by_standard(filters: Filters) -> pd.DataFrame:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    df = pd.DataFrame.from_records(list(counted), columns=["code", "standard", "rating", "n"])
-    rows = []
-    for (code, title), group in df.groupby(["code", "standard"], sort=False):
-        values = np.repeat(group["rating"].to_numpy(), group["n"].to_numpy())
-        per_level = dict(zip(group["rating"], group["n"], strict=True))
-        rows.append(
-            (code, title, int(values.size), float(np.median(values)))
-            + (float(np.quantile(values, 0.25)), float(np.quantile(values, 0.75)))
-            + tuple(int(per_level.get(level, 0)) for level in (1, 2, 3, 4))
-        )
-    table = pd.DataFrame(rows, columns=columns)
-    return table.sort_values("code", key=lambda s: s.map(_code_key)).reset_index(drop=True)
+    per_standard: dict[tuple[str, str], Counter[int]] = {}
+    for code, title, rating, n in counted:
+        per_standard.setdefault((code, title), Counter())[rating] += n
+    rows = [
+        (code, title, counts.total(), _quantile_of_counts(counts, 0.5))
+        + (_quantile_of_counts(counts, 0.25), _quantile_of_counts(counts, 0.75))
+        + tuple(counts[level] for level in (1, 2, 3, 4))
+        for (code, title), counts in sorted(per_standard.items(), key=lambda item: _code_key(item[0][0]))
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _code_key(code: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p for p in code.replace("-", ".").split("."))
 
 
-def review_results(filters: Filters) -> pd.DataFrame:
-    """One row per latest review: organisation, kind, published, mean agreed rating and its level."""
-    qs = (
+def latest_levels(filters: Filters) -> dict[int, int | None]:
+    """Each organisation's level from its latest published review: the highest level of the
+    framework whose band starts at or below the review's mean agreed rating (None: no ratings, or
+    below every band)."""
+    rows = list(
         latest_reviews(filters)
         .annotate(mean_rating=_mean_rating())
-        .values_list(
-            "pk",
-            "organisation_id",
-            "organisation__name",
-            "organisation__kind",
-            "published_at",
-            "mean_rating",
-            "framework_version__framework_id",
-            "outcome",
-        )
+        .values_list("organisation_id", "framework_version__framework_id", "mean_rating")
     )
-    df = pd.DataFrame.from_records(
-        list(qs),
-        columns=[
-            "review",
-            "organisation_id",
-            "organisation",
-            "kind",
-            "published_at",
-            "mean_rating",
-            "framework",
-            "outcome",
-        ],
-    )
-    if df.empty:
-        df["level"] = []
-        return df
-    df["mean_rating"] = df["mean_rating"].astype("float64")
-    bands = pd.DataFrame.from_records(
-        list(
-            RatingLevel.objects.filter(framework__in=df["framework"].unique()).values_list(
-                "framework", "value", "min_mean"
-            )
-        ),
-        columns=["framework", "value", "min_mean"],
-    )
-    bands["min_mean"] = bands["min_mean"].astype("float64")
-
-    df["level"] = _levels(df, bands) if not bands.empty else None
-    return df
-
-
-def _levels(df: pd.DataFrame, bands: pd.DataFrame) -> pd.Series:
-    """Each row's level: the highest level of its framework whose band starts at or below its mean.
-
-    Vectorised per framework (a sorted search over the band starts), not a filter per row: at 3,000
-    organisations a row-by-row apply was most of the intelligence page's time (issue #9).
-    """
-    out = pd.Series([None] * len(df), index=df.index, dtype=object)
-    for framework, own in bands.groupby("framework"):
-        own = own.sort_values("min_mean")
-        starts = own["min_mean"].to_numpy()
-        best = own["value"].cummax().to_numpy()  # highest level among bands starting at or below
-        rows = (df["framework"] == framework) & df["mean_rating"].notna()
-        found = np.searchsorted(starts, df.loc[rows, "mean_rating"].to_numpy(dtype="float64"), side="right") - 1
-        out.loc[rows] = [int(best[i]) if i >= 0 else None for i in found]
-    return out
+    bands: dict[int, list[tuple[float, int]]] = {}
+    for framework, value, start in RatingLevel.objects.filter(
+        framework__in={framework for _, framework, _ in rows}
+    ).values_list("framework", "value", "min_mean"):
+        bands.setdefault(framework, []).append((float(start), value))
+    levels: dict[int, int | None] = {}
+    for organisation, framework, mean in rows:
+        reached = [value for start, value in bands.get(framework, []) if mean is not None and start <= mean]
+        levels[organisation] = max(reached) if reached else None
+    return levels
 
 
 def coverage_by_borough(filters: Filters) -> pd.DataFrame:
-    """Support bodies per area, how many have a current published review, and their median level."""
+    """Support bodies per area, how many have a current published review, and their median level.
+
+    Plain Python over a few hundred rows: pandas merges and groupings cost more than the work here.
+    """
     kinds = [filters.kind] if filters.kind else list(Organisation.SUPPORT_BODY_KINDS)
     bodies = Borough.objects.annotate(
         support_bodies=Count("organisations", filter=Q(organisations__kind__in=kinds), distinct=True)
     ).values_list("ons_code", "name", "support_bodies")
-    df = pd.DataFrame.from_records(list(bodies), columns=["ons_code", "area", "support_bodies"])
     reviewed = Filters(kind=filters.kind, year=filters.year, framework=filters.framework)
-    results = review_results(reviewed)
-    links = pd.DataFrame.from_records(
-        list(
-            Organisation.boroughs.through.objects.filter(
-                organisation__in=latest_reviews(reviewed).values("organisation_id")  # a subquery, not 1,000s of ids
-            ).values_list("organisation_id", "borough__ons_code")
-        ),
-        columns=["organisation_id", "ons_code"],
+    level_of = latest_levels(reviewed)
+    links = Organisation.boroughs.through.objects.filter(
+        organisation__in=latest_reviews(reviewed).values("organisation_id")  # a subquery, not 1,000s of ids
+    ).values_list("organisation_id", "borough__ons_code")
+    per_area: dict[str, list[float | None]] = {}
+    for organisation, code in links:
+        if organisation in level_of:
+            level = level_of[organisation]
+            per_area.setdefault(code, []).append(None if level is None else float(level))
+    rows = []
+    for code, area, support_bodies in bodies:
+        if filters.borough and code != filters.borough:
+            continue
+        levels = per_area.get(code, [])
+        percent = round(100 * len(levels) / support_bodies, 0) if support_bodies > 0 else math.nan
+        rows.append((code, area, support_bodies, len(levels), _median(levels), percent))
+    return pd.DataFrame(
+        rows, columns=["ons_code", "area", "support_bodies", "reviewed", "median_level", "coverage_percent"]
     )
-    merged = links.merge(results[["organisation_id", "level"]], on="organisation_id", how="left")
-    # Levels as numbers (missing: NaN): on the object column pandas took its slow per-group path.
-    merged["level"] = pd.to_numeric(merged["level"], errors="coerce")
-    per_area = merged.groupby("ons_code").agg(reviewed=("organisation_id", "nunique"), median_level=("level", "median"))
-    df = df.merge(per_area, on="ons_code", how="left")
-    df["reviewed"] = df["reviewed"].fillna(0).astype(int)
-    df["coverage_percent"] = (100 * df["reviewed"] / df["support_bodies"].where(df["support_bodies"] > 0)).round(0)
-    if filters.borough:
-        df = df[df["ons_code"] == filters.borough]
-    return df.reset_index(drop=True)
 
 
 def development_themes(filters: Filters) -> pd.DataFrame:
@@ -300,12 +256,12 @@ def standard_trends(filters: Filters) -> pd.DataFrame:
     columns = ["code", "standard", "year", "organisations", "median", "framework_versions"]
     if framework is None:
         return pd.DataFrame(columns=columns)
-    standards = pd.DataFrame.from_records(
-        list(
-            Standard.objects.filter(version__framework=framework).values_list("pk", "code", "title", "version__number")
-        ),
-        columns=["pk", "code", "title", "version"],
-    )
+    standards = {
+        pk: (code, title, version)
+        for pk, code, title, version in Standard.objects.filter(version__framework=framework).values_list(
+            "pk", "code", "title", "version__number"
+        )
+    }
     edges = Standard.continues.through.objects.filter(from_standard__version__framework=framework).values_list(
         "from_standard_id", "to_standard_id"
     )
@@ -319,7 +275,6 @@ def standard_trends(filters: Filters) -> pd.DataFrame:
             pk = successor[pk]
         return pk
 
-    standards["line"] = standards["pk"].map(newest)
     qs = ModeratedRating.objects.filter(
         standard__version__framework=framework, review__published_at__isnull=False
     ).exclude(review__state__in=["withdrawn", "cancelled"])
@@ -341,8 +296,8 @@ def standard_trends(filters: Filters) -> pd.DataFrame:
         )
         .order_by()
     )
-    line_of = dict(zip(standards["pk"], standards["line"], strict=True))
-    version_of = dict(zip(standards["pk"], standards["version"], strict=True))
+    line_of = {pk: newest(pk) for pk in standards}
+    version_of = {pk: version for pk, (_, _, version) in standards.items()}
     # Plain dictionaries, not a pandas group per (line, year): a few hundred small groups.
     groups: dict[tuple[int, int], tuple[Counter[int], set[int]]] = {}
     for r in counted:
@@ -354,26 +309,31 @@ def standard_trends(filters: Filters) -> pd.DataFrame:
     if not groups:
         return pd.DataFrame(columns=columns)
     rows = [
-        (line, year, counts.total(), _median_of_counts(counts), ", ".join(str(v) for v in sorted(versions)))
+        (*standards[line][:2], year, counts.total(), _quantile_of_counts(counts, 0.5))
+        + (", ".join(str(v) for v in sorted(versions)),)
         for (line, year), (counts, versions) in sorted(groups.items())
     ]
-    names = standards.set_index("pk").loc[:, ["code", "title"]]
-    out = pd.DataFrame(rows, columns=["line", "year", "organisations", "median", "framework_versions"])
-    out["code"] = out["line"].map(names["code"])
-    out["standard"] = out["line"].map(names["title"])
-    out = out.sort_values(["code", "year"], key=lambda c: c.map(_code_key) if c.name == "code" else c)
-    return out.reset_index(drop=True)[columns]
+    rows.sort(key=lambda row: (_code_key(row[0]), row[2]))  # by code, then year (stable)
+    return pd.DataFrame(rows, columns=columns)
 
 
-def _median_of_counts(counts: Counter[int]) -> float:
-    """The median of values given as {value: how many times}: the mean of the middle one or two."""
-    total = counts.total()
-    middle = {(total - 1) // 2, total // 2}
-    picked, seen = [], 0
-    for value in sorted(counts):
-        picked += [value] * sum(1 for position in middle if seen <= position < seen + counts[value])
-        seen += counts[value]
-    return float(sum(picked) / len(picked))
+def _quantile_of_counts(counts: Counter[int], q: float) -> float:
+    """The q-quantile of values given as {value: how many times}, interpolated linearly between
+    neighbours as numpy does by default (q=0.5: the median)."""
+    ordered = sorted(counts)
+    position = (counts.total() - 1) * q
+    low = int(position)
+
+    def nth(k: int) -> int:
+        seen = 0
+        for value in ordered:
+            seen += counts[value]
+            if k < seen:
+                return value
+        return ordered[-1]
+
+    below, above = nth(low), nth(low + 1) if position > low else nth(low)
+    return float(below + (above - below) * (position - low))
 
 
 def reciprocity() -> pd.DataFrame:

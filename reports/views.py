@@ -111,15 +111,20 @@ def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
         ).exclude(na_requested_by=user)
         return {"tasks": list(tasks[:30]), "asks": list(asks.select_related("closure__case__organisation")[:30])}
     if role == Role.PANEL_MEMBER:
-        # The permission asks whether the person is on each case's team: prefetched, not one query a row.
+        # The permission (panel, not on the case's team, case open) stays the judge of each row; the
+        # query already leaves out the person's own and finished cases, so 30 rows are enough however
+        # many closures there are, and the teams it asks about are prefetched.
         waiting = (
             Closure.objects.filter(
-                state__in=["planning", "regulator_filing"], case__in=case_queries.cases_visible_to(user)
+                state__in=["planning", "regulator_filing"],
+                case__in=case_queries.cases_visible_to(user).filter(state__in=Case.OPEN),
             )
+            .exclude(case__in=Case.objects.filter(case_queries.on_team(user)))
             .select_related("case__organisation")
             .prefetch_related("case__team")
+            .order_by("created_at", "pk")[:30]
         )
-        return {"approvals": [c for c in waiting if user.has_perm("casework.approve_pathway", c)][:30]}
+        return {"approvals": [c for c in waiting if user.has_perm("casework.approve_pathway", c)]}
     if role == Role.FUNDER_READER:
         return {"shared_cases": list(case_queries.cases_shared_with(user)[:30])}
     return {}
@@ -316,7 +321,7 @@ def _html_rows(df: Any, *, anonymised: bool) -> list[SafeString]:
     empty = f"fewer than {analytics.SUPPRESS_BELOW}" if anonymised else "—"
 
     def text(v: Any) -> str:
-        if v is None:
+        if v is None or v != v:  # None or NaN: a missing or suppressed figure
             return empty
         if isinstance(v, str):
             return html.escape(v)
@@ -324,9 +329,10 @@ def _html_rows(df: Any, *, anonymised: bool) -> list[SafeString]:
             return str(v)
         return html.escape(str(localize(v)))
 
+    columns = [df[column].tolist() for column in df.columns]  # plain Python values, column by column
     return [
         mark_safe("".join(f'<td class="govuk-table__cell">{text(v)}</td>' for v in row))  # noqa: S308 - escaped above
-        for row in df.astype(object).where(df.notna(), None).values.tolist()
+        for row in zip(*columns, strict=True)
     ]
 
 
