@@ -397,6 +397,23 @@ def _times(start: datetime.datetime, until: datetime.datetime, k: int) -> tuple[
     return [start + step * (i + 1) for i in range(k)], step
 
 
+def _route(
+    first: str,
+    table: list[tuple[str, str, str]],
+    state: str,
+    start: datetime.datetime,
+    until: datetime.datetime,
+    beyond: tuple[str, ...] = (),
+) -> tuple[list[tuple[str, str, str]], list[datetime.datetime], Any]:
+    """The moves from `first` that reach `state`, one moment more than there are moves (the record's
+    opening facts, or the registers' window after the last move) and the beat, an eighth of a step.
+    `beyond`: states after the table's last move that take every move in it."""
+    order = [first] + [target for _, target, _ in table] + list(beyond)
+    moves = table[: order.index(state)]
+    times, step = _times(start, until, len(moves) + 1)
+    return moves, times, step / 8
+
+
 def _start(model: type[models.Model], case: Case, start: datetime.datetime, world: _World) -> _Life:
     """The pathway record `workflow.start_pathway` creates when the panel approves (audited "start")."""
     by, role = world.by("panel")
@@ -433,10 +450,7 @@ def _closure(
         reason = "Both solvency tests failed."
         record.move(when, "go_insolvent", state, "caseworker", world, reason=reason, **practitioner)
         return [record]
-    order = ["decision_pending"] + [target for _, target, _ in CLOSURE_MOVES] + ["post_closure"]
-    moves = CLOSURE_MOVES[: order.index(state)]
-    times, step = _times(start, until, len(moves) + 1)  # one more: the registers' window after the last move
-    beat = step / 8
+    moves, times, beat = _route("decision_pending", CLOSURE_MOVES, state, start, until, beyond=("post_closure",))
     lives = [record]
     for i, ((name, target, key), when) in enumerate(zip(moves, times, strict=False)):
         day = when.date()
@@ -708,10 +722,7 @@ def _turnaround(
 ) -> list[_Life]:
     """A turnaround walked to `state`, with the plan's two milestones once it is drafted."""
     record = _start(Turnaround, case, start, world)
-    order = ["diagnosis"] + [target for _, target, _ in TURNAROUND_MOVES]
-    moves = TURNAROUND_MOVES[: order.index(state)]
-    times, step = _times(start, until, len(moves) + 1)
-    beat = step / 8
+    moves, times, beat = _route("diagnosis", TURNAROUND_MOVES, state, start, until)
     lives = [record]
     record.update(
         times[0],
@@ -805,10 +816,7 @@ def _interim(
 ) -> list[_Life]:
     """An interim placement walked to `state`, with two candidates once sourcing starts."""
     record = _start(Interim, case, start, world)
-    order = ["need_identified"] + [target for _, target, _ in INTERIM_MOVES]
-    moves = INTERIM_MOVES[: order.index(state)]
-    times, step = _times(start, until, len(moves) + 1)
-    beat = step / 8
+    moves, times, beat = _route("need_identified", INTERIM_MOVES, state, start, until)
     lives = [record]
     record.update(
         times[0],
