@@ -184,7 +184,11 @@ if env.bool("DJANGO_BEHIND_PROXY", default=False):
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
-USE_I18N = True
+# The product is written in British English and translates nothing. With translation machinery
+# off, Django still formats dates and numbers the en-gb way (its en_GB messages are the English
+# source strings), but stops looking up the active language for every value a template prints:
+# 15-25% of each page's time (issue #9; pages compared byte for byte with it on and off).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
