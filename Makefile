@@ -15,7 +15,12 @@ DEBIAN_BENCH := wrk
 BENCH_ARGS ?= --scales 1,10 --analytics-scales 100
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 
-.PHONY: run test test-sqlite test-postgres lint bench install system-deps postgres clean backup restore test-tools
+# Two test processes per database (pytest-xdist); whole modules go to one process (--dist loadfile),
+# so a module's shared scene (tests/shared_scene.py) is built once.
+PYTEST_WORKERS ?= 2
+PYTEST = $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+
+.PHONY: run test test-fast test-sqlite test-postgres check lint bench install system-deps postgres clean backup restore test-tools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,19 +60,31 @@ postgres:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
 test-sqlite: install test-tools
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 test-postgres: install test-tools postgres
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
+	DATABASE_URL=$(PG_URL) $(PYTEST)
+
+# The inner loop: SQLite only, no browser, stop at the first failure.
+test-fast: install
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not e2e" -x
+
+# What CI refuses besides failing tests: lint and format, the import direction (ARCHITECTURE.md),
+# a model change without its migration, and state diagrams that differ from the code.
+check: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(PY) manage.py draw_state_diagrams --check
+
+lint: check
 
 test:
 	@$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN="$(DEBIAN_TEST)"
+	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
-
-lint: install
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
 
 bench: install postgres
 	@$(MAKE) --no-print-directory system-deps EXTRA_DEBIAN="$(DEBIAN_BENCH)"

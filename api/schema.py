@@ -31,14 +31,24 @@ ERROR_SCHEMA = {
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS: the Error schema on every operation's 4xx answers."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    """SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS: the Error schema on every operation's 4xx answers.
+
+    Each error answer is described once, in `components/responses`, and referred to from every
+    operation: the schema stays small, and a generated client has one Error type."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    responses = components.setdefault("responses", {})
+    for status, description in ERRORS.items():
+        responses[f"Error{status}"] = {
+            "description": description,
+            "content": {"application/json": {"schema": ERROR_REF}},
+        }
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status, description in ERRORS.items():
-                operation["responses"].setdefault(
-                    status, {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
-                )
+            for status in ERRORS:
+                answer = operation["responses"].get(status)
+                if answer is None or answer.get("content", {}).get("application/json", {}).get("schema") == ERROR_REF:
+                    operation["responses"][status] = {"$ref": f"#/components/responses/Error{status}"}
     return result

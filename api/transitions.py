@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -37,6 +37,7 @@ class TransitionSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="Move")
 class TransitionRequestSerializer(serializers.Serializer):
     """The body of `POST …/transitions/<name>/`. Only `reason` (where the move requires one) and the
     fields a particular move documents are read; the rest are ignored."""
@@ -149,7 +150,14 @@ def transition_schema(serializer: Any, names: tuple[str, ...]) -> Any:
         summary="Perform a transition",
         request=TransitionRequestSerializer,
         parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(names), description="The transition's name.")
+            OpenApiParameter(
+                "name",
+                str,
+                OpenApiParameter.PATH,
+                # one entry per move: a move reachable from several states is listed once
+                enum=sorted(set(names)),
+                description="The transition's name.",
+            )
         ],
         responses={
             200: serializer,

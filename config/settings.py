@@ -269,8 +269,36 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids without the version prefix: a generated client calls `reviews_list`, not `v1_reviews_list`.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # The schema is validated by tests/api/test_schema.py; as a deploy check its naming warnings
     # would fail `check --deploy --fail-level WARNING` (tests/test_deploy.py).
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
+    # One enum per choice set, named after its model, so a generated client reads `CaseStateEnum`,
+    # not `State472Enum` (several models have a `state`, `kind` or `outcome`).
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "ConflictDeclarationKindEnum": "organisations.models.ConflictDeclaration.Kind",
+        "FrameworkVersionStateEnum": "standards.models.FrameworkVersion.State",
+        "CommentKindEnum": "standards.models.Comment.Kind",
+        "CaseOutcomeEnum": "casework.models.case.Case.Outcome",
+        "CasePathwayEnum": "casework.models.case.Case.Pathway",
+        "CaseStateEnum": "casework.models.case.Case.State",
+        "ClosureStateEnum": "casework.models.closure.Closure.State",
+        "RegisterItemKindEnum": "casework.models.closure.RegisterItem.Kind",
+        "RegisterItemOutcomeEnum": "casework.models.closure.RegisterItem.Outcome",
+        "RegisterItemStateEnum": "casework.models.closure.RegisterItem.State",
+        "InterimStateEnum": "casework.models.interim.Interim.State",
+        "TurnaroundStateEnum": "casework.models.turnaround.Turnaround.State",
+        "GrantStateEnum": "casework.models.turnaround.Grant.State",
+        "TrancheStateEnum": "casework.models.turnaround.Tranche.State",
+        "ReviewOutcomeEnum": "peerreview.models.Review.Outcome",
+        "ReviewStateEnum": "peerreview.models.Review.State",
+        "AssignmentStateEnum": "peerreview.models.Assignment.State",
+        "FindingKindEnum": "peerreview.models.Finding.Kind",
+        "FindingStateEnum": "peerreview.models.Finding.State",
+        "ReplyKindEnum": "peerreview.models.Reply.Kind",
+        "ActionStateEnum": "peerreview.models.Action.State",
+    },
 }

@@ -31,19 +31,34 @@ def _uploads_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def hub(db) -> Organisation:  # the hub that employs coordinators, caseworkers and administrators
+def _hub() -> Organisation:
     return OrganisationFactory(name="The Hub", kind=Organisation.Kind.SPECIALIST_SUPPORT)
 
 
-@pytest.fixture
-def reviewed_org(db) -> Organisation:  # a CVS whose contact is `contact`
-    return OrganisationFactory(name="Reviewed CVS")
+def _funder_org() -> Organisation:
+    return OrganisationFactory(name="A Funder", kind=Organisation.Kind.FUNDER)
 
 
-@pytest.fixture
-def reviewer_org(db) -> Organisation:  # the reviewers' own CVS
-    return OrganisationFactory(name="Reviewer CVS")
+# The three organisations everyone belongs to.
+PLACES = {
+    "hub": _hub,  # employs coordinators, caseworkers and administrators
+    "reviewed_org": lambda: OrganisationFactory(name="Reviewed CVS"),  # a CVS whose contact is `contact`
+    "reviewer_org": lambda: OrganisationFactory(name="Reviewer CVS"),  # the reviewers' own CVS
+}
+
+# The cast: fixture name -> (role, where they hold it, name).
+CAST = {
+    "coordinator": (Role.COORDINATOR, "hub", "Cora Coordinator"),  # hub staff: sets up reviews, sees all peer review
+    "reviewer": (Role.REVIEWER, "reviewer_org", "Rita Reviewer"),  # a peer reviewer from another CVS
+    "lead_reviewer": (Role.LEAD_REVIEWER, "reviewer_org", "Len Lead"),  # the panel lead
+    "contact": (Role.CONTACT, "reviewed_org", "Cleo Contact"),  # the reviewed organisation's contact
+    "steward": (Role.STEWARD, "hub", "Stan Steward"),  # runs co-production of standards
+    "participant": (Role.PARTICIPANT, "reviewed_org", "Pia Participant"),  # comments on draft standards
+    "caseworker": (Role.CASEWORKER, "hub", "Cas Caseworker"),  # runs lifeboat cases
+    "panel_member": (Role.PANEL_MEMBER, "hub", "Pam Panel"),  # approves pathways, grants and closure
+    "funder": (Role.FUNDER_READER, _funder_org, "Fay Funder"),  # reads assessments of organisations it funds
+    "administrator": (Role.ADMINISTRATOR, "hub", "Ada Admin"),  # users, organisations, reference data
+}
 
 
 def _person(role: str, organisation: Organisation, name: str):
@@ -52,76 +67,57 @@ def _person(role: str, organisation: Organisation, name: str):
     return person
 
 
-@pytest.fixture
-def coordinator(hub):  # hub staff: sets up reviews, sees everything in peer review
-    return _person(Role.COORDINATOR, hub, "Cora Coordinator")
+def _outsider():  # signed in, but holds no role anywhere
+    return UserFactory(full_name="Otto Outsider", email="otto@example.org")
 
 
-@pytest.fixture
-def reviewer(reviewer_org):  # a peer reviewer from another CVS
-    return _person(Role.REVIEWER, reviewer_org, "Rita Reviewer")
+def build_cast() -> dict:
+    """Everyone at once (for a scene shared by a whole module: tests/shared_scene.py)."""
+    cast = {name: make() for name, make in PLACES.items()}
+    for name, (role, where, full_name) in CAST.items():
+        organisation = where() if callable(where) else cast[where]
+        cast[name] = _person(role, organisation, full_name)
+    cast["outsider"] = _outsider()
+    return cast
 
 
-@pytest.fixture
-def lead_reviewer(reviewer_org):  # the panel lead
-    return _person(Role.LEAD_REVIEWER, reviewer_org, "Len Lead")
+def _place_fixture(name: str):
+    @pytest.fixture(name=name)
+    def fixture(db) -> Organisation:
+        return PLACES[name]()
+
+    return fixture
 
 
-@pytest.fixture
-def contact(reviewed_org):  # the reviewed organisation's contact
-    return _person(Role.CONTACT, reviewed_org, "Cleo Contact")
+def _role_fixture(name: str, where: str | object):
+    role, _, full_name = CAST[name]
+    if callable(where):
+
+        @pytest.fixture(name=name)
+        def fixture(db):
+            return _person(role, where(), full_name)
+
+    else:
+
+        @pytest.fixture(name=name)
+        def fixture(request):
+            return _person(role, request.getfixturevalue(where), full_name)
+
+    return fixture
 
 
-@pytest.fixture
-def steward(hub):  # runs co-production of standards
-    return _person(Role.STEWARD, hub, "Stan Steward")
-
-
-@pytest.fixture
-def participant(reviewed_org):  # comments on draft standards
-    return _person(Role.PARTICIPANT, reviewed_org, "Pia Participant")
-
-
-@pytest.fixture
-def caseworker(hub):  # runs lifeboat cases
-    return _person(Role.CASEWORKER, hub, "Cas Caseworker")
-
-
-@pytest.fixture
-def panel_member(hub):  # approves pathways, grants and closure
-    return _person(Role.PANEL_MEMBER, hub, "Pam Panel")
-
-
-@pytest.fixture
-def funder(db):  # reads published assessments of organisations it funds
-    return _person(
-        Role.FUNDER_READER, OrganisationFactory(name="A Funder", kind=Organisation.Kind.FUNDER), "Fay Funder"
-    )
-
-
-@pytest.fixture
-def administrator(hub):  # users, organisations, reference data
-    return _person(Role.ADMINISTRATOR, hub, "Ada Admin")
+for _name in PLACES:
+    globals()[_name] = _place_fixture(_name)
+for _name, (_, _where, _) in CAST.items():
+    globals()[_name] = _role_fixture(_name, _where)
 
 
 @pytest.fixture
 def outsider(db):  # signed in, but holds no role anywhere
-    return UserFactory(full_name="Otto Outsider", email="otto@example.org")
+    return _outsider()
 
 
-ROLE_FIXTURES = [
-    "coordinator",
-    "reviewer",
-    "lead_reviewer",
-    "contact",
-    "steward",
-    "participant",
-    "caseworker",
-    "panel_member",
-    "funder",
-    "administrator",
-    "outsider",
-]
+ROLE_FIXTURES = [*CAST, "outsider"]
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from core import uploads
 from core.emails import make_message
 from standards import spreadsheet
 from tests.pages import client_as, collect, row_counts
-from tests.test_permission_matrix import scene  # noqa: F401 - a fixture
+from tests.shared_scene import *  # noqa: F403 - the module's scene and cast (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -304,7 +304,7 @@ def _form_property(page, fields: dict, submit: tuple[str, str] | None, client):
     return attempt
 
 
-def test_every_main_form_accepts_or_explains_and_a_refusal_changes_nothing(request, scene):  # noqa: F811
+def test_every_main_form_accepts_or_explains_and_a_refusal_changes_nothing(request, scene):
     forms = [p for p in collect(request, scene) if p.method == "post"]
     assert len(forms) >= 20
     tried = 0
@@ -362,7 +362,7 @@ def _stored_files(settings) -> list[str]:
 
 
 @pytest.mark.parametrize(("case", "name", "content", "message"), HOSTILE_UPLOADS, ids=[c[0] for c in HOSTILE_UPLOADS])
-def test_hostile_uploads_are_refused_and_nothing_is_stored(case, name, content, message, scene, request, settings):  # noqa: F811
+def test_hostile_uploads_are_refused_and_nothing_is_stored(case, name, content, message, scene, request, settings):
     review = scene["review"]
     client = client_as(request, "contact")
     before, files = row_counts(), _stored_files(settings)
@@ -378,7 +378,7 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(case, name, content, 
     assert row_counts() == before and _stored_files(settings) == files
 
 
-def test_an_ordinary_upload_with_an_unusual_name_is_kept_under_a_safe_name(scene, request, settings):  # noqa: F811
+def test_an_ordinary_upload_with_an_unusual_name_is_kept_under_a_safe_name(scene, request, settings):
     review = scene["review"]
     response = client_as(request, "contact").post(
         reverse("peerreview:evidence-upload", args=[review.pk]),
@@ -394,7 +394,7 @@ def test_an_ordinary_upload_with_an_unusual_name_is_kept_under_a_safe_name(scene
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_hostile_file_names_never_reach_outside_the_evidence_folder(name, scene, request, settings):  # noqa: F811
+def test_hostile_file_names_never_reach_outside_the_evidence_folder(name, scene, request, settings):
     """Django's upload parser keeps only a name's last part before our code sees it; whatever is left
     is either refused by name or stored under a safe name in the review's evidence folder."""
     review = scene["review"]
@@ -457,7 +457,7 @@ RAW_MARKUP = ["<script>", "<img src=x onerror", "<b>CVS</b>"]
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=[f"hostile-{i}" for i in range(len(HOSTILE))])
-def test_hostile_text_is_escaped_in_pages(text, scene, request):  # noqa: F811
+def test_hostile_text_is_escaped_in_pages(text, scene, request):
     from casework import workflow as cw
     from peerreview import workflow as pr
 

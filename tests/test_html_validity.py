@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.pages import collect
-from tests.test_permission_matrix import scene  # noqa: F401 - a fixture
+from tests.shared_scene import *  # noqa: F403 - the module's scene and cast (fixtures)
 
 pytestmark = pytest.mark.integration
 
 VNU = Path(__file__).resolve().parent.parent / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def test_every_main_page_is_valid_html(request, scene, tmp_path):  # noqa: F811
+def test_every_main_page_is_valid_html(request, scene, tmp_path):
     if not VNU.is_file() or not shutil.which("java"):
         pytest.fail("The Nu HTML Checker needs `make test-tools` and Java (Debian default-jre-headless).")
     pages = collect(request, scene)

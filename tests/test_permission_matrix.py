@@ -9,17 +9,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from api import tokens
 from tests.conftest import ROLE_FIXTURES
-from tests.factories import ConflictDeclarationFactory
-from tests.scenes import (
-    case_awaiting_decision,
-    case_in_closure_planning,
-    pathway_scene,
-    published_version,
-    review_in_desk_review,
-    standards_scene,
-)
+from tests.shared_scene import *  # noqa: F403 - the module's scene and cast (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -470,13 +461,11 @@ MATRIX = {
 }
 
 
-# --- Turnaround and interim management (built lazily, so the shared scene fixture stays as it is) --
+# --- Turnaround and interim management --
 def _pw(name: str, *keys: str, extra: tuple[str, ...] = ()):
     """A turnaround or interim URL: the case first, then any sub-objects, then literal arguments."""
 
     def build(s: dict) -> str:
-        if "turnaround_case" not in s:
-            s.update(pathway_scene(caseworker=s["case"].owner, organisation=s["case"].organisation))
         case = s["interim_case"] if name.startswith(("interim", "candidate")) else s["turnaround_case"]
         return reverse(f"casework:{name}", args=[case.pk, *[s[k].pk for k in keys], *extra])
 
@@ -531,8 +520,6 @@ def _apw(name: str, key: str, *extra: str):
     """An API address of a turnaround or interim record (or one of their rows) in the pathway scene."""
 
     def build(s: dict) -> str:
-        if "turnaround_case" not in s:
-            s.update(pathway_scene(caseworker=s["case"].owner, organisation=s["case"].organisation))
         records = {"turnaround": s["turnaround_case"].turnaround, "interim": s["interim_case"].interim}
         return reverse(f"api:{name}", args=[(records.get(key) or s[key]).pk, *extra])
 
@@ -603,41 +590,6 @@ def _url_names(resolver: URLResolver, prefix: str = "") -> set[str]:
 def test_every_url_is_in_the_matrix():
     missing = _url_names(get_resolver()) - set(MATRIX)
     assert missing == set(), f"add these URLs to MATRIX: {sorted(missing)}"
-
-
-@pytest.fixture
-def scene(
-    request,
-    contact,
-    reviewed_org,
-    reviewer_org,
-    hub,
-    steward,
-    participant,
-    coordinator,
-    lead_reviewer,
-    reviewer,
-    caseworker,
-    panel_member,
-):
-    version = published_version(steward=steward, owner=hub, commenter=participant)
-    return {
-        "contact": contact,
-        "reviewed_org": reviewed_org,
-        "declaration": ConflictDeclarationFactory(person=contact, organisation=reviewed_org),
-        **standards_scene(steward=steward, owner=hub, commenter=participant, slug="scene-2"),
-        **review_in_desk_review(
-            version=version,
-            organisation=reviewed_org,
-            coordinator=coordinator,
-            lead=lead_reviewer,
-            peer=reviewer,
-            contact=contact,
-        ),
-        **case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org),
-        **case_in_closure_planning(caseworker=caseworker, panel_member=panel_member, organisation=reviewer_org),
-        "token": tokens.create_token(contact, name="matrix")[0],
-    }
 
 
 @pytest.mark.parametrize("role", ROLES)

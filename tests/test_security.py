@@ -23,8 +23,9 @@ from django.urls import reverse
 from organisations.demo import DEMO_PASSWORD
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.pages import acting_role, client_as, row_counts
+from tests.shared_scene import *  # noqa: F403 - the module's scene and cast (fixtures)
 from tests.test_deploy import _manage
-from tests.test_permission_matrix import MATRIX, scene  # noqa: F401 - `scene` is a fixture
+from tests.test_permission_matrix import MATRIX
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +76,7 @@ def _policy(header: str) -> dict[str, str]:
     return {part.split(" ", 1)[0]: part.split(" ", 1)[1] for part in (p.strip() for p in header.split(";")) if part}
 
 
-def test_every_page_sends_the_policy_and_has_no_inline_code(request, scene):  # noqa: F811
+def test_every_page_sends_the_policy_and_has_no_inline_code(request, scene):
     checked, problems = 0, {}
     for name, (method, build, statuses) in MATRIX.items():
         if method != "get":
@@ -109,7 +110,7 @@ def test_frames_sniffing_and_referrers_are_refused(client):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_get_changes_nothing_on_any_url(request, scene):  # noqa: F811
+def test_get_changes_nothing_on_any_url(request, scene):
     changed = {}
     for name, (_method, build, statuses) in MATRIX.items():
         role = _acting_role(name, statuses)
@@ -124,7 +125,7 @@ def test_get_changes_nothing_on_any_url(request, scene):  # noqa: F811
     assert changed == {}
 
 
-def test_post_without_a_csrf_token_is_refused_on_every_url(request, scene):  # noqa: F811
+def test_post_without_a_csrf_token_is_refused_on_every_url(request, scene):
     outcomes, tried = {}, 0
     for name, (_method, build, statuses) in MATRIX.items():
         role = _acting_role(name, statuses)

@@ -14,6 +14,7 @@ from schemathesis.checks import content_type_conformance, not_a_server_error, re
 
 from api import tokens
 from tests.scenes import case_awaiting_decision, published_version, review_in_desk_review
+from tests.shared_scene import _uploads_in_a_temporary_folder, cast, module_db, module_media  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -44,35 +45,27 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def world(
-    _keep_the_test_connection,
-    db,
-    settings,
-    steward,
-    hub,
-    participant,
-    coordinator,
-    lead_reviewer,
-    reviewer,
-    contact,
-    reviewed_org,
-    caseworker,
-    administrator,
-):
-    """Data for every endpoint to find, and a token for the administrator, who may see all of it."""
-    settings.API_THROTTLE_RATE = "100000/minute"
-    version = published_version(steward=steward, owner=hub, commenter=participant)
+@pytest.fixture(scope="module")
+def shared_world(cast):
+    """Data for every endpoint to find, and a token for the administrator, who may see all of it:
+    built once for the module (tests/shared_scene.py), each example's writes rolled back."""
+    version = published_version(steward=cast["steward"], owner=cast["hub"], commenter=cast["participant"])
     review_in_desk_review(
         version=version,
-        organisation=reviewed_org,
-        coordinator=coordinator,
-        lead=lead_reviewer,
-        peer=reviewer,
-        contact=contact,
+        organisation=cast["reviewed_org"],
+        coordinator=cast["coordinator"],
+        lead=cast["lead_reviewer"],
+        peer=cast["reviewer"],
+        contact=cast["contact"],
     )
-    case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org)
-    return {"token": tokens.create_token(administrator, name="schemathesis")[1]}
+    case_awaiting_decision(caseworker=cast["caseworker"], organisation=cast["reviewed_org"])
+    return {"token": tokens.create_token(cast["administrator"], name="schemathesis")[1]}
+
+
+@pytest.fixture
+def world(_keep_the_test_connection, db, settings, shared_world):
+    settings.API_THROTTLE_RATE = "100000/minute"
+    return shared_world
 
 
 # Loaded once at collection, in process: the schema view needs no database.

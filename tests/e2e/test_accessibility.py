@@ -15,8 +15,9 @@ import pytest
 from django.conf import settings
 
 from organisations.models import ConflictDeclaration
+from tests.conftest import ROLE_FIXTURES
 from tests.pages import client_as, collect
-from tests.test_permission_matrix import scene  # noqa: F401 - a fixture
+from tests.shared_scene import PLACES, build_matrix_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,6 +28,12 @@ RUN_AXE = """async (tags) => {
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
 }"""
+
+
+@pytest.fixture
+def scene(request):
+    """The matrix's scene, committed (the browser reads it through the live server), built per test."""
+    return build_matrix_scene({name: request.getfixturevalue(name) for name in [*PLACES, *ROLE_FIXTURES]})
 
 
 def _signed_in_page(browser, live_server, request, role: str, problems: list[str]):
@@ -59,7 +66,7 @@ def _show_with_errors(page, url: str) -> None:
     page.locator(".govuk-error-summary").wait_for()
 
 
-def test_no_serious_accessibility_violations_on_any_main_page(browser, live_server, request, scene):  # noqa: F811
+def test_no_serious_accessibility_violations_on_any_main_page(browser, live_server, request, scene):
     if not AXE.is_file():
         pytest.fail("axe-core is missing: run `make test-tools`.")
     pages = collect(request, scene)
