@@ -339,7 +339,7 @@ def worker(scale: int, repeat: int, out_file: Path, *, analytics_only: bool, thr
         return
 
     from casework.models import Case
-    from organisations.demo import DEMO_DOMAIN
+    from demo.organisations import DEMO_DOMAIN
     from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
     from peerreview.models import Review
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "casework",
     "peerreview",
     "reports",
+    "demo",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -20,7 +20,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from organisations.demo import DEMO_PASSWORD
+from demo.organisations import DEMO_PASSWORD
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.pages import acting_role, client_as, row_counts
 from tests.test_deploy import _manage
