@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Test-only node tools (axe-core, the Nu HTML Checker), pinned in package-lock.json, in git-ignored node_modules/.
 NODE_STAMP := node_modules/.installed
-# Debian packages WeasyPrint needs (pango, harfbuzz subsetting, fonts), and PostgreSQL for the second test run.
-DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2
+# Debian packages WeasyPrint needs (pango, harfbuzz subsetting, fonts: Noto covers the scripts London
+# writes in, Bengali, Arabic, Urdu, Chinese...), and PostgreSQL for the second test run.
+DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2 fonts-noto-core fonts-noto-cjk
 DEBIAN_TEST := postgresql poppler-utils chromium default-jre-headless
 # The load generator for the throughput part of `make bench`.
 DEBIAN_BENCH := wrk

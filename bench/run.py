@@ -339,7 +339,7 @@ def worker(scale: int, repeat: int, out_file: Path, *, analytics_only: bool, thr
         return
 
     from casework.models import Case
-    from organisations.demo import DEMO_DOMAIN
+    from demo.organisations import DEMO_DOMAIN
     from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
     from peerreview.models import Review
 
@@ -459,18 +459,16 @@ def _measure_pdf(review: Any, repeat: int) -> dict[str, Any]:
     """The full assessment PDF as the app makes it (context from the snapshot, template, WeasyPrint
     in the limited child process), against WeasyPrint alone on the same finished HTML in-process."""
     from django.template.loader import render_to_string
-    from django.test import RequestFactory
 
-    from reports import pdf, views
+    from reports import documents, pdf
 
     snapshot = review.snapshots.filter(kind="final").order_by("-version").first()
-    request = RequestFactory().get("/")
     template = "reports/pdf/assessment.html"
 
     def app() -> bytes:
-        return pdf.render(template, views._assessment_context(snapshot, request))
+        return pdf.render(template, documents.assessment_context(snapshot))
 
-    html = render_to_string(template, views._assessment_context(snapshot, request))
+    html = render_to_string(template, documents.assessment_context(snapshot))
 
     def engine() -> bytes:
         return pdf.html_to_pdf(html)

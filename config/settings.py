@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "casework",
     "peerreview",
     "reports",
+    "demo",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -229,7 +230,11 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # transitional until Django 6 makes it the d
 PEER_REVIEW_CONFLICT_YEARS = env.int("PEER_REVIEW_CONFLICT_YEARS", default=3)
 PEER_REVIEW_SAME_BOROUGH_CONFLICT = env.bool("PEER_REVIEW_SAME_BOROUGH_CONFLICT", default=True)
 PEER_REVIEW_YEARLY_CAP = env.int("PEER_REVIEW_YEARLY_CAP", default=3)
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The public address of this site, printed in emails and in every PDF's verify link: a reader of a
+# printed assessment must reach it, so production has no default (127.0.0.1 would verify nothing).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured("Set SITE_URL to the site's public address, e.g. https://review.example.org.")
 
 # Lifeboat small grants: amounts above the threshold (£) need a panel member's approval; the
 # funder and programme appear in the 360Giving export (set the hub's real org-id in production).

@@ -526,6 +526,12 @@ def build_report(review: Review) -> dict[str, Any]:
             for m in review.moderated_ratings.select_related("standard").order_by("standard__position")
         ],
         "result": {"label": result.label, "mean": str(result.mean or ""), "steps": result.steps},
+        # The scale and limiter the result was reached under, kept with it: the framework's may change later.
+        "scale": [
+            {"value": lv.value, "label": lv.label, "descriptor": lv.descriptor, "min_mean": str(lv.min_mean)}
+            for lv in version.framework.levels.order_by("value")
+        ],
+        "rule": {"limiter_trigger": version.framework.limiter_trigger, "limiter_cap": version.framework.limiter_cap},
         "findings": [
             {
                 "kind": f.get_kind_display(),

@@ -15,15 +15,35 @@ PALETTE = ["#d4351c", "#f47738", "#1d70b8", "#00703c"]  # one colour per rating 
 GREY = "#b1b4b6"
 
 
-def bar_chart(rows: Sequence[tuple[str, float | None]], *, maximum: float, title: str, description: str) -> SafeString:
-    """Horizontal bars: one per (label, value)."""
+def bar_chart(
+    rows: Sequence[tuple[str, float | None]],
+    *,
+    maximum: float,
+    title: str,
+    description: str,
+    ticks: Sequence[tuple[float, str]] = (),
+) -> SafeString:
+    """Horizontal bars: one per (label, value); `ticks` (value, name) draw the scale under them."""
     bar_h, gap, label_w, width = 18, 8, 70, 420
-    height = len(rows) * (bar_h + gap) + 10
+    axis_h = 34 if ticks else 0
+    height = len(rows) * (bar_h + gap) + 10 + axis_h
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" '
         f'width="{label_w + width + 40}" height="{height}" viewBox="0 0 {label_w + width + 40} {height}">',
         f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(description)}</desc>',
     ]
+    bottom = 5 + len(rows) * (bar_h + gap)
+    for value, name in ticks:
+        x = label_w + round(width * float(value) / maximum)
+        parts.append(f'<line x1="{x}" y1="0" x2="{x}" y2="{bottom}" stroke="{GREY}" stroke-width="0.5"/>')
+        parts.append(
+            f'<text x="{x}" y="{bottom + 12}" font-size="9" text-anchor="end" '
+            f'font-family="Liberation Sans, Arial">{escape(f"{value:g}")}</text>'
+        )
+        parts.append(
+            f'<text x="{x}" y="{bottom + 24}" font-size="8" text-anchor="end" fill="#505a5f" '
+            f'font-family="Liberation Sans, Arial">{escape(name.split(" ", 1)[-1][:16])}</text>'
+        )
     for n, (label, value) in enumerate(rows):
         y = 5 + n * (bar_h + gap)
         length = 0 if value is None else max(2, round(width * float(value) / maximum))

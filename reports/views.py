@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
@@ -25,7 +24,7 @@ from organisations import queries as org_queries
 from organisations.models import Borough, Membership, Organisation
 from peerreview import queries as review_queries
 from peerreview.models import ReportSnapshot, Review
-from reports import charts, pdf
+from reports import charts, documents, pdf
 
 Role = Membership.Role
 
@@ -176,37 +175,6 @@ def _event_id(value: str | None) -> int | None:
 # --- assessment PDFs and their verification ------------------------------------------------------------
 
 
-def _assessment_context(snapshot: ReportSnapshot, request: HttpRequest) -> dict[str, Any]:
-    data = snapshot.data
-    order = ["Strength", "Area for development", "Recommendation", "Condition"]
-    headings = {
-        "Strength": "Strengths",
-        "Area for development": "Areas for development",
-        "Recommendation": "Recommendations",
-        "Condition": "Conditions",
-    }
-    sections = [(headings[k], [f for f in data["findings"] if f["kind"] == k]) for k in order]
-    chart = charts.bar_chart(
-        [(r["code"], r["rating"]) for r in data["ratings"]],
-        maximum=max([4, *[r["rating"] for r in data["ratings"]]]),
-        title="Agreed rating for each standard",
-        description="; ".join(f"{r['code']}: {r['rating']}" for r in data["ratings"]) or "No ratings",
-    )
-    return {
-        "data": data,
-        "snapshot": snapshot,
-        "sections": [(h, items) for h, items in sections if items],
-        "chart": chart,
-        "document_id": document_id(snapshot),
-        "verify_url": settings.SITE_URL + reverse("reports:verify", args=[snapshot.fingerprint]),
-        "site_name": settings.SITE_NAME,
-    }
-
-
-def document_id(snapshot: ReportSnapshot) -> str:
-    return f"PRA-{snapshot.review_id:05d}-{snapshot.version}"
-
-
 @login_required
 def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_for_user(
@@ -216,7 +184,11 @@ def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if snapshot is None:
         raise Http404("This review has no published report yet.")
     try:
-        data = pdf.cached(snapshot.fingerprint, "reports/pdf/assessment.html", _assessment_context(snapshot, request))
+        data = pdf.cached(
+            f"{snapshot.fingerprint}-{documents.LAYOUT}",
+            "reports/pdf/assessment.html",
+            documents.assessment_context(snapshot),
+        )
     except pdf.RenderError:
         return HttpResponse(
             "Sorry, the PDF could not be made. Please try again later.",
@@ -248,7 +220,7 @@ def verify(request: HttpRequest, fingerprint: str) -> HttpResponse:
             "snapshot": snapshot,
             "newer": newer,
             "reopened": reopened and not newer,
-            "document_id": document_id(snapshot),
+            "document_id": documents.document_id(snapshot),
             "data": snapshot.data,
         },
     )
@@ -434,25 +406,9 @@ def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     case = get_object_for_user(
         request, Case.objects.select_related("organisation", "owner"), view_perm="casework.view_case", pk=pk
     )
-    closure = getattr(case, "closure", None)
-    if kind == "closure" and closure is None:
+    if kind == "closure" and getattr(case, "closure", None) is None:
         raise Http404("This case has no closure.")
-    check = getattr(case, "health_check", None)
-    context = {
-        "kind": kind,
-        "title": CASE_PDFS[kind],
-        "case": case,
-        "check": check,
-        "assessment": check.assess() if check else None,
-        "pathway_changes": case.pathway_changes.select_related("approved_by"),
-        "closure": closure,
-        "registers": _registers(closure) if closure else [],
-        "log_columns": case_queries.DECISION_LOG_COLUMNS[:-1],
-        "log": [row[:-1] for row in case_queries.decision_log_rows(case)] if kind != "closure" else [],
-        "generated_at": timezone.now(),
-        "generated_by": request.user,
-        "site_name": settings.SITE_NAME,
-    }
+    context = documents.case_context(case, kind=kind, title=CASE_PDFS[kind], user=request.user)
     try:
         data = pdf.render("reports/pdf/case.html", context)
     except pdf.RenderError:
@@ -465,8 +421,3 @@ def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     name = slugify(case.organisation.name)[:60]
     response["Content-Disposition"] = f'attachment; filename="{kind}-{name}-case-{case.pk}.pdf"'
     return response
-
-
-def _registers(closure: Any) -> list[tuple[str, list[Any]]]:
-    items = list(closure.items.select_related("destination", "funder", "compatibility_reviewed_by", "na_approved_by"))
-    return [(label, [i for i in items if i.register == value]) for value, label in RegisterItem.Register.choices]

@@ -521,12 +521,27 @@ def _email_context(text: str) -> dict:
     return {"subject": f"Reminder: {text}", "body": f"{text} is due on 1 May.", "review": Review(), "link": "/"}
 
 
-OUTSIDE_THE_PDF_FONTS = {HOSTILE[6]}  # emoji and CJK: see the expected failure below
+OUTSIDE_THE_PDF_FONTS = {HOSTILE[6]}  # emoji: no font prints them (CJK and Arabic are covered by Noto)
+
+
+def test_pdf_text_layer_keeps_chinese_and_latin_on_one_line():
+    """Noto (Makefile) covers Chinese: it prints as itself and the line's text layer survives."""
+    import io as _io
+
+    from pypdf import PdfReader
+
+    from reports import pdf
+
+    data = pdf.html_to_pdf(
+        "<html lang='en'><head><title>t</title></head><body><p>Hello and 中文 and Polska</p></body></html>"
+    )
+    text = " ".join(page.extract_text() for page in PdfReader(_io.BytesIO(data)).pages)
+    assert "Hello" in text and "中文" in text and "Polska" in text
 
 
 @pytest.mark.xfail(
-    reason="Emoji and CJK have no glyphs in the PDF fonts (fonts-liberation2): they print as boxes "
-    "and break the text layer of their line. Needs a font with wider coverage (e.g. Noto)."
+    reason="Emoji have no glyphs in the PDF fonts (Liberation, Noto core and CJK): they print as boxes "
+    "and break the text layer of their line. Needs a colour emoji font WeasyPrint can embed."
 )
 def test_pdf_text_layer_survives_characters_outside_the_fonts():
     import io as _io

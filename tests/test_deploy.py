@@ -26,6 +26,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "WARNING",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="review.example.org",
+        SITE_URL="https://review.example.org",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
@@ -35,3 +36,10 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check")
     assert result.returncode != 0
     assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_site_url():
+    """PDFs print the verify link from SITE_URL: a default of 127.0.0.1 would send readers nowhere."""
+    result = _manage("check", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), SITE_URL="")
+    assert result.returncode != 0
+    assert "Set SITE_URL" in result.stderr

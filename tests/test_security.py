@@ -20,7 +20,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from organisations.demo import DEMO_PASSWORD
+from demo.organisations import DEMO_PASSWORD
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.pages import acting_role, client_as, row_counts
 from tests.shared_scene import *  # noqa: F403 - the module's scene and cast (fixtures)

@@ -15,11 +15,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework import demo_bulk as casework_bulk
 from casework.models import Case
-from organisations.demo import DEMO_DOMAIN
+from demo import casework_bulk, peerreview_bulk
+from demo.organisations import DEMO_DOMAIN
 from organisations.models import User
-from peerreview import demo_bulk as peerreview_bulk
 from peerreview.models import Review
 from standards.models import FrameworkVersion
 

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core import audit
-from organisations.demo import DEMO_LOGINS, DEMO_PASSWORD
+from demo.organisations import DEMO_LOGINS, DEMO_PASSWORD
 from organisations.models import Borough, Membership, Organisation, User
 from peerreview.models import Review
 from standards.models import FrameworkVersion, Indicator

@@ -6,10 +6,10 @@ import random
 import pytest
 from django.utils import timezone
 
-from casework import demo_bulk
 from casework.models import Candidate, Case, Closure, Interim, Milestone, RegisterItem, Turnaround
 from core import audit
 from core.models import AuditEvent
+from demo import casework_bulk as demo_bulk
 from reports import analytics
 from tests.factories import OrganisationFactory
 

@@ -8,14 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from casework import demo as casework_demo
-from casework import demo_bulk as casework_bulk
 from core.audit import acting_as
-from organisations import demo as organisations_demo
+from demo import casework as casework_demo
+from demo import casework_bulk, peerreview_bulk
+from demo import organisations as organisations_demo
+from demo import peerreview as peerreview_demo
+from demo import standards as standards_demo
 from organisations.models import Membership, Organisation, User
-from peerreview import demo as peerreview_demo
-from peerreview import demo_bulk as peerreview_bulk
-from standards import demo as standards_demo
 
 # Above scale 1, the walked demo (one review and one case in every state, through the workflow)
 # is topped up with years of past reviews and cases written in bulk, to these totals per scale.

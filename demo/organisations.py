@@ -13,9 +13,9 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 
 from organisations import workflow
+from organisations.backends import DEMO_PASSWORD
 from organisations.models import Borough, Membership, Organisation, User
 
-DEMO_PASSWORD = "demo-only-Lifeboat-2026"  # noqa: S105 - used by the demo data and nowhere else
 DEMO_DOMAIN = "demo.example"
 HUB_NAME = "Thameslink Support Hub (demo)"
 

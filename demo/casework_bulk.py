@@ -36,7 +36,6 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from casework import demo
 from casework.models import (
     Candidate,
     Case,
@@ -52,6 +51,7 @@ from casework.models import (
     Turnaround,
 )
 from core import audit
+from demo import casework as demo
 from organisations.models import Organisation, User
 
 BATCH_CASES = 250

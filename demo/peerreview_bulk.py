@@ -32,8 +32,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
+from demo import peerreview as demo
 from organisations.models import ConflictDeclaration, Membership, Organisation, User
-from peerreview import demo
 from peerreview.models import (
     Action,
     Assignment,

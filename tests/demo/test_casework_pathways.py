@@ -2,9 +2,9 @@
 
 import pytest
 
-from casework import demo
 from casework.models import Grant, Interim, Tranche, Turnaround
 from core import audit
+from demo import casework as demo
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.integration
