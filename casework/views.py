@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from casework import forms, queries, workflow
 from casework.models import Case, CaseDocument, Closure, Referral, RegisterItem, Task
-from core import audit, uploads
+from core import audit, uploads, words
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import available_transitions, blocked_transitions
 from standards.spreadsheet import neutralise
@@ -110,6 +110,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": case.documents.select_related("uploaded_by"),
             "can_work": user.has_perm("casework.work_case", case) and not case.is_read_only,
             "can_decide": user.has_perm("casework.decide_case", case),
+            "obligations": case.unresolved_obligations() if not case.is_read_only else [],
         },
     )
 
@@ -207,7 +208,8 @@ def case_pathway(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def case_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.work_case")
-    form = forms.OutcomeForm(request.POST or None, initial={"outcome": case.outcome, "note": case.outcome_note})
+    initial = {"outcome": case.outcome, "note": case.outcome_note, "unresolved_note": case.unresolved_note}
+    form = forms.OutcomeForm(request.POST or None, initial=initial, case=case)
     return form_page(
         request,
         "casework/case_form.html",
@@ -259,7 +261,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(closure.items.all())  # the guards below read this same prefetched list
     for item in items:
         item.closure = closure
-        item.moves = available_transitions(item, user)
+        item.moves = [t for t in available_transitions(item, user) if t.name not in workflow.ITEM_INTERNAL_MOVES]
     registers = [
         (value, label, [i for i in items if i.register == value]) for value, label in RegisterItem.Register.choices
     ]
@@ -448,7 +450,10 @@ def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     entries = [
         {
             "event": e,
-            "what": e.action.replace("_", " ").capitalize(),
+            "what": words.action_words(e.action),
+            "from": words.state_words(e.object_type, e.source_state),
+            "to": words.state_words(e.object_type, e.target_state),
+            "changes": words.describe_event(e),
             "note": notes.get(e.object_id) if e.object_type == "casework.casenote" else None,
             "document": documents.get(e.object_id) if e.object_type == "casework.casedocument" else None,
         }
