@@ -155,6 +155,7 @@ def _milestone_checks(milestone: Milestone) -> None:
 
 def _plan_changed(turnaround: Turnaround, *, by: Any, what: str) -> None:
     """An approved plan changed: refused once stabilised; before that, back to the panel."""
+    turnaround = Turnaround.objects.get(pk=turnaround.pk)  # a milestone's cached plan may be stale
     if turnaround.state == Turnaround.State.STABILISED:
         raise ValidationError("The turnaround is stabilised: the approved plan's milestones are fixed.")
     if turnaround.state in Turnaround.RUNNING:

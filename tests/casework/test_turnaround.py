@@ -204,14 +204,17 @@ def test_above_the_threshold_only_a_panel_member_off_the_team_approves(
     colleague = MembershipFactory(role="caseworker", organisation=hub).person
     record.case.team.add(colleague)
     at_threshold = _grant(record, caseworker, "5000")
-    above = _grant(record, caseworker, "5000.01")
     assert colleague.has_perm("casework.approve_grant", at_threshold)
+    pathways.move_grant(at_threshold, "refuse", by=panel_member, reason="Split differently.")
+    above = _grant(record, caseworker, "5000.01")
     assert not colleague.has_perm("casework.approve_grant", above)
     with pytest.raises(PermissionDenied):
         pathways.approve_grant(above, by=colleague, declaration="none")
     assert pathways.approve_grant(above, by=panel_member, declaration="none").state == Grant.State.APPROVED
-    settings.LIFEBOAT_GRANT_PANEL_THRESHOLD = 10000  # configurable
-    assert colleague.has_perm("casework.approve_grant", _grant(record, caseworker, "9000"))
+    # The threshold is configurable, and counts the organisation's other grants (£5,000.01 approved).
+    settings.LIFEBOAT_GRANT_PANEL_THRESHOLD = 10000
+    assert colleague.has_perm("casework.approve_grant", _grant(record, caseworker, "4000"))
+    assert not colleague.has_perm("casework.approve_grant", _grant(record, caseworker, "1000"))
 
 
 def test_refusing_a_grant_needs_a_reason(approved, caseworker, panel_member):
