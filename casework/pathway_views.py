@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from casework import forms, giving, pathways, workflow
 from casework.models import Candidate, Case, Grant, Interim, Milestone, Tranche, Turnaround
 from core import audit
-from core.words import money
 from core.shortcuts import attempt, form_page, get_object_for_user
+from core.words import money
 from core.workflow import available_transitions, blocked_transitions
 
 VIEW = "casework.view_case"

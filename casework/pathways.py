@@ -216,7 +216,7 @@ def request_grant(turnaround: Turnaround, *, by: Any, title: str, purpose: str, 
     ceiling = Decimal(settings.LIFEBOAT_GRANT_CEILING)
     if amount > ceiling:
         raise ValidationError(
-            {"amount": f"A lifeboat grant is at most {money(ceiling)} (the grant ceiling); {money(amount)} is above it."}
+            {"amount": f"A lifeboat grant is at most {money(ceiling)} (the grant ceiling): {money(amount)} is more."}
         )
     with transaction.atomic():
         grant = Grant(

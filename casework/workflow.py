@@ -371,9 +371,15 @@ def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Cl
         # A date that legal timing reads (last trading, filing, resolutions) changed after it was first
         # recorded: say so in the reason, so the timeline and the approver see it, not only the payload.
         redated = [k for k, (old, _new) in changed.items() if k.endswith("_on") and old is not None]
-        reason = ("Changed after it was first recorded: " + ", ".join(
-            str(Closure._meta.get_field(k).verbose_name) for k in redated
-        ) + ".") if redated else ""
+        reason = (
+            (
+                "Changed after it was first recorded: "
+                + ", ".join(str(Closure._meta.get_field(k).verbose_name) for k in redated)
+                + "."
+            )
+            if redated
+            else ""
+        )
         _save(closure, by=by, reason="update_closure")
         _record(closure, "update_closure", by=by, case=closure.case, reason=reason, changes=changed)
     return closure

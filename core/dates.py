@@ -52,6 +52,4 @@ def not_in_future(day: datetime.date | None) -> None:
     from django.utils import timezone
 
     if day is not None and day > timezone.localdate():
-        raise ValidationError(
-            "This date is in the future: record it once it has happened.", code="future_date"
-        )
+        raise ValidationError("This date is in the future: record it once it has happened.", code="future_date")

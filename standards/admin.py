@@ -12,7 +12,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from organisations.admin import AdministratorOnly, AuditedAdmin
 from standards.models import Comment, Framework, FrameworkVersion, RatingLevel
 
-
 # What a published version's results are computed with: fixed once any version is published, so a
 # published review's page and its frozen PDF can never disagree (a change needs a new framework).
 SCORING_FIELDS = ["scoring_mode", "limiter_trigger", "limiter_cap"]

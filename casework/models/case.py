@@ -366,7 +366,11 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         target=State.CLOSED,
         conditions=[has_outcome, outcome_fits_pathway, leaves_obligations_explained],
         permission="casework.approve_closure",
-        custom={"label": "Close, leaving the unresolved items on the record", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Close, leaving the unresolved items on the record",
+            "reason_required": True,
+            "style": "warning",
+        },
     )
     def close_leaving_unresolved(self, unresolved: str = "") -> None:
         self.closed_at = timezone.now()
@@ -460,11 +464,17 @@ class HealthCheck(TimeStamped):
     overdue_filings = models.BooleanField(default=False)
     governance_concerns = models.BooleanField(default=False)
     safeguarding_concerns = models.BooleanField(default=False)
-    finances_as_of = models.DateField(validators=[not_in_future], )
+    finances_as_of = models.DateField(
+        validators=[not_in_future],
+    )
     finances_source = models.CharField(max_length=200)
-    forecast_as_of = models.DateField(validators=[not_in_future], )
+    forecast_as_of = models.DateField(
+        validators=[not_in_future],
+    )
     forecast_source = models.CharField(max_length=200)
-    governance_as_of = models.DateField(validators=[not_in_future], )
+    governance_as_of = models.DateField(
+        validators=[not_in_future],
+    )
     governance_source = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
 

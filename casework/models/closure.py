@@ -76,8 +76,11 @@ class Closure(PathwayRecord):
     collective_consultation = models.TextField(
         blank=True, help_text="Collective consultation record (needed for 20 or more redundancies within 90 days)."
     )
-    creditors_declaration_on = models.DateField(validators=[not_in_future], 
-        null=True, blank=True, help_text="Trustees declared all debts and liabilities settled or provided for."
+    creditors_declaration_on = models.DateField(
+        validators=[not_in_future],
+        null=True,
+        blank=True,
+        help_text="Trustees declared all debts and liabilities settled or provided for.",
     )
     safeguarding_handover = models.TextField(
         blank=True, help_text="Open safeguarding concerns and who they were handed to (or 'none open')."
@@ -445,7 +448,9 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     )
     regulator_consent = models.CharField(max_length=200, blank=True, help_text="Regulator consent reference.")
     # Employees
-    eli_sent_on = models.DateField(validators=[not_in_future], null=True, blank=True, help_text="Employee liability information sent.")
+    eli_sent_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="Employee liability information sent."
+    )
     transfer_on = models.DateField(null=True, blank=True)
     notice_on = models.DateField(null=True, blank=True)
     leaving_on = models.DateField(null=True, blank=True)
@@ -525,8 +530,11 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         effective = [
             (self.outcome == self.Outcome.TUPE, self.transfer_on, "the TUPE transfer date"),
             (self.outcome == self.Outcome.REDUNDANCY, self.leaving_on, "the leaving date"),
-            (self.register == self.Register.SERVICE and self.outcome == self.Outcome.TRANSFERRED, self.go_live_on,
-             "the date the new provider takes the service on"),
+            (
+                self.register == self.Register.SERVICE and self.outcome == self.Outcome.TRANSFERRED,
+                self.go_live_on,
+                "the date the new provider takes the service on",
+            ),
         ]
         return [
             f"It cannot be completed before {words} ({day:%-d %B %Y})."
@@ -573,7 +581,9 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
             if not (self.compatibility_reviewed_by_id and self.compatibility_note.strip()):
                 p.append("A named reviewer must mark the recipient's purposes compatible with the fund's.")
             elif self.destination_set_by_id and self.compatibility_reviewed_by_id == self.destination_set_by_id:
-                p.append("The compatibility review must be by someone other than the person who proposed the recipient.")
+                p.append(
+                    "The compatibility review must be by someone other than the person who proposed the recipient."
+                )
             if not self.funder_consent.strip():
                 p.append("Record the funder's consent to the transfer.")
         if restricted and self.outcome == o.RETURNED and not self.funder_id:

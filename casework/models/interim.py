@@ -325,7 +325,9 @@ class InterimReview(TimeStamped):
     """A review of the placement (every 4–6 weeks) with its continuation decision."""
 
     interim = models.ForeignKey(Interim, on_delete=models.CASCADE, related_name="reviews")
-    held_on = models.DateField(validators=[not_in_future], )
+    held_on = models.DateField(
+        validators=[not_in_future],
+    )
     continue_placement = models.BooleanField(help_text="Continue the placement (otherwise move to handover).")
     note = models.TextField()
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -51,10 +51,14 @@ class Turnaround(PathwayRecord):
     state = FSMField(choices=State.choices, default=State.DIAGNOSIS, protected=True)
     # Diagnosis
     causes_of_distress = models.TextField(blank=True, help_text="What led the organisation into difficulty.")
-    solvency_retested_on = models.DateField(validators=[not_in_future], null=True, blank=True, help_text="When solvency was tested again.")
+    solvency_retested_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="When solvency was tested again."
+    )
     solvency_note = models.TextField(blank=True, help_text="The result of the solvency re-test.")
     # Plan
-    board_approved_plan_on = models.DateField(validators=[not_in_future], null=True, blank=True, help_text="When the board approved the plan.")
+    board_approved_plan_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="When the board approved the plan."
+    )
     expert_help = models.TextField(
         blank=True, help_text="Expert help or consultancy engaged, with its scope (or 'none')."
     )
@@ -255,7 +259,9 @@ class Milestone(TimeStamped):
     owner_name = models.CharField(max_length=200, blank=True, help_text="Who at the organisation owns it.")
     due_on = models.DateField(null=True, blank=True)
     evidence_note = models.TextField(blank=True, help_text="What shows it was met.")
-    evidence_on = models.DateField(validators=[not_in_future], null=True, blank=True, help_text="The date of the evidence.")
+    evidence_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="The date of the evidence."
+    )
     achieved_on = models.DateField(validators=[not_in_future], null=True, blank=True)
 
     history = audited_history()

@@ -109,7 +109,10 @@ def test_a_disengaged_case_closes_only_with_what_is_left_approved_by_the_panel(w
         cw.perform(case, "close_leaving_unresolved", by=panel_member)
     case = cw.perform(case, "close_leaving_unresolved", by=panel_member, reason="Nothing more we can do.")
     assert case.state == Case.State.CLOSED
-    assert case.unresolved_at_closure == "1 register item without a completed destination or an approved reason (services 1)"
+    assert (
+        case.unresolved_at_closure
+        == "1 register item without a completed destination or an approved reason (services 1)"
+    )
     event = audit.events_for(case).last()
     assert (event.action, event.reason) == ("close_leaving_unresolved", "Nothing more we can do.")
     assert event.payload["changes"]["unresolved_at_closure"] == ["", case.unresolved_at_closure]
@@ -130,9 +133,7 @@ def test_unsettled_grants_and_an_interim_in_post_are_obligations(caseworker, pan
     record, _ = scenes.approved_turnaround(caseworker=caseworker, panel=panel_member, organisation=reviewed_org)
     grant = pathways.request_grant(record, by=caseworker, title="Till", purpose="A till", amount=Decimal("4500"))
     pathways.approve_grant(grant, by=panel_member, declaration="none")
-    assert record.case.unresolved_obligations() == [
-        "The grant “Till” (£4,500.00) is approved, not settled"
-    ]
+    assert record.case.unresolved_obligations() == ["The grant “Till” (£4,500.00) is approved, not settled"]
     assert not record.case.obligations_settled()
     interim = Interim(state=Interim.State.IN_POST)
     assert interim.open_obligations() == ["The interim manager is still in post (in post)"]
@@ -163,9 +164,7 @@ def _grant(record, by, amount="1000", title="Finance system"):
     return pathways.request_grant(record, by=by, title=title, purpose="A finance system", amount=Decimal(amount))
 
 
-def test_the_approve_grant_button_opens_the_approval_form_and_approves(
-    approved, caseworker, panel_member, client_for
-):
+def test_the_approve_grant_button_opens_the_approval_form_and_approves(approved, caseworker, panel_member, client_for):
     record, _ = approved
     grant = _grant(record, caseworker, "6000")
     panel = client_for(panel_member)
@@ -270,7 +269,9 @@ def test_changing_the_recipient_voids_the_review_and_consent_on_the_record(plann
     first, other, funder = OrganisationFactory(), OrganisationFactory(), OrganisationFactory(kind="funder")
     item = _restricted(planning, caseworker, first, funder)
     cw.mark_compatible(item, by=panel_member, note="Same youth purposes")
-    item = cw.save_item(planning, by=caseworker, item=_fresh(item), destination=other, funder_consent="Letter of 3 March")
+    item = cw.save_item(
+        planning, by=caseworker, item=_fresh(item), destination=other, funder_consent="Letter of 3 March"
+    )
     item = _fresh(item)
     assert (item.compatibility_reviewed_by, item.compatibility_note, item.funder_consent) == (None, "", "")
     event = audit.events_for(item).last()
