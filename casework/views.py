@@ -4,10 +4,12 @@ administrators gets 404 for a case, and never sees it listed."""
 from __future__ import annotations
 
 import csv
+from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -111,6 +113,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_work": user.has_perm("casework.work_case", case) and not case.is_read_only,
             "can_decide": user.has_perm("casework.decide_case", case),
             "obligations": case.unresolved_obligations() if not case.is_read_only else [],
+            "escalation_kinds": Case.Escalation.choices,
         },
     )
 
@@ -122,12 +125,17 @@ def case_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in {t.name for t in case.get_all_state_transitions()}:
         raise Http404
     post = request.POST
-    fields = {key: post.get(key, "") for key in ("signposting", "kind")}
-    attempt(
-        request,
-        lambda: workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields),
-        "Done.",
-    )
+    fields: dict[str, Any] = {key: post.get(key, "") for key in ("signposting", "kind")}
+
+    def move() -> None:
+        if name == "hold":
+            try:
+                fields["until"] = django_forms.DateField(required=False).clean(post.get("until", ""))
+            except ValidationError:
+                raise ValidationError({"until": "Give the date as year-month-day, or leave it empty."}) from None
+        workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields)
+
+    attempt(request, move, "Done.")
     return redirect(case)
 
 

@@ -451,3 +451,23 @@ def test_every_update_event_carries_old_and_new_values(approved, caseworker):
     pathways.update_turnaround(record, by=caseworker, expert_help="A finance consultant, 10 days")
     event = AuditEvent.objects.filter(object_type="casework.turnaround", action="update").last()
     assert event.payload["changes"] == {"expert_help": ["none", "A finance consultant, 10 days"]}
+
+
+# --- the case page's own move inputs ------------------------------------------------------------------
+def test_on_hold_until_is_set_on_the_page_and_a_bad_date_changes_nothing(
+    caseworker, panel_member, reviewed_org, client_for
+):
+    case = scenes.case_on_pathway(
+        "turnaround", caseworker=caseworker, panel=panel_member, organisation=reviewed_org
+    ).case
+    client = client_for(caseworker)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    for value, label in Case.Escalation.choices:  # the kinds come from the model, not typed out again
+        assert f'<option value="{value}">{label}</option>' in page
+    url = reverse("casework:case-move", args=[case.pk, "hold"])
+    client.post(url, {"reason": "Trustees' away day", "until": "next week"})
+    assert _fresh(case).state == Case.State.ACTIVE
+    until = TODAY + datetime.timedelta(days=30)
+    client.post(url, {"reason": "Trustees' away day", "until": until.isoformat()})
+    case = _fresh(case)
+    assert (case.state, case.held_until) == (Case.State.ON_HOLD, until)
