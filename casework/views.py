@@ -289,6 +289,11 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_review": user.has_perm("casework.review_purposes", case) and closure.case_is_active(),
             "documents": case.documents.select_related("uploaded_by"),
             "parts": workflow.CLOSURE_STAGES_FOR,
+            # Dates changed after they were first recorded, shown where the panel approves.
+            "redated": [
+                (e, words.describe_event(e))
+                for e in audit.events_for(closure).filter(action="update_closure", reason__startswith=workflow.REDATED)
+            ],
         },
     )
 

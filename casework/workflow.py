@@ -352,6 +352,10 @@ def _closure_writable(closure: Closure, by: Any, perm: str = "casework.work_case
         raise ValidationError("The case must be active on the closure pathway to change it.")
 
 
+# The reason an edit of an already recorded closure date carries, so the panel sees it.
+REDATED = "Changed after it was first recorded: "
+
+
 def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Closure:
     """Record the closure's facts for one part (decision, winding down, filing) at the stages it
     belongs to. Side effects: history row, audit event "update_closure" listing changed fields."""
@@ -371,15 +375,8 @@ def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Cl
         # A date that legal timing reads (last trading, filing, resolutions) changed after it was first
         # recorded: say so in the reason, so the timeline and the approver see it, not only the payload.
         redated = [k for k, (old, _new) in changed.items() if k.endswith("_on") and old is not None]
-        reason = (
-            (
-                "Changed after it was first recorded: "
-                + ", ".join(str(Closure._meta.get_field(k).verbose_name) for k in redated)
-                + "."
-            )
-            if redated
-            else ""
-        )
+        labels = ", ".join(str(Closure._meta.get_field(k).verbose_name) for k in redated)
+        reason = f"{REDATED}{labels}." if redated else ""
         _save(closure, by=by, reason="update_closure")
         _record(closure, "update_closure", by=by, case=closure.case, reason=reason, changes=changed)
     return closure

@@ -405,7 +405,7 @@ def test_the_health_check_refuses_future_figures(caseworker, reviewed_org):
         assert "in the future" in str(refusal.value)
 
 
-def test_redating_last_trading_is_on_the_record(planning, caseworker):
+def test_redating_last_trading_is_on_the_record(planning, caseworker, panel_member, client_for):
     closure = _force_state(planning, Closure.State.WINDING_DOWN)  # filing facts are recorded from winding down
     cw.update_closure(closure, by=caseworker, part="filing", last_trading_on=TODAY - datetime.timedelta(days=10))
     cw.update_closure(closure, by=caseworker, part="filing", last_trading_on=TODAY - datetime.timedelta(days=120))
@@ -413,6 +413,10 @@ def test_redating_last_trading_is_on_the_record(planning, caseworker):
     assert event.reason.startswith("Changed after it was first recorded: last trading on")
     old, new = TODAY - datetime.timedelta(days=10), TODAY - datetime.timedelta(days=120)
     assert words.describe_event(event) == [f"Last trading on: {words.date(old)} → {words.date(new)}"]
+    # Shown where the panel approves the closure's moves.
+    page = client_for(panel_member).get(reverse("casework:closure", args=[closure.case.pk])).content.decode()
+    assert "Dates changed after they were first recorded" in page
+    assert f"Last trading on: {words.date(old)} → {words.date(new)}" in page
 
 
 def test_award_expiry_on_29_february():
