@@ -484,7 +484,9 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        if self.destination_id and self.destination_id == self.closure.case.organisation_id:
+        # (A form cleans a new item before the operation gives it its closure: the operation's
+        # own full_clean, with the closure set, is the check that counts.)
+        if self.destination_id and self.closure_id and self.destination_id == self.closure.case.organisation_id:
             raise ValidationError(
                 {"destination": "The closing organisation cannot receive its own services or assets: choose another."}
             )

@@ -34,6 +34,8 @@ class _Rollback(Exception):
 def test_closing_rules_hold_under_random_moves(caseworker, panel_member, reviewed_org):
     scene = scenes.case_in_closure_planning(caseworker=caseworker, panel_member=panel_member, organisation=reviewed_org)
     case_pk, closure = scene["closing_case"].pk, scene["closure"]
+    recipient = OrganisationFactory()
+    scenes.closure_items(closure, caseworker=caseworker, destination=recipient, funder=OrganisationFactory())
     cw.update_closure(
         closure,
         by=caseworker,
@@ -44,7 +46,6 @@ def test_closing_rules_hold_under_random_moves(caseworker, panel_member, reviewe
         records_custodian="The chair",
     )
     cw.move_closure(closure, "wind_down", by=panel_member)
-    recipient = OrganisationFactory()
     people = {"caseworker": caseworker, "panel": panel_member}
 
     class ClosingMachine(RuleBasedStateMachine):

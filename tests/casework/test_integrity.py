@@ -318,7 +318,7 @@ def test_changing_an_agreed_items_destination_returns_it_to_proposed(planning, c
         cw.move_item(_fresh(item), "revise", by=caseworker)
 
 
-def test_the_closing_organisation_never_receives_its_own_assets(planning, caseworker):
+def test_the_closing_organisation_never_receives_its_own_assets(planning, caseworker, client_for):
     with pytest.raises(ValidationError, match="cannot receive its own"):
         cw.save_item(
             planning,
@@ -329,6 +329,20 @@ def test_the_closing_organisation_never_receives_its_own_assets(planning, casewo
             outcome="transferred",
             destination=planning.case.organisation,
         )
+    response = client_for(caseworker).post(
+        reverse("casework:item-new", args=[planning.case_id, "service"]),
+        {
+            "kind": "service",
+            "name": "Advice",
+            "owner": caseworker.pk,
+            "due_on": TODAY.isoformat(),
+            "outcome": "transferred",
+            "destination": planning.case.organisation_id,
+            "go_live_on": TODAY.isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot receive its own services or assets" in response.content.decode()
     assert not RegisterItem.objects.filter(name="Advice").exists()
 
 

@@ -304,7 +304,7 @@ def test_claw_back_is_the_panels_with_a_reason_and_an_amount(paying, caseworker,
     grant = Grant.objects.get(pk=grant.pk)
     with pytest.raises(PermissionDenied):
         pathways.move_grant(grant, "claw_back", by=caseworker, reason="Misspent", clawback_amount=Decimal("600"))
-    with pytest.raises(ValidationError, match="up to £600"):
+    with pytest.raises(ValidationError, match="up to the £600.00 paid"):
         pathways.move_grant(grant, "claw_back", by=panel_member, reason="Misspent", clawback_amount=Decimal("601"))
     grant = pathways.move_grant(grant, "claw_back", by=panel_member, reason="Misspent", clawback_amount=Decimal("600"))
     assert (grant.state, grant.clawback_amount) == (Grant.State.CLAWED_BACK, Decimal("600"))
@@ -324,7 +324,7 @@ def test_exit_waits_for_every_grant_to_settle(paying, caseworker):
         filings_up_to_date=True,
     )
     record = pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), "stabilise", by=caseworker)
-    _refused(record, "exit", caseworker, "Every grant is closed, refused or clawed back")
+    _refused(record, "exit", caseworker, "Every grant is closed, refused, withdrawn or clawed back")
 
 
 # --- 360Giving -----------------------------------------------------------------------------------
