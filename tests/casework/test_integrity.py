@@ -171,7 +171,9 @@ def test_the_approve_grant_button_opens_the_approval_form_and_approves(approved,
     page = panel.get(reverse("casework:turnaround", args=[record.case.pk])).content.decode()
     approve_url = reverse("casework:grant-approve", args=[record.case.pk, grant.pk])
     # The button is a link to the approval form, never a post to the generic move address.
-    assert f'href="{approve_url}">Approve the grant</a>' in page
+    assert (
+        f'href="{approve_url}">Approve the grant<span class="govuk-visually-hidden"> Finance system</span></a>' in page
+    )
     assert reverse("casework:grant-move", args=[record.case.pk, grant.pk, "approve"]) not in page
     form = panel.get(approve_url)
     assert form.status_code == 200 and "£6,000.00" in form.content.decode()
