@@ -103,8 +103,25 @@ class PathwayChangeForm(GovukForm):
 
 
 class OutcomeForm(GovukForm):
+    """The spec of `workflow.record_outcome`; the outcomes offered are those that fit the case's
+    pathway (`Case.OUTCOMES_FOR`), and the operation refuses any other."""
+
     outcome = forms.ChoiceField(choices=Case.Outcome.choices, widget=forms.RadioSelect)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="What happened")
+    unresolved_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+        label="What is left unresolved, and why",
+        help_text="Only where the organisation stopped working with us or went insolvent while register items, "
+        "grants or an interim placement are still open. The panel approves it when closing the case.",
+    )
+
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if case is not None and case.pathway:
+            fitting = Case.OUTCOMES_FOR[case.pathway]
+            self.fields["outcome"].choices = [(o.value, o.label) for o in fitting]
 
 
 class NoteForm(GovukForm):

@@ -18,6 +18,7 @@ from casework import forms, giving, pathways, workflow
 from casework.models import Candidate, Case, Grant, Interim, Milestone, Tranche, Turnaround
 from core import audit
 from core.shortcuts import attempt, form_page, get_object_for_user
+from core.words import money
 from core.workflow import available_transitions, blocked_transitions
 
 VIEW = "casework.view_case"
@@ -36,12 +37,20 @@ def _interim(request: HttpRequest, pk: int, perm: str | None = None) -> Interim:
 
 # Moves made by an operation rather than a button (a grant is "paying" when a tranche is released).
 INTERNAL = {"pay"}
+# Moves whose spec has fields of its own: the button opens that move's form page (GET) instead of
+# posting to the generic move address, which refuses them.
+OWN_PAGE = {"approve": "casework:grant-approve"}
 
 
-def _moves(obj: Any, user: Any, url: str, *args: Any) -> dict[str, Any]:
+def _moves(obj: Any, user: Any, url: str, *args: Any, own_page: dict[str, str] | None = None) -> dict[str, Any]:
     """The moves a person may make now (with their form's address) and those blocked, with why."""
+    own_page = own_page or {}
     moves = [
-        {"t": t, "url": reverse(url, args=[*args, t.name])}
+        {
+            "t": t,
+            "url": reverse(own_page[t.name], args=args) if t.name in own_page else reverse(url, args=[*args, t.name]),
+            "page": t.name in own_page,
+        }
         for t in available_transitions(obj, user)
         if t.name not in INTERNAL
     ]
@@ -73,8 +82,7 @@ def turnaround_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "grant": grant,
                 "tranches": tranches,
-                "may_approve": grant.state == Grant.State.REQUESTED and user.has_perm("casework.approve_grant", grant),
-                **_moves(grant, user, "casework:grant-move", case.pk, grant.pk),
+                **_moves(grant, user, "casework:grant-move", case.pk, grant.pk, own_page=OWN_PAGE),
             }
         )
     return render(
@@ -200,7 +208,11 @@ def grant_approve(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
         request,
         "casework/case_form.html",
         form,
-        {"case": grant.case, "title": f"Approve {grant.title}: £{grant.amount}"},
+        {
+            "case": grant.case,
+            "title": f"Approve {grant.title}: {money(grant.amount)} "
+            f"({money(grant.running_total)} with the organisation's other lifeboat grants)",
+        },
         lambda d: pathways.approve_grant(grant, by=request.user, **d),
         "The grant is approved.",
         grant,

@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -28,8 +29,10 @@ from casework.models import (
     Tranche,
     Turnaround,
 )
-from casework.workflow import _record, _save, _writable, add_task, complete_task
-from core.workflow import transition
+from casework.workflow import _not_future, _record, _save, _writable, add_task, complete_task
+from core.words import date as words_date
+from core.words import money
+from core.workflow import changes, snapshot, transition
 
 TURNAROUND_FIELDS = {
     "causes_of_distress",
@@ -66,6 +69,11 @@ INTERIM_FIELDS = {
 # Fields fixed once the panel has agreed the brief: changing them needs the brief agreed again.
 BRIEF_FIELDS = {"scope", "deliverables", "duration_months", "day_rate", "budget_source", "board_sponsor"}
 MILESTONE_FIELDS = {"title", "measure", "owner", "owner_name", "due_on", "evidence_note", "evidence_on", "achieved_on"}
+# What the panel approved in a milestone: changing any of these (or adding a milestone) after the
+# plan was approved sends the plan back to the panel ("resubmit_plan"), on the record.
+MILESTONE_PLAN_FIELDS = {"title", "measure", "owner", "owner_name", "due_on"}
+# Placement terms fixed once the interim is in post (the brief's terms are fixed once agreed).
+CONTRACT_FIELDS = {"start_on", "reporting_line", "role_needs_dbs"}
 CANDIDATE_FIELDS = {
     "name",
     "summary",
@@ -123,8 +131,10 @@ def update_turnaround(turnaround: Turnaround, *, by: Any, **fields: Any) -> Turn
     ):
         raise ValidationError({"board_approved_plan_on": "The plan is approved; its approval date stays."})
     with transaction.atomic():
-        changed = _set(turnaround, fields, TURNAROUND_FIELDS)
+        before = snapshot(turnaround)
+        _set(turnaround, fields, TURNAROUND_FIELDS)
         _clean(turnaround, exclude=["case"])
+        changed = changes(before, snapshot(turnaround))
         _save(turnaround, by=by, reason="update")
         _record(turnaround, "update", by=by, case=turnaround.case, changes=changed)
     return turnaround
@@ -143,8 +153,18 @@ def _milestone_checks(milestone: Milestone) -> None:
         raise ValidationError({"achieved_on": "Record the evidence before marking the milestone achieved."})
 
 
+def _plan_changed(turnaround: Turnaround, *, by: Any, what: str) -> None:
+    """An approved plan changed: refused once stabilised; before that, back to the panel."""
+    turnaround = Turnaround.objects.get(pk=turnaround.pk)  # a milestone's cached plan may be stale
+    if turnaround.state == Turnaround.State.STABILISED:
+        raise ValidationError("The turnaround is stabilised: the approved plan's milestones are fixed.")
+    if turnaround.state in Turnaround.RUNNING:
+        transition(turnaround, "resubmit_plan", by=by, reason=f"The approved plan changed: {what}.")
+
+
 def add_milestone(turnaround: Turnaround, *, by: Any, **fields: Any) -> Milestone:
-    """Add a milestone to the plan (before the plan is approved, or as the plan changes)."""
+    """Add a milestone to the plan. After the panel approved the plan, this sends the plan back
+    for approval (audited "resubmit_plan"); once stabilised, the plan is fixed."""
     _writable(turnaround.case, by)
     if turnaround.exit_reached:
         raise ValidationError("The turnaround has ended.")
@@ -157,22 +177,30 @@ def add_milestone(turnaround: Turnaround, *, by: Any, **fields: Any) -> Mileston
         _clean(milestone, exclude=["turnaround", "owner"])
         _save(milestone, by=by, reason="create")
         _record(milestone, "create", by=by, case=turnaround.case, turnaround=turnaround.pk)
+        _plan_changed(turnaround, by=by, what=f"milestone “{milestone.title}” added")
     return milestone
 
 
 def update_milestone(milestone: Milestone, *, by: Any, **fields: Any) -> Milestone:
-    """Change a milestone or record its evidence; evidence a paid tranche relied on stays."""
+    """Change a milestone or record its evidence; evidence a paid tranche relied on stays.
+    Changing what the panel approved (title, measure, owner, date) sends the plan back to the
+    panel (audited "resubmit_plan"); once stabilised it is refused."""
     _writable(milestone.case, by)
     paid = milestone.tranches.filter(state=Tranche.State.PAID).exists()
     with transaction.atomic():
-        before = (milestone.evidence_note, milestone.evidence_on)
-        changed = _set(milestone, fields, MILESTONE_FIELDS)
-        if paid and (milestone.evidence_note, milestone.evidence_on) != before:
+        before = snapshot(milestone)
+        _set(milestone, fields, MILESTONE_FIELDS)
+        after = snapshot(milestone)
+        if paid and any(before[f] != after[f] for f in ("evidence_note", "evidence_on")):
             raise ValidationError({"evidence_note": "A payment was released on this evidence; it cannot change."})
         _milestone_checks(milestone)
         _clean(milestone, exclude=["turnaround", "owner"])
+        changed = changes(before, after)
+        plan_changed = sorted(f for f in changed if f.removesuffix("_id") in MILESTONE_PLAN_FIELDS)
         _save(milestone, by=by, reason="update")
         _record(milestone, "update", by=by, case=milestone.case, changes=changed)
+        if plan_changed:
+            _plan_changed(milestone.turnaround, by=by, what=f"milestone “{milestone.title}” changed")
     return milestone
 
 
@@ -185,6 +213,11 @@ def request_grant(turnaround: Turnaround, *, by: Any, title: str, purpose: str, 
         raise ValidationError({"purpose": "Give the grant a title and the purpose it is restricted to."})
     if amount is None or amount <= 0:
         raise ValidationError({"amount": "The amount must be more than £0."})
+    ceiling = Decimal(settings.LIFEBOAT_GRANT_CEILING)
+    if amount > ceiling:
+        raise ValidationError(
+            {"amount": f"A lifeboat grant is at most {money(ceiling)} (the grant ceiling): {money(amount)} is more."}
+        )
     with transaction.atomic():
         grant = Grant(
             turnaround=turnaround, title=title.strip(), purpose=purpose.strip(), amount=amount, requested_by=by
@@ -205,13 +238,16 @@ def approve_grant(grant: Grant, *, by: Any, declaration: str) -> Grant:
 
 
 def move_grant(grant: Grant, name: str, *, by: Any, reason: str = "", clawback_amount: Decimal | None = None) -> Grant:
-    """Refuse, start monitoring, close or claw back a grant (tranches go through release_tranche)."""
+    """Refuse, withdraw (approved, nothing paid, with a reason), start monitoring, close or claw back
+    a grant (tranches go through release_tranche). Each move is one audited transition."""
     if name in ("approve", "pay"):
         raise ValidationError("Use the approval form, or release a tranche.")
     extra: dict[str, Any] = {}
     if name == "claw_back":
         if clawback_amount is None or clawback_amount <= 0 or clawback_amount > grant.amount_paid:
-            raise ValidationError({"clawback_amount": f"Give the amount to recover, up to £{grant.amount_paid} paid."})
+            raise ValidationError(
+                {"clawback_amount": f"Give the amount to recover, up to the {money(grant.amount_paid)} paid."}
+            )
         extra["amount"] = clawback_amount
     return transition(grant, name, by=by, reason=reason, **extra)
 
@@ -222,9 +258,9 @@ def record_monitoring(grant: Grant, *, by: Any, note: str) -> Grant:
     if not note.strip():
         raise ValidationError({"note": "Describe how the money was spent."})
     with transaction.atomic():
-        grant.monitoring_note = note.strip()
+        old, grant.monitoring_note = grant.monitoring_note, note.strip()
         _save(grant, by=by, reason="monitoring")
-        _record(grant, "monitoring", by=by, case=grant.case)
+        _record(grant, "monitoring", by=by, case=grant.case, changes={"monitoring_note": [old, grant.monitoring_note]})
     return grant
 
 
@@ -253,9 +289,19 @@ def add_tranche(grant: Grant, *, by: Any, milestone: Milestone, amount: Decimal)
 def release_tranche(tranche: Tranche, *, by: Any, paid_on: datetime.date | None = None) -> Tranche:
     """Release a payment: only when its milestone has evidence and within the grant. The grant
     records each payment (state "paying")."""
+    _not_future(paid_on=paid_on)
     with transaction.atomic():
-        tranche = transition(tranche, "release", by=by, payer=by, paid_on=paid_on)
-        transition(Grant.objects.get(pk=tranche.grant_id), "pay", by=by)
+        tranche = transition(
+            tranche, "release", by=by, payer=by, paid_on=paid_on, reason=f"{money(tranche.amount)} paid."
+        )
+        grant = Grant.objects.get(pk=tranche.grant_id)
+        transition(
+            grant,
+            "pay",
+            by=by,
+            reason=f"Tranche of {money(tranche.amount)} paid on {words_date(tranche.paid_on)}; "
+            f"{money(grant.amount_paid)} of {money(grant.amount)} paid so far.",
+        )
     return tranche
 
 
@@ -265,14 +311,19 @@ def update_interim(interim: Interim, *, by: Any, **fields: Any) -> Interim:
     _writable(interim.case, by)
     if interim.exit_reached:
         raise ValidationError("The placement has ended; its record is kept as it was.")
-    if interim.state != Interim.State.NEED_IDENTIFIED:
-        for name in BRIEF_FIELDS & set(fields):
+    in_post = interim.state in (*Interim.IN_POST_STATES, Interim.State.ENDED)
+    fixed = [(BRIEF_FIELDS, interim.state != Interim.State.NEED_IDENTIFIED, "The brief is agreed; this is fixed.")]
+    fixed.append((CONTRACT_FIELDS, in_post, "The interim is in post; the placement's terms are fixed."))
+    for names, applies, message in fixed:
+        for name in names & set(fields) if applies else ():
             value = fields[name].strip() if isinstance(fields[name], str) else fields[name]
             if value != getattr(interim, name):
-                raise ValidationError({name: "The brief is agreed; this is fixed."})
+                raise ValidationError({name: message})
     with transaction.atomic():
-        changed = _set(interim, fields, INTERIM_FIELDS)
+        before = snapshot(interim)
+        _set(interim, fields, INTERIM_FIELDS)
         _clean(interim, exclude=["case", "chosen"])
+        changed = changes(before, snapshot(interim))
         _save(interim, by=by, reason="update")
         _record(interim, "update", by=by, case=interim.case, changes=changed)
     return interim
@@ -323,8 +374,10 @@ def update_candidate(candidate: Candidate, *, by: Any, **fields: Any) -> Candida
     if candidate.interim.state not in (Interim.State.BRIEF_AGREED, Interim.State.SOURCING):
         raise ValidationError("The match is made; the candidates' records are kept as they were.")
     with transaction.atomic():
-        changed = _set(candidate, fields, CANDIDATE_FIELDS)
+        before = snapshot(candidate)
+        _set(candidate, fields, CANDIDATE_FIELDS)
         _clean(candidate, exclude=["interim"])
+        changed = changes(before, snapshot(candidate))
         _save(candidate, by=by, reason="update")
         _record(candidate, "update", by=by, case=candidate.case, changes=changed)
     return candidate
@@ -353,6 +406,7 @@ def record_interim_review(
         raise ValidationError("Start a review first.")
     if not note.strip():
         raise ValidationError({"note": "Say how the placement is going."})
+    _not_future(held_on=held_on)
     if interim.start_on and held_on < interim.start_on:
         raise ValidationError({"held_on": "The review cannot be before the interim started."})
     with transaction.atomic():

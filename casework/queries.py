@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from casework.models import Case, Referral
+from core import words
 from core.models import AuditEvent
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_panel_member
@@ -77,21 +78,35 @@ def case_events(case: Case) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(match).select_related("actor").order_by("id")
 
 
-DECISION_LOG_COLUMNS = ["When", "Who", "Role", "What", "Item", "From", "To", "Reason", "Event id", "Event hash"]
+DECISION_LOG_COLUMNS = [
+    "When",
+    "Who",
+    "Role",
+    "What",
+    "Item",
+    "From",
+    "To",
+    "Reason",
+    "What changed",
+    "Event id",
+    "Event hash",
+]
 
 
 def decision_log_rows(case: Case) -> list[list[str]]:
-    """The decision log as rows (shared by the CSV here and the PDF in reports)."""
+    """The decision log as rows (shared by the CSV here and the PDF in reports): states by their
+    labels, and what each event changed from what to what in plain words (`core.words`)."""
     return [
         [
             timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
             e.actor_name or "System",
-            e.role,
-            e.action.replace("_", " "),
+            e.role.replace("_", " "),
+            words.action_words(e.action),
             e.object_repr,
-            e.source_state,
-            e.target_state,
+            words.state_words(e.object_type, e.source_state),
+            words.state_words(e.object_type, e.target_state),
             e.reason,
+            "; ".join(words.describe_event(e)),
             str(e.pk),
             e.hash,
         ]

@@ -96,7 +96,8 @@ def requested_grant(user: Any, grant: Any) -> bool:
 
 @rules.predicate
 def grant_needs_panel(user: Any, grant: Any) -> bool:
-    """The grant is above the amount a caseworker may approve (LIFEBOAT_GRANT_PANEL_THRESHOLD)."""
+    """The organisation's grants with this one come above what a caseworker may approve
+    (LIFEBOAT_GRANT_PANEL_THRESHOLD)."""
     return bool(getattr(grant, "needs_panel", False))
 
 
@@ -108,6 +109,8 @@ rules.add_perm(
     & ~requested_grant
     & ((~grant_needs_panel & (is_case_team | is_panel_member)) | (is_panel_member & ~is_case_team)),
 )
+# Withdrawing an approved grant nobody was paid (it is no longer needed): the team or the panel.
+rules.add_perm("casework.withdraw_grant", (is_case_team | is_panel_member) & case_is_open)
 rules.add_perm("casework.claw_back_grant", is_panel_member & ~is_case_team & case_is_open)
 rules.add_perm("casework.release_tranche", is_case_team & case_is_open)
 # The 360Giving export of every grant: the panel and administrators (a case's own grants export

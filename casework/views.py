@@ -4,10 +4,12 @@ administrators gets 404 for a case, and never sees it listed."""
 from __future__ import annotations
 
 import csv
+from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from casework import forms, queries, workflow
 from casework.models import Case, CaseDocument, Closure, Referral, RegisterItem, Task
-from core import audit, uploads
+from core import audit, uploads, words
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import available_transitions, blocked_transitions
 from standards.spreadsheet import neutralise
@@ -110,6 +112,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": case.documents.select_related("uploaded_by"),
             "can_work": user.has_perm("casework.work_case", case) and not case.is_read_only,
             "can_decide": user.has_perm("casework.decide_case", case),
+            "obligations": case.unresolved_obligations() if not case.is_read_only else [],
+            "escalation_kinds": Case.Escalation.choices,
         },
     )
 
@@ -121,12 +125,17 @@ def case_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in {t.name for t in case.get_all_state_transitions()}:
         raise Http404
     post = request.POST
-    fields = {key: post.get(key, "") for key in ("signposting", "kind")}
-    attempt(
-        request,
-        lambda: workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields),
-        "Done.",
-    )
+    fields: dict[str, Any] = {key: post.get(key, "") for key in ("signposting", "kind")}
+
+    def move() -> None:
+        if name == "hold":
+            try:
+                fields["until"] = django_forms.DateField(required=False).clean(post.get("until", ""))
+            except ValidationError:
+                raise ValidationError({"until": "Give the date as year-month-day, or leave it empty."}) from None
+        workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields)
+
+    attempt(request, move, "Done.")
     return redirect(case)
 
 
@@ -207,7 +216,8 @@ def case_pathway(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def case_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.work_case")
-    form = forms.OutcomeForm(request.POST or None, initial={"outcome": case.outcome, "note": case.outcome_note})
+    initial = {"outcome": case.outcome, "note": case.outcome_note, "unresolved_note": case.unresolved_note}
+    form = forms.OutcomeForm(request.POST or None, initial=initial, case=case)
     return form_page(
         request,
         "casework/case_form.html",
@@ -259,7 +269,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(closure.items.all())  # the guards below read this same prefetched list
     for item in items:
         item.closure = closure
-        item.moves = available_transitions(item, user)
+        item.moves = [t for t in available_transitions(item, user) if t.name not in workflow.ITEM_INTERNAL_MOVES]
     registers = [
         (value, label, [i for i in items if i.register == value]) for value, label in RegisterItem.Register.choices
     ]
@@ -279,6 +289,11 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_review": user.has_perm("casework.review_purposes", case) and closure.case_is_active(),
             "documents": case.documents.select_related("uploaded_by"),
             "parts": workflow.CLOSURE_STAGES_FOR,
+            # Dates changed after they were first recorded, shown where the panel approves.
+            "redated": [
+                (e, words.describe_event(e))
+                for e in audit.events_for(closure).filter(action="update_closure", reason__startswith=workflow.REDATED)
+            ],
         },
     )
 
@@ -448,7 +463,10 @@ def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     entries = [
         {
             "event": e,
-            "what": e.action.replace("_", " ").capitalize(),
+            "what": words.action_words(e.action),
+            "from": words.state_words(e.object_type, e.source_state),
+            "to": words.state_words(e.object_type, e.target_state),
+            "changes": words.describe_event(e),
             "note": notes.get(e.object_id) if e.object_type == "casework.casenote" else None,
             "document": documents.get(e.object_id) if e.object_type == "casework.casedocument" else None,
         }

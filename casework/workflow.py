@@ -24,7 +24,8 @@ from casework.models import (
     Task,
 )
 from core import audit, uploads
-from core.workflow import TransitionNotAllowed, may, transition
+from core.dates import not_in_future
+from core.workflow import TransitionNotAllowed, changes, may, snapshot, transition
 from organisations.models import Organisation
 
 
@@ -41,6 +42,18 @@ def _save(obj: Any, *, by: Any, reason: str) -> None:
 
 def _record(obj: Any, action: str, *, by: Any, case: Case, reason: str = "", **payload: Any) -> None:
     audit.append(obj, action=action, actor=by, role=case.acting_role(by), reason=reason, payload=payload)
+
+
+def _not_future(**dates: datetime.date | None) -> None:
+    """Refuse facts dated in the future, naming the field (for operations that save without full_clean)."""
+    errors = {}
+    for name, day in dates.items():
+        try:
+            not_in_future(day)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 def _writable(case: Case, by: Any) -> None:
@@ -96,6 +109,7 @@ def record_screening(
     _writable(case, by)
     if case.state not in (Case.State.REFERRED, Case.State.SCREENING):
         raise ValidationError("Screening is done before triage.")
+    _not_future(latest_accounts_on=latest_accounts_on)
     with transaction.atomic():
         case.identity_confirmed = identity_confirmed
         case.conflict_declared_at = timezone.now()
@@ -161,6 +175,7 @@ def choose_pathway(
         )
     if not board_consent_on or not board_consent_note.strip():
         raise ValidationError({"board_consent_note": "Record the board's consent (date and how it was given)."})
+    _not_future(board_consent_on=board_consent_on)
     with transaction.atomic():
         case.pathway = pathway
         case.board_consent_on, case.board_consent_note = board_consent_on, board_consent_note.strip()
@@ -214,14 +229,35 @@ def change_pathway(case: Case, *, by: Any, pathway: str, reason: str) -> Case:
     return case
 
 
-def record_outcome(case: Case, *, by: Any, outcome: str, note: str) -> Case:
+def record_outcome(case: Case, *, by: Any, outcome: str, note: str, unresolved_note: str = "") -> Case:
+    """Record how the case ended. The outcome must fit the pathway; where the organisation stopped
+    working with us (or went insolvent) while the pathway still has open obligations, what is left
+    and why is recorded too, for the panel to approve when it closes the case. Side effects:
+    history row, audit event "outcome" with the old and new values."""
     _writable(case, by)
     if outcome not in Case.Outcome.values or not note.strip():
         raise ValidationError({"outcome": "Choose the outcome and describe it."})
+    fitting = Case.OUTCOMES_FOR.get(case.pathway, ())
+    if outcome not in fitting:
+        pathway = Case.Pathway(case.pathway).label.lower() if case.pathway else "no pathway yet"
+        allowed = "; ".join(f"“{Case.Outcome(o).label}”" for o in fitting) or "none"
+        raise ValidationError(
+            {"outcome": f"“{Case.Outcome(outcome).label}” does not fit a case on {pathway}. It can be: {allowed}."}
+        )
+    unresolved_note = unresolved_note.strip() if outcome in Case.LEAVES_UNRESOLVED else ""
+    open_items = case.unresolved_obligations()
+    if outcome in Case.LEAVES_UNRESOLVED and open_items and not unresolved_note:
+        raise ValidationError(
+            {
+                "unresolved_note": "Say what is left unresolved and why; the panel approves it when closing. "
+                "Still open: " + "; ".join(open_items) + "."
+            }
+        )
     with transaction.atomic():
-        case.outcome, case.outcome_note = outcome, note.strip()
+        before = snapshot(case)
+        case.outcome, case.outcome_note, case.unresolved_note = outcome, note.strip(), unresolved_note
         _save(case, by=by, reason="outcome")
-        _record(case, "outcome", by=by, case=case, outcome=outcome)
+        _record(case, "outcome", by=by, case=case, outcome=outcome, changes=changes(before, snapshot(case)))
     return case
 
 
@@ -232,6 +268,9 @@ def move_case(case: Case, name: str, *, by: Any, reason: str = "", **kwargs: Any
         raise PermissionDenied
     if name in ("decline", "withdraw") and not kwargs.get("signposting", "").strip():
         raise ValidationError({"signposting": "Say where else the organisation can get help."})
+    if name == "close_leaving_unresolved":
+        # What was left open is written onto the case as it stood when the panel approved it.
+        kwargs["unresolved"] = "\n".join(case.unresolved_obligations())
     return transition(case, name, by=by, reason=reason, **kwargs)
 
 
@@ -313,6 +352,10 @@ def _closure_writable(closure: Closure, by: Any, perm: str = "casework.work_case
         raise ValidationError("The case must be active on the closure pathway to change it.")
 
 
+# The reason an edit of an already recorded closure date carries, so the panel sees it.
+REDATED = "Changed after it was first recorded: "
+
+
 def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Closure:
     """Record the closure's facts for one part (decision, winding down, filing) at the stages it
     belongs to. Side effects: history row, audit event "update_closure" listing changed fields."""
@@ -324,12 +367,18 @@ def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Cl
     if unknown:
         raise ValidationError(f"Unknown closure details: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
-        changed = [name for name, value in fields.items() if getattr(closure, name) != value]
+        before = snapshot(closure)
         for name, value in fields.items():
             setattr(closure, name, value.strip() if isinstance(value, str) else value)
         closure.full_clean(exclude=["case", "state"])
+        changed = changes(before, snapshot(closure))
+        # A date that legal timing reads (last trading, filing, resolutions) changed after it was first
+        # recorded: say so in the reason, so the timeline and the approver see it, not only the payload.
+        redated = [k for k, (old, _new) in changed.items() if k.endswith("_on") and old is not None]
+        labels = ", ".join(str(Closure._meta.get_field(k).verbose_name) for k in redated)
+        reason = f"{REDATED}{labels}." if redated else ""
         _save(closure, by=by, reason="update_closure")
-        _record(closure, "update_closure", by=by, case=closure.case, changed=changed)
+        _record(closure, "update_closure", by=by, case=closure.case, reason=reason, changes=changed)
     return closure
 
 
@@ -390,14 +439,20 @@ def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case"
 
 def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **fields: Any) -> RegisterItem:
     """Add a register item or change one that is not settled yet. Date rules (TUPE notice, leaving
-    after notice) are refused at once; other gaps are listed on the item until it is agreed.
-    Changing an agreed item's destination sends it back to proposed."""
+    after notice, completion not before it takes effect nor in the future) are refused at once;
+    other gaps are listed on the item until it is agreed. Side effects, on the record (the audit
+    event's `changes` hold old and new values):
+    - changing the recipient or the funder voids the compatibility review and the funder's consent
+      (they were given for the old pair);
+    - whoever sets where it goes is recorded (they never review the recipient's purposes);
+    - changing where an agreed item goes sends it back to proposed ("revise")."""
     item = item or RegisterItem(closure=closure)
     _item_editable(item, by)
     unknown = set(fields) - set(ITEM_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown register details: {', '.join(sorted(unknown))}.")
     creating = item.pk is None
+    before = snapshot(item)
     with transaction.atomic():
         for name, value in fields.items():
             setattr(item, name, value.strip() if isinstance(value, str) else value)
@@ -410,14 +465,34 @@ def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **
         problems = item.date_problems()
         if problems:
             raise ValidationError(problems)
+        voided = item.void_pair_approvals(before)
+        moved = [f for f in RegisterItem.DESTINATION_FIELDS if before.get(f) != getattr(item, f)]
+        if moved and (item.destination_id or item.outcome):
+            item.destination_set_by = by
         item.full_clean(exclude=["closure", "state"])
         _save(item, by=by, reason="create" if creating else "update")
-        _record(item, "create" if creating else "update", by=by, case=closure.case, fields=sorted(fields))
+        reason = ("Void for the new recipient or funder: " + " and ".join(voided) + ".") if voided else ""
+        _record(
+            item,
+            "create" if creating else "update",
+            by=by,
+            case=closure.case,
+            reason=reason,
+            changes=changes(before, snapshot(item), ignore={"updated_at", "created_at", "id"}),
+        )
+        if not creating and item.state == RegisterItem.State.AGREED and moved:
+            item = transition(item, "revise", by=by, reason="Where it goes changed after it was agreed.")
     return item
+
+
+# Moves an operation makes, never a button: an agreed item goes back to proposed when it changes.
+ITEM_INTERNAL_MOVES = {"revise"}
 
 
 def move_item(item: RegisterItem, name: str, *, by: Any, reason: str = "") -> RegisterItem:
     """Agree, complete, or ask for / approve / refuse "not applicable" (never approved by whoever asked)."""
+    if name in ITEM_INTERNAL_MOVES:
+        raise ValidationError("An agreed item goes back to proposed when where it goes is changed.")
     kwargs: dict[str, Any] = {}
     if name == "ask_not_applicable":
         kwargs = {"requester": by, "why": reason.strip()}
@@ -434,12 +509,25 @@ def mark_compatible(item: RegisterItem, *, by: Any, note: str) -> RegisterItem:
         raise ValidationError("Only restricted funds and permanent endowment need this review.")
     if not item.destination_id:
         raise ValidationError("Choose the recipient before reviewing its purposes.")
+    if item.destination_set_by_id == by.pk:
+        raise ValidationError(
+            "You proposed this recipient, so someone else must review whether its purposes are compatible."
+        )
     if not note.strip():
         raise ValidationError({"note": "Say why the recipient's purposes are compatible with the fund's."})
     with transaction.atomic():
+        before = snapshot(item)
         item.compatibility_reviewed_by, item.compatibility_note = by, note.strip()
         _save(item, by=by, reason="mark_compatible")
-        _record(item, "mark_compatible", by=by, case=item.case, recipient=item.destination_id)
+        _record(
+            item,
+            "mark_compatible",
+            by=by,
+            case=item.case,
+            recipient=item.destination_id,
+            funder=item.funder_id,
+            changes=changes(before, snapshot(item)),
+        )
     return item
 
 
@@ -480,6 +568,7 @@ def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: dateti
         raise ValidationError({"slot": "Choose the evidence slot."})
     if not title.strip():
         raise ValidationError({"title": "Give the document a title."})
+    _not_future(dated_on=dated_on)
     try:
         name, content_type = uploads.check_upload(upload)
     except ValidationError as error:
@@ -512,6 +601,7 @@ def record_funder_consent(
         raise ValidationError({"funders": "Only funders can be told about a case."})
     if funders and not consent_on:
         raise ValidationError({"consent_on": "Give the date the organisation consented."})
+    _not_future(consent_on=consent_on)
     if not note.strip():
         raise ValidationError({"note": "Say how the organisation gave (or withdrew) its consent."})
     with transaction.atomic():

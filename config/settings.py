@@ -238,7 +238,10 @@ if not SITE_URL:
 
 # Lifeboat small grants: amounts above the threshold (£) need a panel member's approval; the
 # funder and programme appear in the 360Giving export (set the hub's real org-id in production).
+# Above this running total per organisation (this grant plus its other lifeboat grants) the panel approves.
 LIFEBOAT_GRANT_PANEL_THRESHOLD = env.int("LIFEBOAT_GRANT_PANEL_THRESHOLD", default=5000)
+# No single lifeboat grant is larger than this ("small grants"): asking for more is refused.
+LIFEBOAT_GRANT_CEILING = env.int("LIFEBOAT_GRANT_CEILING", default=25000)
 LIFEBOAT_360G_PREFIX = env.str("LIFEBOAT_360G_PREFIX", default="360G-lifeboat")
 LIFEBOAT_FUNDER_ORG_ID = env.str("LIFEBOAT_FUNDER_ORG_ID", default="360G-lifeboat-hub")
 LIFEBOAT_FUNDER_NAME = env.str("LIFEBOAT_FUNDER_NAME", default=SITE_NAME)

@@ -34,3 +34,22 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
     if end < start:
         return -working_days_between(end, start)
     return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + datetime.timedelta(days=n)))
+
+
+def years_after(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later; 29 February becomes 28 February in a year without one
+    (`date.replace(year=…)` raises on it)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def not_in_future(day: datetime.date | None) -> None:
+    """Model-field validator: facts that have happened ("as of", evidenced, reviewed, signed off,
+    completed) are never dated in the future."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    if day is not None and day > timezone.localdate():
+        raise ValidationError("This date is in the future: record it once it has happened.", code="future_date")

@@ -32,6 +32,7 @@ __all__ = [
     "available_transitions",
     "blocked_transitions",
     "snapshot",
+    "changes",
 ]
 
 FASTER_MESSAGE = "Somebody else changed this a moment ago. Check its current state and try again."
@@ -87,8 +88,15 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any], ignore: set[str]) -> dict[str, list[Any]]:
-    return {k: [before[k], after[k]] for k in after if k not in ignore and before.get(k) != after[k]}
+def changes(
+    before: dict[str, Any], after: dict[str, Any], ignore: frozenset[str] | set[str] = frozenset({"updated_at"})
+) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields that differ between two `snapshot`s: an audit payload's
+    "what changed", which `core.words.describe_changes` puts in plain words."""
+    return {k: [before.get(k), after[k]] for k in after if k not in ignore and before.get(k) != after[k]}
+
+
+_changes = changes
 
 
 def transition(

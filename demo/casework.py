@@ -154,7 +154,8 @@ def _pdf(name: str) -> SimpleUploadedFile:
 
 def _registers(closure: Closure, caseworker: User, panel: User, partners: list[Organisation]) -> None:
     """A realistic register: services, staff and a restricted fund go to neighbours; the rest is
-    sold, paid, filed or closed, the bank account last."""
+    sold, paid, filed or closed, the bank account last. The transfers and leaving dates have already
+    passed, so that later stages can complete them "today" (never before they take effect)."""
     today = timezone.localdate()
     a, b, funder = partners[0], partners[1 % len(partners)], partners[2 % len(partners)]
     common = {"owner": caseworker, "due_on": today + datetime.timedelta(days=30)}
@@ -165,7 +166,7 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
             "name": "Food bank",
             "outcome": "transferred",
             "destination": a,
-            "go_live_on": today + datetime.timedelta(days=35),
+            "go_live_on": today - datetime.timedelta(days=5),
         },
         {
             "register": "service",
@@ -215,16 +216,16 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
             "name": "Food bank coordinator",
             "outcome": "tupe",
             "destination": a,
-            "eli_sent_on": today,
-            "transfer_on": today + datetime.timedelta(days=35),
+            "eli_sent_on": today - datetime.timedelta(days=40),
+            "transfer_on": today - datetime.timedelta(days=5),
         },
         {
             "register": "employee",
             "kind": "employee",
             "name": "Advice worker",
             "outcome": "redundancy",
-            "notice_on": today,
-            "leaving_on": today + datetime.timedelta(days=30),
+            "notice_on": today - datetime.timedelta(days=35),
+            "leaving_on": today - datetime.timedelta(days=5),
         },
         {
             "register": "contract",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from core.audit import audited_history
+from core.dates import years_after
 from core.models import TimeStamped
 
 
@@ -231,11 +232,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def within_years(self, years: int, on: datetime.date | None = None) -> MembershipQuerySet:
         """Memberships that were in force at any time in the last `years` years (for conflict checks)."""
         on = on or timezone.localdate()
-        since = (
-            on.replace(year=on.year - years)
-            if not (on.month == 2 and on.day == 29)
-            else on.replace(year=on.year - years, day=28)
-        )
+        since = years_after(on, -years)
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=since), starts_on__lte=on)
 
 

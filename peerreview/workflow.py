@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from casework import workflow as casework
 from core import audit
-from core.dates import add_working_days
+from core.dates import add_working_days, years_after
 from core.workflow import transition
 from organisations.models import Organisation
 from peerreview import conflicts, emails
@@ -719,7 +719,7 @@ def publish_review(
         locked.visibility = visibility
         _save(locked, by=by, reason="visibility")
         locked.shared_with.set(funders if visibility == Review.Visibility.FUNDERS else [])
-        valid_until = _today().replace(year=_today().year + VALID_YEARS) if locked.outcome != "not_yet_met" else None
+        valid_until = years_after(_today(), VALID_YEARS) if locked.outcome != "not_yet_met" else None
         review = transition(locked, "publish", by=by, valid_until=valid_until)
         for finding in review.findings.filter(
             state__in=[Finding.State.AGREED, Finding.State.UPHELD, Finding.State.AMENDED]

@@ -110,6 +110,8 @@ class CaseSerializer(ModelSerializer):
             "signposting",
             "outcome",
             "outcome_note",
+            "unresolved_note",
+            "unresolved_at_closure",
             "closed_at",
             "created_at",
             "updated_at",
@@ -204,6 +206,7 @@ class PathwayChangeInputSerializer(serializers.Serializer):
 class OutcomeInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Case.Outcome.choices)
     note = serializers.CharField(max_length=5000)
+    unresolved_note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class FunderConsentSerializer(serializers.Serializer):

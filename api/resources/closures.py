@@ -28,7 +28,12 @@ from organisations.models import Organisation, User
 VIEW = "casework.view_case"
 WRITE = "casework.write_case"
 CLOSURE_MOVES = tuple(t.name for t in Closure._meta.get_field("state").get_all_transitions(Closure))
-ITEM_MOVES = tuple(t.name for t in RegisterItem._meta.get_field("state").get_all_transitions(RegisterItem))
+# "revise" is made by changing an agreed item's destination (`save_item`), never asked for directly.
+ITEM_MOVES = tuple(
+    t.name
+    for t in RegisterItem._meta.get_field("state").get_all_transitions(RegisterItem)
+    if not t.custom.get("internal")
+)
 PARTS = tuple(cw.CLOSURE_FACTS)
 ID = {"min_value": 1, "max_value": 2**31 - 1}
 

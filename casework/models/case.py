@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.audit import audited_history
+from core.dates import not_in_future
 from core.models import TimeStamped
 from organisations.models import Organisation
 
@@ -83,6 +84,17 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         REGULATOR_INQUIRY = "regulator_inquiry", "Regulator inquiry"
         INSOLVENCY_PRACTITIONER = "insolvency_practitioner", "Insolvency practitioner appointed"
 
+    # Which outcomes fit which pathway: one table, read by the outcome operation, the forms and the
+    # closing guards (the pathway may change after the outcome was recorded).
+    OUTCOMES_FOR = {
+        Pathway.TURNAROUND: (Outcome.STABILISED, Outcome.MERGED, Outcome.DISENGAGED),
+        Pathway.INTERIM: (Outcome.STABILISED, Outcome.MERGED, Outcome.DISENGAGED),
+        Pathway.CLOSURE: (Outcome.CLOSED_ORDERLY, Outcome.INSOLVENT, Outcome.MERGED, Outcome.DISENGAGED),
+    }
+    # Outcomes where the organisation (or an insolvency practitioner) took what is left out of our
+    # hands: the case may close with its unresolved obligations recorded and the panel's approval.
+    LEAVES_UNRESOLVED = (Outcome.DISENGAGED, Outcome.INSOLVENT)
+
     BEFORE_DECISION = [State.REFERRED, State.SCREENING, State.TRIAGE, State.AWAITING_DECISION]
     OPEN = [*BEFORE_DECISION, State.ACTIVE, State.ON_HOLD, State.ESCALATED, State.CLOSING_REVIEW]
 
@@ -98,11 +110,11 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     identity_confirmed = models.BooleanField(default=False, help_text="Legal form and register numbers checked.")
     conflict_declared_at = models.DateTimeField(null=True, blank=True)
     conflict_note = models.TextField(blank=True)
-    latest_accounts_on = models.DateField(null=True, blank=True)
+    latest_accounts_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     accounts_note = models.TextField(blank=True, help_text="Why the latest accounts are older than 18 months.")
     # Decision
     triaged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    board_consent_on = models.DateField(null=True, blank=True)
+    board_consent_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     board_consent_note = models.TextField(blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Side paths and closing
@@ -111,10 +123,16 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     signposting = models.TextField(blank=True, help_text="Where else the organisation can get help.")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(blank=True)
+    unresolved_note = models.TextField(
+        blank=True, help_text="What is left unresolved and why (only where the organisation stopped working with us)."
+    )
+    unresolved_at_closure = models.TextField(
+        blank=True, help_text="The obligations still open when the panel closed the case, as they stood then."
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     # The organisation's consent to tell named funders about the case (without it, funders never
     # learn the case exists).
-    funder_consent_on = models.DateField(null=True, blank=True)
+    funder_consent_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     funder_consent_note = models.TextField(blank=True)
     shared_with_funders = models.ManyToManyField(Organisation, blank=True, related_name="consented_cases")
 
@@ -174,6 +192,36 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
             return True
         record = self.pathway_record
         return record is not None and record.exit_reached
+
+    def outcome_fits_pathway(self) -> bool:
+        """The outcome fits the pathway (an orderly or insolvent closure only on the closure pathway,
+        "stabilised" only on a turnaround or interim)"""
+        return self.outcome in self.OUTCOMES_FOR.get(self.pathway, ())
+
+    def unresolved_obligations(self) -> list[str]:
+        """What the current pathway still owes, in plain words (empty when nothing is open)."""
+        record = self.pathway_record
+        return record.open_obligations() if record is not None else []
+
+    def obligations_settled(self) -> bool:
+        """Nothing on the current pathway is left unresolved (register items, unsettled grants, an interim in
+        post)"""
+        return not self.unresolved_obligations()
+
+    def obligations_settled_or_explained(self) -> bool:
+        """Nothing on the current pathway is left unresolved, or (where the organisation stopped working with us)
+        what is left and why is recorded with the outcome"""
+        if self.obligations_settled():
+            return True
+        return self.outcome in self.LEAVES_UNRESOLVED and bool(self.unresolved_note.strip())
+
+    def leaves_obligations_explained(self) -> bool:
+        """Something is left unresolved, and what is left and why is recorded with the outcome"""
+        return (
+            self.outcome in self.LEAVES_UNRESOLVED
+            and bool(self.unresolved_note.strip())
+            and not self.obligations_settled()
+        )
 
     # --- lifecycle ------------------------------------------------------------------------------
     @transition(
@@ -284,7 +332,7 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         field=state,
         source=State.ACTIVE,
         target=State.CLOSING_REVIEW,
-        conditions=[has_outcome, pathway_finished],
+        conditions=[has_outcome, outcome_fits_pathway, pathway_finished, obligations_settled_or_explained],
         permission="casework.work_case",
         custom={"label": "Propose closing the case", "style": "primary"},
     )
@@ -305,11 +353,28 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         field=state,
         source=State.CLOSING_REVIEW,
         target=State.CLOSED,
+        conditions=[has_outcome, outcome_fits_pathway, obligations_settled],
         permission="casework.approve_closure",
         custom={"label": "Close the case", "style": "primary"},
     )
     def close(self) -> None:
         self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.CLOSING_REVIEW,
+        target=State.CLOSED,
+        conditions=[has_outcome, outcome_fits_pathway, leaves_obligations_explained],
+        permission="casework.approve_closure",
+        custom={
+            "label": "Close, leaving the unresolved items on the record",
+            "reason_required": True,
+            "style": "warning",
+        },
+    )
+    def close_leaving_unresolved(self, unresolved: str = "") -> None:
+        self.closed_at = timezone.now()
+        self.unresolved_at_closure = unresolved
 
     @transition(
         field=state,
@@ -399,11 +464,17 @@ class HealthCheck(TimeStamped):
     overdue_filings = models.BooleanField(default=False)
     governance_concerns = models.BooleanField(default=False)
     safeguarding_concerns = models.BooleanField(default=False)
-    finances_as_of = models.DateField()
+    finances_as_of = models.DateField(
+        validators=[not_in_future],
+    )
     finances_source = models.CharField(max_length=200)
-    forecast_as_of = models.DateField()
+    forecast_as_of = models.DateField(
+        validators=[not_in_future],
+    )
     forecast_source = models.CharField(max_length=200)
-    governance_as_of = models.DateField()
+    governance_as_of = models.DateField(
+        validators=[not_in_future],
+    )
     governance_source = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
 

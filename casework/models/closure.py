@@ -19,12 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
 from casework.models.tools import CaseDocument
 from core.audit import audited_history
+from core.dates import not_in_future
 from core.models import TimeStamped
 from organisations.models import Organisation
 
@@ -63,11 +65,11 @@ class Closure(PathwayRecord):
         null=True, help_text="Assets exceed liabilities, closure costs included."
     )
     cash_flow_solvent = models.BooleanField(null=True, help_text="Debts can be paid as they fall due.")
-    solvency_tested_on = models.DateField(null=True, blank=True)
+    solvency_tested_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     dissolution_clause = models.TextField(blank=True, help_text="Where the governing document's dissolution clause is.")
-    trustee_resolution_on = models.DateField(null=True, blank=True)
+    trustee_resolution_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     members_resolution_required = models.BooleanField(default=False)
-    members_resolution_on = models.DateField(null=True, blank=True)
+    members_resolution_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     insolvency_practitioner = models.CharField(max_length=200, blank=True)
     # Planning and winding down
     staff_timeline = models.TextField(blank=True, help_text="When each group of staff leaves.")
@@ -75,7 +77,10 @@ class Closure(PathwayRecord):
         blank=True, help_text="Collective consultation record (needed for 20 or more redundancies within 90 days)."
     )
     creditors_declaration_on = models.DateField(
-        null=True, blank=True, help_text="Trustees declared all debts and liabilities settled or provided for."
+        validators=[not_in_future],
+        null=True,
+        blank=True,
+        help_text="Trustees declared all debts and liabilities settled or provided for.",
     )
     safeguarding_handover = models.TextField(
         blank=True, help_text="Open safeguarding concerns and who they were handed to (or 'none open')."
@@ -83,12 +88,12 @@ class Closure(PathwayRecord):
     data_disposition = models.TextField(blank=True, help_text="What happened to personal data (deleted, returned).")
     records_custodian = models.CharField(max_length=200, blank=True, help_text="Who keeps the retained records.")
     # Filing
-    last_trading_on = models.DateField(null=True, blank=True)
-    final_accounts_approved_on = models.DateField(null=True, blank=True)
+    last_trading_on = models.DateField(validators=[not_in_future], null=True, blank=True)
+    final_accounts_approved_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     dissolution_reference = models.CharField(
         max_length=200, blank=True, help_text="Regulator removal, DS01 or CIO dissolution reference."
     )
-    dissolution_filed_on = models.DateField(null=True, blank=True)
+    dissolution_filed_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     dissolution_approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     history = audited_history()
@@ -101,6 +106,15 @@ class Closure(PathwayRecord):
     def outstanding(self) -> list[RegisterItem]:
         """Register items without a completed destination or an approved reason."""
         return [i for i in self.items.all() if not i.is_resolved]
+
+    def open_obligations(self) -> list[str]:
+        counts = self.outstanding_counts()
+        total = sum(n for _, n in counts)
+        if not total:
+            return []
+        listed = ", ".join(f"{label.lower()} {n}" for label, n in counts)
+        items = "register item" if total == 1 else "register items"
+        return [f"{total} {items} without a completed destination or an approved reason ({listed})"]
 
     def outstanding_counts(self) -> list[tuple[str, int]]:
         counts = Counter(i.get_register_display() for i in self.outstanding())
@@ -375,6 +389,25 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     }
     RESTRICTED_KINDS = (Kind.RESTRICTED, Kind.ENDOWMENT)
     RESOLVED = (State.COMPLETED, State.NOT_APPLICABLE)
+    # A compatibility review and a funder's consent are given for one (recipient, funder) pair:
+    # changing either voids them (`void_pair_approvals`).
+    PAIR_FIELDS = ("destination_id", "funder_id")
+    # Where it goes: changing any of these on an agreed item sends it back to proposed.
+    DESTINATION_FIELDS = (
+        "outcome",
+        "destination_id",
+        "destination_note",
+        "funder_id",
+        "funder_consent",
+        "regulator_consent",
+        "go_live_on",
+        "eli_sent_on",
+        "transfer_on",
+        "notice_on",
+        "leaving_on",
+        "value",
+        "kind",
+    )
 
     closure = models.ForeignKey(Closure, on_delete=models.CASCADE, related_name="items")
     register = models.CharField(max_length=20, choices=Register.choices)
@@ -396,7 +429,7 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         blank=True, help_text="Where users were signposted, why it was disposed of, the recipient's acceptance…"
     )
     go_live_on = models.DateField(null=True, blank=True, help_text="When the new provider takes the service on.")
-    completed_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     reference = models.CharField(max_length=200, blank=True, help_text="Filing, contract or payment reference.")
     # Funds
     funder = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -405,9 +438,19 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     )
     compatibility_note = models.TextField(blank=True)
     funder_consent = models.CharField(max_length=200, blank=True, help_text="The funder's written consent.")
+    destination_set_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who last proposed where it goes (they never review the recipient's purposes).",
+    )
     regulator_consent = models.CharField(max_length=200, blank=True, help_text="Regulator consent reference.")
     # Employees
-    eli_sent_on = models.DateField(null=True, blank=True, help_text="Employee liability information sent.")
+    eli_sent_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="Employee liability information sent."
+    )
     transfer_on = models.DateField(null=True, blank=True)
     notice_on = models.DateField(null=True, blank=True)
     leaving_on = models.DateField(null=True, blank=True)
@@ -438,6 +481,31 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     def acting_role(self, user: Any) -> str:
         return self.case.acting_role(user)
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        # (A form cleans a new item before the operation gives it its closure: the operation's
+        # own full_clean, with the closure set, is the check that counts.)
+        if self.destination_id and self.closure_id and self.destination_id == self.closure.case.organisation_id:
+            raise ValidationError(
+                {"destination": "The closing organisation cannot receive its own services or assets: choose another."}
+            )
+
+    def void_pair_approvals(self, before: dict[str, Any]) -> list[str]:
+        """Clear the compatibility review and the funder's consent when the recipient or the funder
+        changed since `before` (a `core.workflow.snapshot`); returns what was voided, in words.
+        A consent typed afresh in the same change is kept: it is given for the new pair."""
+        if all(before.get(f) == getattr(self, f) for f in self.PAIR_FIELDS):
+            return []
+        voided = []
+        if self.compatibility_reviewed_by_id or self.compatibility_note:
+            self.compatibility_reviewed_by, self.compatibility_note = None, ""
+            voided.append("the compatibility review")
+        if self.funder_consent and self.funder_consent == before.get("funder_consent"):
+            self.funder_consent = ""
+            voided.append("the funder's consent")
+        return voided
+
     # --- the destination rules, in one place ------------------------------------------------
     def date_problems(self) -> list[str]:
         """Rules on dates, refused as soon as they are entered."""
@@ -451,7 +519,30 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
             )
         if self.notice_on and self.leaving_on and self.leaving_on < self.notice_on:
             problems.append("The leaving date cannot be before notice was given.")
+        problems += self.completion_problems()
         return problems
+
+    def completion_problems(self) -> list[str]:
+        """A completion is never in the future, nor before the date it takes effect."""
+        done = self.completed_on
+        if done is None:
+            return []
+        if done > timezone.localdate():
+            return ["The completion date cannot be in the future: record it once it has happened."]
+        effective = [
+            (self.outcome == self.Outcome.TUPE, self.transfer_on, "the TUPE transfer date"),
+            (self.outcome == self.Outcome.REDUNDANCY, self.leaving_on, "the leaving date"),
+            (
+                self.register == self.Register.SERVICE and self.outcome == self.Outcome.TRANSFERRED,
+                self.go_live_on,
+                "the date the new provider takes the service on",
+            ),
+        ]
+        return [
+            f"It cannot be completed before {words} ({day:%-d %B %Y})."
+            for applies, day, words in effective
+            if applies and day and done < day
+        ]
 
     def problems(self) -> list[str]:
         """What is missing before this item's destination can be agreed (empty when it can)."""
@@ -491,6 +582,10 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         if restricted and self.outcome == o.TRANSFERRED:
             if not (self.compatibility_reviewed_by_id and self.compatibility_note.strip()):
                 p.append("A named reviewer must mark the recipient's purposes compatible with the fund's.")
+            elif self.destination_set_by_id and self.compatibility_reviewed_by_id == self.destination_set_by_id:
+                p.append(
+                    "The compatibility review must be by someone other than the person who proposed the recipient."
+                )
             if not self.funder_consent.strip():
                 p.append("Record the funder's consent to the transfer.")
         if restricted and self.outcome == o.RETURNED and not self.funder_id:
@@ -552,6 +647,17 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         custom={"label": "Mark completed", "style": "primary"},
     )
     def complete(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.AGREED,
+        target=State.PROPOSED,
+        conditions=[closure_open],
+        permission="casework.work_case",
+        custom={"label": "Reopen: where it goes changed", "internal": True},
+    )
+    def revise(self) -> None:
         pass
 
     @transition(

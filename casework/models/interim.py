@@ -21,6 +21,7 @@ from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
 from casework.models.tools import CaseDocument
 from core.audit import audited_history
+from core.dates import not_in_future
 from core.models import TimeStamped
 
 User = settings.AUTH_USER_MODEL
@@ -72,12 +73,19 @@ class Interim(PathwayRecord):
     left_for_permanent = models.TextField(blank=True, help_text="Exit report: what is left for the permanent CEO.")
     in_progress = models.TextField(blank=True, help_text="Exit report: what is in progress and documented.")
     permanent_ceo_status = models.CharField(max_length=20, choices=Recruitment.choices, blank=True)
-    sponsor_signed_off_on = models.DateField(null=True, blank=True)
+    sponsor_signed_off_on = models.DateField(validators=[not_in_future], null=True, blank=True)
 
     history = audited_history()
 
     def get_absolute_url(self) -> str:
         return reverse("casework:interim", args=[self.case_id])
+
+    IN_POST_STATES = (State.IN_POST, State.REVIEW, State.HANDOVER)
+
+    def open_obligations(self) -> list[str]:
+        if self.state in self.IN_POST_STATES:
+            return [f"The interim manager is still in post ({self.get_state_display().lower()})"]
+        return []
 
     @property
     def budget(self) -> Any:
@@ -296,9 +304,9 @@ class Candidate(TimeStamped):
     summary = models.TextField(blank=True, help_text="Experience, source (agency, network), availability.")
     day_rate = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     conflict_note = models.TextField(blank=True, help_text="Any conflict of interest found, or 'none'.")
-    conflict_checked_on = models.DateField(null=True, blank=True)
-    references_checked_on = models.DateField(null=True, blank=True)
-    dbs_checked_on = models.DateField(null=True, blank=True)
+    conflict_checked_on = models.DateField(validators=[not_in_future], null=True, blank=True)
+    references_checked_on = models.DateField(validators=[not_in_future], null=True, blank=True)
+    dbs_checked_on = models.DateField(validators=[not_in_future], null=True, blank=True)
 
     history = audited_history()
 
@@ -317,7 +325,9 @@ class InterimReview(TimeStamped):
     """A review of the placement (every 4–6 weeks) with its continuation decision."""
 
     interim = models.ForeignKey(Interim, on_delete=models.CASCADE, related_name="reviews")
-    held_on = models.DateField()
+    held_on = models.DateField(
+        validators=[not_in_future],
+    )
     continue_placement = models.BooleanField(help_text="Continue the placement (otherwise move to handover).")
     note = models.TextField()
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -41,5 +41,11 @@ class PathwayRecord(ConcurrentTransitionMixin, TimeStamped):
     def exit_reached(self) -> bool:
         return self.state in self.EXIT_STATES
 
+    def open_obligations(self) -> list[str]:
+        """What this pathway still owes others, in plain words (register items without a resolved
+        destination, grants approved but not settled, an interim in post). A case cannot close
+        while its current pathway has any, whatever its outcome (`Case.obligations_settled`)."""
+        return []
+
     def acting_role(self, user: Any) -> str:
         return self.case.acting_role(user)

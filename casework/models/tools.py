@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from casework.models.case import Case
 from core.audit import audited_history
+from core.dates import not_in_future
 from core.models import TimeStamped
 
 User = settings.AUTH_USER_MODEL
@@ -69,7 +70,7 @@ class CaseDocument(TimeStamped):
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    dated_on = models.DateField(help_text="The date of the document itself.")
+    dated_on = models.DateField(validators=[not_in_future], help_text="The date of the document itself.")
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     history = audited_history()

@@ -24,7 +24,9 @@ from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
 from casework.models.tools import CaseDocument
 from core.audit import audited_history
+from core.dates import not_in_future
 from core.models import TimeStamped
+from core.words import money
 
 User = settings.AUTH_USER_MODEL
 
@@ -49,10 +51,14 @@ class Turnaround(PathwayRecord):
     state = FSMField(choices=State.choices, default=State.DIAGNOSIS, protected=True)
     # Diagnosis
     causes_of_distress = models.TextField(blank=True, help_text="What led the organisation into difficulty.")
-    solvency_retested_on = models.DateField(null=True, blank=True, help_text="When solvency was tested again.")
+    solvency_retested_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="When solvency was tested again."
+    )
     solvency_note = models.TextField(blank=True, help_text="The result of the solvency re-test.")
     # Plan
-    board_approved_plan_on = models.DateField(null=True, blank=True, help_text="When the board approved the plan.")
+    board_approved_plan_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="When the board approved the plan."
+    )
     expert_help = models.TextField(
         blank=True, help_text="Expert help or consultancy engaged, with its scope (or 'none')."
     )
@@ -66,10 +72,10 @@ class Turnaround(PathwayRecord):
     reserves_policy_months = models.DecimalField(
         max_digits=5, decimal_places=1, null=True, blank=True, help_text="The organisation's own reserves target."
     )
-    going_concern_reaffirmed_on = models.DateField(null=True, blank=True)
+    going_concern_reaffirmed_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     filings_up_to_date = models.BooleanField(default=False, help_text="Accounts and returns are filed on time.")
     open_serious_incident = models.BooleanField(default=False, help_text="A serious incident is open.")
-    serious_incident_reported_on = models.DateField(null=True, blank=True)
+    serious_incident_reported_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     exit_note = models.TextField(blank=True)
 
     history = audited_history()
@@ -126,8 +132,14 @@ class Turnaround(PathwayRecord):
         return not self.open_serious_incident or self.serious_incident_reported_on is not None
 
     def grants_settled(self) -> bool:
-        """Every grant is closed, refused or clawed back"""
+        """Every grant is closed, refused, withdrawn or clawed back"""
         return not self.grants.exclude(state__in=Grant.SETTLED).exists()
+
+    def open_obligations(self) -> list[str]:
+        return [
+            f"The grant “{g.title}” ({money(g.amount)}) is {g.get_state_display().lower()}, not settled"
+            for g in self.grants.exclude(state__in=Grant.SETTLED)
+        ]
 
     # --- lifecycle ------------------------------------------------------------------------------
     @transition(
@@ -162,6 +174,17 @@ class Turnaround(PathwayRecord):
     )
     def approve_plan(self, approver: Any = None) -> None:
         self.plan_approved_by = approver
+
+    @transition(
+        field=state,
+        source=[State.PLAN_APPROVED, State.IMPLEMENTING, State.REVIEW],
+        target=State.PLAN_DRAFTED,
+        conditions=[PathwayRecord.case_is_active],
+        permission="casework.work_case",
+        custom={"label": "Plan changed: back to the panel", "internal": True},
+    )
+    def resubmit_plan(self) -> None:
+        self.plan_approved_by = None
 
     @transition(
         field=state,
@@ -236,8 +259,10 @@ class Milestone(TimeStamped):
     owner_name = models.CharField(max_length=200, blank=True, help_text="Who at the organisation owns it.")
     due_on = models.DateField(null=True, blank=True)
     evidence_note = models.TextField(blank=True, help_text="What shows it was met.")
-    evidence_on = models.DateField(null=True, blank=True, help_text="The date of the evidence.")
-    achieved_on = models.DateField(null=True, blank=True)
+    evidence_on = models.DateField(
+        validators=[not_in_future], null=True, blank=True, help_text="The date of the evidence."
+    )
+    achieved_on = models.DateField(validators=[not_in_future], null=True, blank=True)
 
     history = audited_history()
 
@@ -274,9 +299,12 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
         MONITORED = "monitored", "Monitored"
         CLOSED = "closed", "Closed"
         REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn before payment"
         CLAWED_BACK = "clawed_back", "Clawed back"
 
-    SETTLED = (State.CLOSED, State.REFUSED, State.CLAWED_BACK)
+    SETTLED = (State.CLOSED, State.REFUSED, State.WITHDRAWN, State.CLAWED_BACK)
+    # Grants that count towards an organisation's running total (asked for or awarded, not undone).
+    COUNTED = (State.REQUESTED, State.APPROVED, State.PAYING, State.MONITORED, State.CLOSED)
     AWARDED = (State.APPROVED, State.PAYING, State.MONITORED, State.CLOSED, State.CLAWED_BACK)
     CURRENCY = "GBP"
 
@@ -312,9 +340,34 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
     def acting_role(self, user: Any) -> str:
         return self.case.acting_role(user)
 
+    def others_total(self) -> Decimal:
+        """What the organisation has already been granted or asked for in other lifeboat grants
+        (any case, any turnaround; refused, withdrawn and clawed-back grants do not count)."""
+        total = (
+            Grant.objects.filter(turnaround__case__organisation_id=self.turnaround.case.organisation_id)
+            .filter(state__in=self.COUNTED)
+            .exclude(pk=self.pk)
+            .aggregate(total=models.Sum("amount"))["total"]
+        )
+        return total or Decimal(0)
+
+    @property
+    def running_total(self) -> Decimal:
+        """This grant plus the organisation's other grants: what decides whether the panel approves."""
+        return self.others_total() + (self.amount or Decimal(0))
+
     @property
     def needs_panel(self) -> bool:
-        return self.amount > Decimal(settings.LIFEBOAT_GRANT_PANEL_THRESHOLD)
+        """Above LIFEBOAT_GRANT_PANEL_THRESHOLD, counting the organisation's other grants too."""
+        return self.running_total > Decimal(settings.LIFEBOAT_GRANT_PANEL_THRESHOLD)
+
+    def within_ceiling(self) -> bool:
+        """The grant is within the lifeboat's grant ceiling (LIFEBOAT_GRANT_CEILING)"""
+        return (self.amount or Decimal(0)) <= Decimal(settings.LIFEBOAT_GRANT_CEILING)
+
+    def nothing_paid(self) -> bool:
+        """No tranche of the grant has been paid (a paid grant is clawed back instead)"""
+        return not any(t.state == Tranche.State.PAID for t in self.tranches.all())
 
     @property
     def amount_paid(self) -> Decimal:
@@ -350,7 +403,7 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
         field=state,
         source=State.REQUESTED,
         target=State.APPROVED,
-        conditions=[turnaround_running],
+        conditions=[turnaround_running, within_ceiling],
         permission="casework.approve_grant",
         custom={"label": "Approve the grant", "style": "primary"},
     )
@@ -367,6 +420,17 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
         custom={"label": "Refuse the grant", "reason_required": True, "style": "warning"},
     )
     def refuse(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.WITHDRAWN,
+        conditions=[case_active, nothing_paid],
+        permission="casework.withdraw_grant",
+        custom={"label": "Withdraw the grant (not needed)", "reason_required": True, "style": "warning"},
+    )
+    def withdraw(self) -> None:
         pass
 
     @transition(
@@ -425,7 +489,7 @@ class Tranche(ConcurrentTransitionMixin, TimeStamped):
     milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="tranches")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     state = FSMField(choices=State.choices, default=State.PLANNED, protected=True)
-    paid_on = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     paid_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     history = audited_history()

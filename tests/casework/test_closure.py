@@ -220,8 +220,8 @@ def test_twenty_redundancies_within_90_days_need_collective_consultation(winding
             kind="employee",
             name=f"Worker {n}",
             outcome="redundancy",
-            notice_on=TODAY,
-            leaving_on=TODAY + (30 + n * 3) * DAY,  # 20 leaving dates spread over 57 days
+            notice_on=TODAY - 100 * DAY,
+            leaving_on=TODAY - (60 - n * 3) * DAY,  # 20 leaving dates spread over 57 days, all passed
         )
         for n in range(20)
     ]

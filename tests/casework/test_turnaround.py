@@ -204,14 +204,17 @@ def test_above_the_threshold_only_a_panel_member_off_the_team_approves(
     colleague = MembershipFactory(role="caseworker", organisation=hub).person
     record.case.team.add(colleague)
     at_threshold = _grant(record, caseworker, "5000")
-    above = _grant(record, caseworker, "5000.01")
     assert colleague.has_perm("casework.approve_grant", at_threshold)
+    pathways.move_grant(at_threshold, "refuse", by=panel_member, reason="Split differently.")
+    above = _grant(record, caseworker, "5000.01")
     assert not colleague.has_perm("casework.approve_grant", above)
     with pytest.raises(PermissionDenied):
         pathways.approve_grant(above, by=colleague, declaration="none")
     assert pathways.approve_grant(above, by=panel_member, declaration="none").state == Grant.State.APPROVED
-    settings.LIFEBOAT_GRANT_PANEL_THRESHOLD = 10000  # configurable
-    assert colleague.has_perm("casework.approve_grant", _grant(record, caseworker, "9000"))
+    # The threshold is configurable, and counts the organisation's other grants (£5,000.01 approved).
+    settings.LIFEBOAT_GRANT_PANEL_THRESHOLD = 10000
+    assert colleague.has_perm("casework.approve_grant", _grant(record, caseworker, "4000"))
+    assert not colleague.has_perm("casework.approve_grant", _grant(record, caseworker, "1000"))
 
 
 def test_refusing_a_grant_needs_a_reason(approved, caseworker, panel_member):
@@ -301,7 +304,7 @@ def test_claw_back_is_the_panels_with_a_reason_and_an_amount(paying, caseworker,
     grant = Grant.objects.get(pk=grant.pk)
     with pytest.raises(PermissionDenied):
         pathways.move_grant(grant, "claw_back", by=caseworker, reason="Misspent", clawback_amount=Decimal("600"))
-    with pytest.raises(ValidationError, match="up to £600"):
+    with pytest.raises(ValidationError, match="up to the £600.00 paid"):
         pathways.move_grant(grant, "claw_back", by=panel_member, reason="Misspent", clawback_amount=Decimal("601"))
     grant = pathways.move_grant(grant, "claw_back", by=panel_member, reason="Misspent", clawback_amount=Decimal("600"))
     assert (grant.state, grant.clawback_amount) == (Grant.State.CLAWED_BACK, Decimal("600"))
@@ -321,7 +324,7 @@ def test_exit_waits_for_every_grant_to_settle(paying, caseworker):
         filings_up_to_date=True,
     )
     record = pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), "stabilise", by=caseworker)
-    _refused(record, "exit", caseworker, "Every grant is closed, refused or clawed back")
+    _refused(record, "exit", caseworker, "Every grant is closed, refused, withdrawn or clawed back")
 
 
 # --- 360Giving -----------------------------------------------------------------------------------

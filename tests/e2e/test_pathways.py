@@ -80,10 +80,10 @@ def test_turnaround_to_exited(session, caseworker, panel_member, reviewed_org, s
         worker, {"Title": "Finance system", "What the grant is restricted to": "A finance system", "Amount (£)": "800"}
     )
     worker.get_by_role("button", name="Save").click()
-    assert worker.get_by_role("link", name="Approve or consider Finance system").count() == 0  # four eyes
+    assert worker.get_by_role("link", name="Approve the grant Finance system").count() == 0  # four eyes
 
     panel.goto(url)
-    panel.get_by_role("link", name="Approve or consider Finance system").click()
+    panel.get_by_role("link", name="Approve the grant Finance system").click()
     panel.get_by_label("Your conflict-of-interest declaration").fill("none")
     panel.get_by_role("button", name="Save").click()
 
