@@ -289,12 +289,25 @@ CLOSURE_FACTS = {
     "winding_down": (
         "staff_timeline",
         "collective_consultation",
+        "redundancies_proposed",
+        "redundancies_proposed_on",
+        "hr1_sent_on",
         "creditors_declaration_on",
         "safeguarding_handover",
         "data_disposition",
         "records_custodian",
     ),
-    "filing": ("last_trading_on", "final_accounts_approved_on", "dissolution_reference", "dissolution_filed_on"),
+    "filing": (
+        "last_trading_on",
+        "final_accounts_approved_on",
+        "dissolution_reference",
+        "dissolution_filed_on",
+        "no_other_activities",
+        "no_pending_proceedings",
+        "parties_notified_on",
+        "gazette_notice_on",
+        "dissolved_on",
+    ),
 }
 CLOSURE_STAGES_FOR = {
     "decision": (Closure.State.DECISION_PENDING,),
@@ -373,8 +386,10 @@ ITEM_FIELDS = (
     "funder",
     "funder_consent",
     "regulator_consent",
+    "release_resolution_on",
     "eli_sent_on",
     "transfer_on",
+    "eli_late_reason",
     "notice_on",
     "leaving_on",
 )
@@ -389,8 +404,9 @@ def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case"
 
 
 def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **fields: Any) -> RegisterItem:
-    """Add a register item or change one that is not settled yet. Date rules (TUPE notice, leaving
-    after notice) are refused at once; other gaps are listed on the item until it is agreed.
+    """Add a register item or change one that is not settled yet. Impossible dates (leaving before
+    notice) are refused at once; a real date short of a legal period (late employee liability
+    information) is recorded and flagged (`RegisterItem.legal_flags`), never refused; other gaps are listed on the item until it is agreed.
     Changing an agreed item's destination sends it back to proposed."""
     item = item or RegisterItem(closure=closure)
     _item_editable(item, by)
