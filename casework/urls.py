@@ -1,8 +1,7 @@
 from django.urls import path
 
-from casework import law_views
+from casework import law_views, views
 from casework import pathway_views as pv
-from casework import views
 
 app_name = "casework"
 

@@ -297,6 +297,16 @@ CLOSURE_FACTS = {
         "data_disposition",
         "records_custodian",
     ),
+    # a solvency re-test at any stage after the decision (a failure opens only the insolvent route)
+    "solvency": ("balance_sheet_solvent", "cash_flow_solvent", "solvency_tested_on"),
+    "insolvency": (
+        "insolvency_procedure",
+        "insolvency_practitioner",
+        "practitioner_licence",
+        "practitioner_appointed_on",
+        "trustees_exposure",
+        "advice_taken_on",
+    ),
     "filing": (
         "last_trading_on",
         "final_accounts_approved_on",
@@ -313,6 +323,8 @@ CLOSURE_STAGES_FOR = {
     "decision": (Closure.State.DECISION_PENDING,),
     "winding_down": (Closure.State.DECISION_MADE, Closure.State.PLANNING, Closure.State.WINDING_DOWN),
     "filing": (Closure.State.WINDING_DOWN, Closure.State.FINAL_ACCOUNTS, Closure.State.REGULATOR_FILING),
+    "solvency": tuple(s for s in Closure.BEFORE_DISSOLUTION if s != Closure.State.DECISION_PENDING),
+    "insolvency": (Closure.State.INSOLVENT_ROUTE,),
 }
 # Moves that need every register item resolved: refused with the outstanding counts.
 NEEDS_RESOLVED_REGISTERS = {"finish_winding_down", "dissolve"}
@@ -406,8 +418,8 @@ def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case"
 def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **fields: Any) -> RegisterItem:
     """Add a register item or change one that is not settled yet. Impossible dates (leaving before
     notice) are refused at once; a real date short of a legal period (late employee liability
-    information) is recorded and flagged (`RegisterItem.legal_flags`), never refused; other gaps are listed on the item until it is agreed.
-    Changing an agreed item's destination sends it back to proposed."""
+    information) is recorded and flagged (`RegisterItem.legal_flags`), never refused; other gaps
+    are listed on the item until it is agreed. Changing an agreed item's destination sends it back to proposed."""
     item = item or RegisterItem(closure=closure)
     _item_editable(item, by)
     unknown = set(fields) - set(ITEM_FIELDS)

@@ -134,6 +134,18 @@ RULES = [
         D(2023, 6, 14), None, "the date of the trustees' resolution",
     ),
     (
+        "undervalue_lookback_months",
+        "Period before insolvency in which a transaction at an undervalue can be challenged",
+        24, "months", "Insolvency Act 1986 ss.238, 240(1)(a)", f"{LEG}/ukpga/1986/45/section/240",
+        D(1986, 12, 29), None, "the onset of insolvency (here: the failed solvency test)",
+    ),
+    (
+        "preference_lookback_months",
+        "Period before insolvency in which a preference to an unconnected creditor can be challenged",
+        6, "months", "Insolvency Act 1986 ss.239, 240(1)(b)", f"{LEG}/ukpga/1986/45/section/240",
+        D(1986, 12, 29), None, "the onset of insolvency (here: the failed solvency test)",
+    ),
+    (
         "charity_accounts_months",
         "A charity's annual report and accounts reach the Charity Commission within",
         10, "months", "Charities Act 2011 s.163", f"{CHA2011}/section/163",

@@ -40,6 +40,8 @@ COMPANY_FORMS = {Organisation.LegalForm.CHARITABLE_COMPANY, Organisation.LegalFo
 # dissolution (Co-operative and Community Benefit Societies Act 2014 s.119). Others: the governing
 # document decides, so the tick stays.
 MEMBERS_DECIDE_FORMS = {Organisation.LegalForm.CIO, Organisation.LegalForm.CBS}
+# Bodies without legal personality: no corporate insolvency procedure; the trustees are exposed.
+UNINCORPORATED_FORMS = {Organisation.LegalForm.TRUST, Organisation.LegalForm.UNINCORPORATED}
 
 
 class Closure(PathwayRecord):
@@ -58,6 +60,16 @@ class Closure(PathwayRecord):
 
     EXIT_STATES = (State.DISSOLVED, State.POST_CLOSURE, State.INSOLVENT_ROUTE)
     BEFORE_FILING = [State.DECISION_PENDING, State.DECISION_MADE, State.PLANNING, State.WINDING_DOWN]
+    # Solvency can fail at any point of a closure (redundancy pay, dilapidations, pension exit debts,
+    # clawbacks): until dissolution, a failed re-test opens the insolvent route.
+    BEFORE_DISSOLUTION = [*BEFORE_FILING, State.FINAL_ACCOUNTS, State.REGULATOR_FILING]
+
+    class Procedure(models.TextChoices):
+        CVL = "cvl", "Creditors' voluntary liquidation"
+        COMPULSORY = "compulsory", "Compulsory liquidation (winding-up order)"
+        ADMINISTRATION = "administration", "Administration"
+        CVA = "cva", "Company voluntary arrangement"
+        UNINCORPORATED = "unincorporated", "Unincorporated body: trustees settle debts (no corporate procedure)"
 
     state = FSMField(choices=State.choices, default=State.DECISION_PENDING, protected=True)
     # Decision
@@ -72,6 +84,19 @@ class Closure(PathwayRecord):
     members_resolution_required = models.BooleanField(default=False)
     members_resolution_on = models.DateField(null=True, blank=True)
     insolvency_practitioner = models.CharField(max_length=200, blank=True)
+    insolvency_procedure = models.CharField(max_length=20, choices=Procedure.choices, blank=True)
+    practitioner_licence = models.CharField(
+        max_length=50, blank=True, help_text="The insolvency practitioner's licence (IP) number."
+    )
+    practitioner_appointed_on = models.DateField(null=True, blank=True)
+    trustees_exposure = models.TextField(
+        blank=True,
+        help_text="Unincorporated bodies and trusts: the trustees' personal exposure to the debts the assets "
+        "cannot meet.",
+    )
+    advice_taken_on = models.DateField(
+        null=True, blank=True, help_text="When the trustees took insolvency or legal advice."
+    )
     # Planning and winding down
     staff_timeline = models.TextField(blank=True, help_text="When each group of staff leaves.")
     collective_consultation = models.TextField(
@@ -226,7 +251,8 @@ class Closure(PathwayRecord):
             elif due and self.hr1_sent_on > due:
                 flags.append(
                     f"Form HR1 was sent on {self.hr1_sent_on:%-d %B %Y}, after {due:%-d %B %Y}, less than "
-                    f"{hr1.display_value} before the first dismissal ({hr1.reference}): failing to notify is an offence."
+                    f"{hr1.display_value} before the first dismissal ({hr1.reference}): "
+                    "failing to notify is an offence."
                 )
             earliest = self.earliest_dismissal_on()
             early = [d for d in self._redundancy_dates() if earliest and d < earliest]
@@ -236,6 +262,7 @@ class Closure(PathwayRecord):
                     f"clock ({consultation.reference}): employees may claim a protective award."
                 )
         flags += self.strike_off_flags()
+        flags += self.insolvency_flags()
         return flags
 
     def strike_off_flags(self) -> list[str]:
@@ -258,6 +285,64 @@ class Closure(PathwayRecord):
     def has_solvency_failure(self) -> bool:
         """A solvency test is recorded as failed"""
         return bool(self.solvency_tested_on) and self.solvency_failed
+
+    def solvency_holds(self) -> bool:
+        """No solvency test has failed (if one has, at any stage, only the insolvent route is open)"""
+        return not self.solvency_failed
+
+    def insolvency_flags(self) -> list[str]:
+        """What the insolvent route still needs recorded, and transactions a practitioner may challenge."""
+        if self.state != self.State.INSOLVENT_ROUTE:
+            return []
+        flags = []
+        unincorporated = self.case.organisation.legal_form in UNINCORPORATED_FORMS
+        if unincorporated:
+            if not (self.trustees_exposure.strip() and self.advice_taken_on):
+                flags.append(
+                    "An unincorporated body has no insolvency procedure of its own: record the trustees' personal "
+                    "exposure and when they took advice."
+                )
+        elif not (
+            self.insolvency_procedure
+            and self.insolvency_procedure != self.Procedure.UNINCORPORATED
+            and self.insolvency_practitioner.strip()
+            and self.practitioner_licence.strip()
+            and self.practitioner_appointed_on
+        ):
+            flags.append(
+                "Record the insolvency procedure, the practitioner, their licence number and the date of appointment."
+            )
+        if not unincorporated:  # ss.238-240 bind companies and CIOs, not trustees of unincorporated bodies
+            flags += self._challengeable(self.solvency_tested_on or timezone.localdate())
+        return flags
+
+    def _challengeable(self, onset: datetime.date) -> list[str]:
+        undervalue = law.rule_in_force("undervalue_lookback_months", onset)
+        preference = law.rule_in_force("preference_lookback_months", onset)
+        undervalue_from = law.add_period(onset, undervalue, times=-1)
+        preference_from = law.add_period(onset, preference, times=-1)
+        o, flags = RegisterItem.Outcome, []
+        for item in self.items.all():
+            done = item.completed_on
+            if not done or done > onset:
+                continue
+            gave_away = item.outcome in (o.TRANSFERRED, o.DISPOSED) and item.register in (
+                RegisterItem.Register.ASSET,
+                RegisterItem.Register.FUND,
+            )
+            if gave_away and done >= undervalue_from:
+                flags.append(
+                    f"{item.name} was {item.get_outcome_display().lower()} on {done:%-d %B %Y}, within "
+                    f"{undervalue.display_value} of the failed solvency test: a liquidator may challenge it as a "
+                    f"transaction at an undervalue ({undervalue.reference})."
+                )
+            if item.outcome in (o.PAID, o.SETTLED) and done >= preference_from:
+                flags.append(
+                    f"{item.name} was paid on {done:%-d %B %Y}, within {preference.display_value} of the failed "
+                    f"solvency test: check it was not a preference ({preference.reference}; "
+                    "longer for connected people)."
+                )
+        return flags
 
     def resolutions_recorded(self) -> bool:
         """The dissolution clause is located and the trustees' (and, where the legal form or governing document
@@ -330,6 +415,8 @@ class Closure(PathwayRecord):
             return True
         if self.gazette_notice_on is None or self.gazette_notice_on > self.dissolved_on:
             return False
+        if self.dissolution_filed_on and self.gazette_notice_on < self.dissolution_filed_on:
+            return False  # the notice follows the application
         rule = law.rule_in_force("gazette_period_months", self.gazette_notice_on)
         return self.dissolved_on >= law.add_period(self.gazette_notice_on, rule)
 
@@ -352,7 +439,7 @@ class Closure(PathwayRecord):
 
     @transition(
         field=state,
-        source=BEFORE_FILING,
+        source=BEFORE_DISSOLUTION,
         target=State.INSOLVENT_ROUTE,
         conditions=[PathwayRecord.case_is_active, has_solvency_failure],
         permission="casework.work_case",
@@ -365,7 +452,7 @@ class Closure(PathwayRecord):
         field=state,
         source=State.DECISION_MADE,
         target=State.PLANNING,
-        conditions=[PathwayRecord.case_is_active],
+        conditions=[PathwayRecord.case_is_active, solvency_holds],
         permission="casework.work_case",
         custom={"label": "Start planning", "style": "primary"},
     )
@@ -376,7 +463,7 @@ class Closure(PathwayRecord):
         field=state,
         source=State.PLANNING,
         target=State.WINDING_DOWN,
-        conditions=[PathwayRecord.case_is_active, plan_ready],
+        conditions=[PathwayRecord.case_is_active, solvency_holds, plan_ready],
         permission="casework.approve_pathway",
         custom={"label": "Approve the plan and start winding down", "style": "primary"},
     )
@@ -389,6 +476,7 @@ class Closure(PathwayRecord):
         target=State.FINAL_ACCOUNTS,
         conditions=[
             PathwayRecord.case_is_active,
+            solvency_holds,
             registers_resolved,
             liabilities_covered,
             redundancies_consulted,
@@ -404,7 +492,7 @@ class Closure(PathwayRecord):
         field=state,
         source=State.FINAL_ACCOUNTS,
         target=State.REGULATOR_FILING,
-        conditions=[PathwayRecord.case_is_active, final_accounts_ready],
+        conditions=[PathwayRecord.case_is_active, solvency_holds, final_accounts_ready],
         permission="casework.work_case",
         custom={"label": "File with the regulators", "style": "primary"},
     )
@@ -417,6 +505,7 @@ class Closure(PathwayRecord):
         target=State.DISSOLVED,
         conditions=[
             PathwayRecord.case_is_active,
+            solvency_holds,
             registers_resolved,
             dissolution_evidenced,
             strike_off_timing_ok,

@@ -112,7 +112,7 @@ def test_periods_in_months_are_calendar_months(db):
 
 
 # --- the public page -------------------------------------------------------------------------------
-def test_rules_page_is_public_and_lists_every_rule_with_its_source(client):
+def test_rules_page_is_public_and_lists_every_rule_with_its_source(db, client):
     page = client.get(reverse("casework:rule-list"))
     assert page.status_code == 200
     html = page.content.decode()
@@ -304,7 +304,7 @@ def test_a_dismissal_inside_the_clock_is_flagged_on_the_register(closure_plannin
         "Form HR1 was sent on 2 March 2026, after 1 March 2026, less than 30 days before the first dismissal "
         "(Trade Union and Labour Relations (Consolidation) Act 1992 s.193(2)): failing to notify is an offence.",
         "1 dismissal(s) take effect before 1 April 2026, inside the consultation clock (Trade Union and Labour "
-        "Relations (Consolidation) Act 1992 s.188(1A)(b)): employees may claim a protective award."
+        "Relations (Consolidation) Act 1992 s.188(1A)(b)): employees may claim a protective award.",
     ]
     assert closure.redundancies_consulted()
 
@@ -403,9 +403,11 @@ def test_a_cio_is_dissolved_when_the_regulator_confirms_not_when_it_applies(case
 )
 def test_members_resolution_derives_from_the_legal_form(caseworker, panel_member, form, needed):
     organisation = OrganisationFactory(legal_form=form, charity_number="", company_number="")
-    closure = Closure(case=scenes.case_on_pathway(
-        "closure", caseworker=caseworker, panel=panel_member, organisation=organisation
-    ).case)
+    closure = Closure(
+        case=scenes.case_on_pathway(
+            "closure", caseworker=caseworker, panel=panel_member, organisation=organisation
+        ).case
+    )
     assert closure.members_resolution_needed() is needed
     closure.members_resolution_required = True  # the governing document can still require it
     assert closure.members_resolution_needed()
