@@ -291,6 +291,11 @@ class FunderConsentForm(GovukForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked to withdraw consent.",
     )
+    publish_grants = forms.BooleanField(
+        required=False,
+        label="The organisation agrees its lifeboat grants may be published (360Giving)",
+        help_text="Without this, its grants are left out of the published 360Giving file.",
+    )
     consent_on = forms.DateField(widget=DateInput, required=False, label="Date the organisation consented")
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="How consent was given or withdrawn"

@@ -530,22 +530,38 @@ def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: dateti
 
 
 def record_funder_consent(
-    case: Case, *, by: Any, funders: Iterable[Organisation], consent_on: datetime.date | None, note: str
+    case: Case,
+    *,
+    by: Any,
+    funders: Iterable[Organisation],
+    consent_on: datetime.date | None,
+    note: str,
+    publish_grants: bool = False,
 ) -> Case:
     """Record which funders the organisation agreed may know about the case (an empty list with a
-    note withdraws consent). Side effects: history (with the funder list), audit event."""
+    note withdraws consent), and whether its lifeboat grants may be published (360Giving).
+    Side effects: history (with the funder list), audit event with the old and new publication consent."""
     _writable(case, by)
     funders = list(funders)
     if any(f.kind != Organisation.Kind.FUNDER for f in funders):
         raise ValidationError({"funders": "Only funders can be told about a case."})
-    if funders and not consent_on:
+    if (funders or publish_grants) and not consent_on:
         raise ValidationError({"consent_on": "Give the date the organisation consented."})
     if not note.strip():
         raise ValidationError({"note": "Say how the organisation gave (or withdrew) its consent."})
     with transaction.atomic():
-        case.funder_consent_on = consent_on if funders else None
+        was_publishable = case.grants_publishable
+        case.funder_consent_on = consent_on if (funders or publish_grants) else None
         case.funder_consent_note = note.strip()
+        case.grants_publishable = bool(publish_grants)
         _save(case, by=by, reason="funder_consent")
         case.shared_with_funders.set(funders)
-        _record(case, "funder_consent", by=by, case=case, funders=sorted(f.pk for f in funders))
+        _record(
+            case,
+            "funder_consent",
+            by=by,
+            case=case,
+            funders=sorted(f.pk for f in funders),
+            grants_publishable=[was_publishable, case.grants_publishable],
+        )
     return case

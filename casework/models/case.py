@@ -116,6 +116,9 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     # learn the case exists).
     funder_consent_on = models.DateField(null=True, blank=True)
     funder_consent_note = models.TextField(blank=True)
+    # The organisation's consent to publish its lifeboat grants (360Giving): naming a recipient
+    # would tell the world it was in difficulty, so nothing is published without it.
+    grants_publishable = models.BooleanField(default=False)
     shared_with_funders = models.ManyToManyField(Organisation, blank=True, related_name="consented_cases")
 
     history = audited_history(m2m_fields=[team, shared_with_funders])
