@@ -35,7 +35,7 @@ class ScreeningForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=2000,
-        label="Why the accounts are older than 18 months",
+        label="Why the next accounts are overdue",
     )
 
 

@@ -65,6 +65,11 @@ def is_in_force(key: str, on: datetime.date | None = None) -> bool:
     return True
 
 
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved by whole calendar months (the 31st becomes the month's last day)."""
+    return day + relativedelta(months=months)
+
+
 def add_period(day: datetime.date, rule: LegalRule, *, times: int = 1) -> datetime.date:
     """`day` moved by the rule's period (days or calendar months; negative `times` counts back)."""
     if rule.unit == LegalRule.Unit.MONTHS:

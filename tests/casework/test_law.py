@@ -427,3 +427,22 @@ def test_a_cio_cannot_decide_to_close_without_its_members(caseworker, panel_memb
     )
     with pytest.raises(TransitionNotAllowed, match="members"):
         workflow.move_closure(closure, "decide", by=caseworker)
+
+
+# --- filing deadlines (the health check's "accounts overdue") --------------------------------------
+@pytest.mark.parametrize(
+    "form, due",
+    [
+        (Organisation.LegalForm.CIO, D(2027, 1, 31)),  # Charities Act 2011 s.163: 10 months
+        (Organisation.LegalForm.TRUST, D(2027, 1, 31)),
+        (Organisation.LegalForm.CHARITABLE_COMPANY, D(2026, 12, 31)),  # Companies Act 2006 s.442: 9 months
+        (Organisation.LegalForm.CIC, D(2026, 12, 31)),
+        (Organisation.LegalForm.CBS, D(2026, 10, 31)),  # CCBSA 2014 s.89: 7 months
+    ],
+)
+def test_next_accounts_are_due_a_year_on_plus_the_filing_period_for_the_form(db, form, due):
+    from casework.models import Case
+
+    case = Case(organisation=Organisation(legal_form=form), latest_accounts_on=D(2025, 3, 31))
+    assert case.next_accounts_due_on() == due
+    assert Case(organisation=Organisation(legal_form=form)).next_accounts_due_on() is None
