@@ -355,7 +355,39 @@ def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Cl
         closure.full_clean(exclude=["case", "state"])
         _save(closure, by=by, reason="update_closure")
         _record(closure, "update_closure", by=by, case=closure.case, changed=changed)
+        if part == "winding_down":
+            _follow_employment_clocks(closure, by=by)
     return closure
+
+
+CLOCK_TASKS = {
+    "consultation": "Collective consultation clock: no dismissal may take effect before this date (TULRCA s.188)",
+    "hr1": "Send form HR1 to the Redundancy Payments Service (TULRCA s.193)",
+}
+
+
+def _follow_employment_clocks(closure: Closure, *, by: Any) -> None:
+    """Keep one open task per employment clock, due on the clock's date (moved when the dates move)."""
+    wanted = {}
+    if closure.collective_rules() is not None:
+        earliest = closure.earliest_dismissal_on()
+        if earliest:
+            wanted["consultation"] = earliest
+        if closure.hr1_sent_on is None:
+            hr1_due = closure.hr1_due_by() or closure.redundancies_proposed_on
+            if hr1_due:
+                wanted["hr1"] = hr1_due
+    assignee = closure.case.owner
+    if assignee is None:
+        return
+    for key, due_on in wanted.items():
+        task = closure.case.tasks.filter(title=CLOCK_TASKS[key], done_at__isnull=True).first()
+        if task is None:
+            add_task(closure.case, by=by, title=CLOCK_TASKS[key], due_on=due_on, assignee=assignee)
+        elif task.due_on != due_on:
+            old, task.due_on = task.due_on, due_on
+            _save(task, by=by, reason="follow_clock")
+            _record(task, "follow_clock", by=by, case=closure.case, due_on=[str(old), str(due_on)])
 
 
 def outstanding_message(closure: Closure) -> str:

@@ -446,3 +446,27 @@ def test_next_accounts_are_due_a_year_on_plus_the_filing_period_for_the_form(db,
     case = Case(organisation=Organisation(legal_form=form), latest_accounts_on=D(2025, 3, 31))
     assert case.next_accounts_due_on() == due
     assert Case(organisation=Organisation(legal_form=form)).next_accounts_due_on() is None
+
+
+def test_tasks_follow_the_consultation_and_hr1_clocks(closure_planning, caseworker):
+    from casework.models import Task
+
+    _redundancies(closure_planning, 25, D(2026, 9, 30))
+    closure = workflow.update_closure(
+        Closure.objects.get(pk=closure_planning.pk),
+        by=caseworker,
+        part="winding_down",
+        redundancies_proposed=25,
+        redundancies_proposed_on=D(2026, 8, 3),
+    )
+    tasks = {t.title: t.due_on for t in Task.objects.filter(case=closure.case, title__in=workflow.CLOCK_TASKS.values())}
+    assert tasks == {
+        workflow.CLOCK_TASKS["consultation"]: D(2026, 9, 2),
+        workflow.CLOCK_TASKS["hr1"]: D(2026, 8, 31),
+    }
+    closure = workflow.update_closure(
+        closure, by=caseworker, part="winding_down", redundancies_proposed_on=D(2026, 8, 10)
+    )
+    moved = Task.objects.get(case=closure.case, title=workflow.CLOCK_TASKS["consultation"])
+    assert moved.due_on == D(2026, 9, 9)
+    assert Task.objects.filter(case=closure.case, title__in=workflow.CLOCK_TASKS.values()).count() == 2
