@@ -509,22 +509,32 @@ def test_item_form_shows_the_date_rule_and_saves_nothing(planning, caseworker, c
     closure = planning["closure"]
     url = reverse("casework:item-new", args=[closure.case_id, "employee"])
     before = RegisterItem.objects.count()
-    response = client_for(caseworker).post(
-        url,
-        {
-            "kind": "employee",
-            "name": "Finance officer",
-            "owner": caseworker.pk,
-            "due_on": TODAY.isoformat(),
-            "outcome": "tupe",
-            "destination": reviewer_org.pk,
-            "eli_sent_on": TODAY.isoformat(),
-            "transfer_on": (TODAY + 10 * DAY).isoformat(),
-        },
-    )
+    base = {"kind": "employee", "name": "Finance officer", "owner": caseworker.pk, "due_on": TODAY.isoformat()}
+    impossible = {"outcome": "redundancy", "notice_on": TODAY.isoformat(), "leaving_on": (TODAY - DAY).isoformat()}
+    response = client_for(caseworker).post(url, base | impossible)
     assert response.status_code == 200
-    assert "at least 28 days after employee liability information was sent" in response.content.decode()
+    assert "The leaving date cannot be before notice was given." in response.content.decode()
     assert RegisterItem.objects.count() == before
+
+
+def test_item_form_records_a_late_tupe_date_and_the_page_flags_it(planning, caseworker, client_for, reviewer_org):
+    closure = planning["closure"]
+    client = client_for(caseworker)
+    late = {
+        "kind": "employee",
+        "name": "Finance officer",
+        "owner": caseworker.pk,
+        "due_on": TODAY.isoformat(),
+        "outcome": "tupe",
+        "destination": reviewer_org.pk,
+        "eli_sent_on": TODAY.isoformat(),
+        "transfer_on": (TODAY + 10 * DAY).isoformat(),
+    }
+    assert client.post(reverse("casework:item-new", args=[closure.case_id, "employee"]), late).status_code == 302
+    item = RegisterItem.objects.get(closure=closure, name="Finance officer")
+    assert item.transfer_on == TODAY + 10 * DAY
+    page = client.get(reverse("casework:closure", args=[closure.case_id])).content.decode()
+    assert "Employee liability information went 18 day(s) late" in page
 
 
 # --- timeline and decision log -----------------------------------------------------------------------
