@@ -799,8 +799,8 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
                 f"{rule.display_value} before the transfer. The new employer may claim compensation, normally at "
                 f"least {award.display_value} for this employee ({award.reference}).{reason}"
             )
-        closure = self.closure
-        earliest = closure.earliest_dismissal_on() if self.outcome == self.Outcome.REDUNDANCY else None
+        redundancy = self.outcome == self.Outcome.REDUNDANCY and self.leaving_on is not None
+        earliest = self.closure.earliest_dismissal_on() if redundancy else None
         if earliest and self.leaving_on and self.leaving_on < earliest:
             flags.append(
                 f"This dismissal takes effect on {self.leaving_on:%-d %B %Y}, inside the collective consultation "
