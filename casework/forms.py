@@ -35,7 +35,7 @@ class ScreeningForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=2000,
-        label="Why the accounts are older than 18 months",
+        label="Why the next accounts are overdue",
     )
 
 
@@ -167,6 +167,20 @@ def closure_facts_form(part: str) -> type[GovukModelForm]:
                 "members_resolution_on": "Date of the members' resolution",
                 "staff_timeline": "Staff timeline",
                 "collective_consultation": "Collective consultation",
+                "redundancies_proposed": "Redundancies proposed at one establishment",
+                "redundancies_proposed_on": "Date the redundancies were proposed (consultation began)",
+                "hr1_sent_on": "Date form HR1 was sent",
+                "no_other_activities": "No trading or other activity in the 3 months before applying (s.1004)",
+                "no_pending_proceedings": "No insolvency, arrangement or court proceedings pending (s.1005)",
+                "parties_notified_on": "Date copies of the application were sent to the people s.1006 names",
+                "gazette_notice_on": "Date of the first Gazette notice",
+                "dissolved_on": "Date dissolution took effect",
+                "insolvency_procedure": "Insolvency procedure",
+                "insolvency_practitioner": "Insolvency practitioner (name and firm)",
+                "practitioner_licence": "Practitioner's licence number",
+                "practitioner_appointed_on": "Date the practitioner was appointed",
+                "trustees_exposure": "Trustees' personal exposure",
+                "advice_taken_on": "Date the trustees took advice",
                 "creditors_declaration_on": "Date of the trustees' declaration on liabilities",
                 "safeguarding_handover": "Safeguarding handover",
                 "data_disposition": "Personal data: what happened to it",
@@ -191,8 +205,10 @@ REGISTER_ONLY_FIELDS = {  # fields that only some registers use
     "funder": [R.FUND],
     "funder_consent": [R.FUND],
     "regulator_consent": [R.FUND],
+    "release_resolution_on": [R.FUND],
     "eli_sent_on": [R.EMPLOYEE],
     "transfer_on": [R.EMPLOYEE],
+    "eli_late_reason": [R.EMPLOYEE],
     "notice_on": [R.EMPLOYEE],
     "leaving_on": [R.EMPLOYEE],
 }
@@ -208,6 +224,7 @@ class RegisterItemForm(GovukModelForm):
         widgets = {f: DateInput for f in ITEM_FIELDS if f.endswith("_on")} | {
             "detail": forms.Textarea(attrs={"rows": 2}),
             "destination_note": forms.Textarea(attrs={"rows": 2}),
+            "eli_late_reason": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {
             "value": "Value (£)",
@@ -217,7 +234,9 @@ class RegisterItemForm(GovukModelForm):
             "reference": "Reference",
             "go_live_on": "Date the new provider takes it on",
             "funder_consent": "Funder's consent",
-            "regulator_consent": "Regulator's consent reference",
+            "regulator_consent": "Charity Commission's consent or concurrence reference",
+            "release_resolution_on": "Date the trustees resolved to release the endowment",
+            "eli_late_reason": "Why the information went late (TUPE)",
             "eli_sent_on": "Employee liability information sent on (TUPE)",
             "transfer_on": "Transfer date (TUPE)",
             "notice_on": "Notice given on (redundancy)",
@@ -288,6 +307,11 @@ class FunderConsentForm(GovukForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked to withdraw consent.",
+    )
+    publish_grants = forms.BooleanField(
+        required=False,
+        label="The organisation agrees its lifeboat grants may be published (360Giving)",
+        help_text="Without this, its grants are left out of the published 360Giving file.",
     )
     consent_on = forms.DateField(widget=DateInput, required=False, label="Date the organisation consented")
     note = forms.CharField(

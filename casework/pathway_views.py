@@ -295,7 +295,7 @@ def grant_export_all(request: HttpRequest) -> HttpResponse:
     # Like a case, the register of lifeboat grants does not exist for people who may not read it.
     if not request.user.has_perm("casework.export_grants"):
         raise Http404
-    rows = giving.awarded(Grant.objects.all())
+    rows = giving.publishable(Grant.objects.all())
     return _csv(giving.to_csv(rows), f"lifeboat-grants-360giving-{timezone.localdate():%Y-%m-%d}.csv")
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from casework import law_views, views
 from casework import pathway_views as pv
-from casework import views
 
 app_name = "casework"
 
@@ -70,3 +70,6 @@ urlpatterns += [
     path(f"{INTERIM}candidates/<int:cid>/choose/", pv.candidate_choose, name="candidate-choose"),
     path(f"{INTERIM}reviews/new/", pv.interim_review_add, name="interim-review-add"),
 ]
+
+# Public: the legal rules the lifeboat applies, with their sources.
+urlpatterns += [path("lifeboat/rules/", law_views.rule_list, name="rule-list")]

@@ -308,6 +308,8 @@ def closure_facts(request: HttpRequest, pk: int, part: str) -> HttpResponse:
         "decision": "The decision to close",
         "winding_down": "Winding down",
         "filing": "Final accounts and filing",
+        "solvency": "Solvency re-test",
+        "insolvency": "The insolvent route",
     }
     return form_page(
         request,

@@ -328,17 +328,42 @@ CLOSURE_FACTS = {
     "winding_down": (
         "staff_timeline",
         "collective_consultation",
+        "redundancies_proposed",
+        "redundancies_proposed_on",
+        "hr1_sent_on",
         "creditors_declaration_on",
         "safeguarding_handover",
         "data_disposition",
         "records_custodian",
     ),
-    "filing": ("last_trading_on", "final_accounts_approved_on", "dissolution_reference", "dissolution_filed_on"),
+    # a solvency re-test at any stage after the decision (a failure opens only the insolvent route)
+    "solvency": ("balance_sheet_solvent", "cash_flow_solvent", "solvency_tested_on"),
+    "insolvency": (
+        "insolvency_procedure",
+        "insolvency_practitioner",
+        "practitioner_licence",
+        "practitioner_appointed_on",
+        "trustees_exposure",
+        "advice_taken_on",
+    ),
+    "filing": (
+        "last_trading_on",
+        "final_accounts_approved_on",
+        "dissolution_reference",
+        "dissolution_filed_on",
+        "no_other_activities",
+        "no_pending_proceedings",
+        "parties_notified_on",
+        "gazette_notice_on",
+        "dissolved_on",
+    ),
 }
 CLOSURE_STAGES_FOR = {
     "decision": (Closure.State.DECISION_PENDING,),
     "winding_down": (Closure.State.DECISION_MADE, Closure.State.PLANNING, Closure.State.WINDING_DOWN),
     "filing": (Closure.State.WINDING_DOWN, Closure.State.FINAL_ACCOUNTS, Closure.State.REGULATOR_FILING),
+    "solvency": tuple(s for s in Closure.BEFORE_DISSOLUTION if s != Closure.State.DECISION_PENDING),
+    "insolvency": (Closure.State.INSOLVENT_ROUTE,),
 }
 # Moves that need every register item resolved: refused with the outstanding counts.
 NEEDS_RESOLVED_REGISTERS = {"finish_winding_down", "dissolve"}
@@ -379,7 +404,39 @@ def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Cl
         reason = f"{REDATED}{labels}." if redated else ""
         _save(closure, by=by, reason="update_closure")
         _record(closure, "update_closure", by=by, case=closure.case, reason=reason, changes=changed)
+        if part == "winding_down":
+            _follow_employment_clocks(closure, by=by)
     return closure
+
+
+CLOCK_TASKS = {
+    "consultation": "Collective consultation clock: no dismissal may take effect before this date (TULRCA s.188)",
+    "hr1": "Send form HR1 to the Redundancy Payments Service (TULRCA s.193)",
+}
+
+
+def _follow_employment_clocks(closure: Closure, *, by: Any) -> None:
+    """Keep one open task per employment clock, due on the clock's date (moved when the dates move)."""
+    wanted = {}
+    if closure.collective_rules() is not None:
+        earliest = closure.earliest_dismissal_on()
+        if earliest:
+            wanted["consultation"] = earliest
+        if closure.hr1_sent_on is None:
+            hr1_due = closure.hr1_due_by() or closure.redundancies_proposed_on
+            if hr1_due:
+                wanted["hr1"] = hr1_due
+    assignee = closure.case.owner
+    if assignee is None:
+        return
+    for key, due_on in wanted.items():
+        task = closure.case.tasks.filter(title=CLOCK_TASKS[key], done_at__isnull=True).first()
+        if task is None:
+            add_task(closure.case, by=by, title=CLOCK_TASKS[key], due_on=due_on, assignee=assignee)
+        elif task.due_on != due_on:
+            old, task.due_on = task.due_on, due_on
+            _save(task, by=by, reason="follow_clock")
+            _record(task, "follow_clock", by=by, case=closure.case, due_on=[str(old), str(due_on)])
 
 
 def outstanding_message(closure: Closure) -> str:
@@ -422,8 +479,10 @@ ITEM_FIELDS = (
     "funder",
     "funder_consent",
     "regulator_consent",
+    "release_resolution_on",
     "eli_sent_on",
     "transfer_on",
+    "eli_late_reason",
     "notice_on",
     "leaving_on",
 )
@@ -438,10 +497,11 @@ def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case"
 
 
 def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **fields: Any) -> RegisterItem:
-    """Add a register item or change one that is not settled yet. Date rules (TUPE notice, leaving
-    after notice, completion not before it takes effect nor in the future) are refused at once;
-    other gaps are listed on the item until it is agreed. Side effects, on the record (the audit
-    event's `changes` hold old and new values):
+    """Add a register item or change one that is not settled yet. Impossible dates (leaving before
+    notice, completion before it takes effect or in the future) are refused at once; a real date
+    short of a legal period (late employee liability information) is recorded and flagged
+    (`RegisterItem.legal_flags`), never refused; other gaps are listed on the item until it is
+    agreed. Side effects, on the record (the audit event's `changes` hold old and new values):
     - changing the recipient or the funder voids the compatibility review and the funder's consent
       (they were given for the old pair);
     - whoever sets where it goes is recorded (they never review the recipient's purposes);
@@ -591,23 +651,39 @@ def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: dateti
 
 
 def record_funder_consent(
-    case: Case, *, by: Any, funders: Iterable[Organisation], consent_on: datetime.date | None, note: str
+    case: Case,
+    *,
+    by: Any,
+    funders: Iterable[Organisation],
+    consent_on: datetime.date | None,
+    note: str,
+    publish_grants: bool = False,
 ) -> Case:
     """Record which funders the organisation agreed may know about the case (an empty list with a
-    note withdraws consent). Side effects: history (with the funder list), audit event."""
+    note withdraws consent), and whether its lifeboat grants may be published (360Giving).
+    Side effects: history (with the funder list), audit event with the old and new publication consent."""
     _writable(case, by)
     funders = list(funders)
     if any(f.kind != Organisation.Kind.FUNDER for f in funders):
         raise ValidationError({"funders": "Only funders can be told about a case."})
-    if funders and not consent_on:
+    if (funders or publish_grants) and not consent_on:
         raise ValidationError({"consent_on": "Give the date the organisation consented."})
     _not_future(consent_on=consent_on)
     if not note.strip():
         raise ValidationError({"note": "Say how the organisation gave (or withdrew) its consent."})
     with transaction.atomic():
-        case.funder_consent_on = consent_on if funders else None
+        was_publishable = case.grants_publishable
+        case.funder_consent_on = consent_on if (funders or publish_grants) else None
         case.funder_consent_note = note.strip()
+        case.grants_publishable = bool(publish_grants)
         _save(case, by=by, reason="funder_consent")
         case.shared_with_funders.set(funders)
-        _record(case, "funder_consent", by=by, case=case, funders=sorted(f.pk for f in funders))
+        _record(
+            case,
+            "funder_consent",
+            by=by,
+            case=case,
+            funders=sorted(f.pk for f in funders),
+            grants_publishable=[was_publishable, case.grants_publishable],
+        )
     return case

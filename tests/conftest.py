@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.core.management.commands import flush
 from django.test import Client
@@ -20,7 +22,22 @@ def _flush_in_maintenance(self, *args, **kwargs):  # type: ignore[no-untyped-def
     # Transactional tests end with a flush (DELETE on SQLite), which the append-only trigger refuses
     # unless our own connection opens a maintenance block. Nothing else in the suite opens one.
     with audit.maintenance():
-        return _flush_handle(self, *args, **kwargs)
+        result = _flush_handle(self, *args, **kwargs)
+    _reload_legal_rules(kwargs.get("database", "default"))
+    return result
+
+
+def _reload_legal_rules(using: str) -> None:
+    # The legal rules are reference data loaded by a data migration; a flush empties the table,
+    # so the next test would find no law. Reload the migration's rows and forget the cached copy.
+    from django.apps import apps as django_apps
+
+    from casework import law
+
+    loader = importlib.import_module("casework.migrations.0008_load_legal_rules")
+    if using == "default":
+        loader.load(django_apps, None)
+    law.forget_rules()
 
 
 flush.Command.handle = _flush_in_maintenance
@@ -29,6 +46,16 @@ flush.Command.handle = _flush_in_maintenance
 @pytest.fixture(autouse=True)
 def _uploads_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _legal_rules_read_afresh():
+    # The rules table is cached per process; a test's rolled-back rows must not outlive it.
+    from casework import law
+
+    law.forget_rules()
+    yield
+    law.forget_rules()
 
 
 def _hub() -> Organisation:

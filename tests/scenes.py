@@ -222,6 +222,7 @@ def closure_decided(closure, *, caseworker, panel_member):
         solvency_tested_on=today,
         dissolution_clause="Clause 22 of the constitution",
         trustee_resolution_on=today,
+        members_resolution_on=today,  # a CIO's members resolve too
     )
     closure = cw.move_closure(closure, "decide", by=caseworker)
     return cw.move_closure(closure, "plan", by=caseworker)
@@ -316,6 +317,7 @@ def closure_dissolved(closure, *, caseworker, panel_member, destination, funder)
         last_trading_on=today - datetime.timedelta(days=120),
         dissolution_reference="Removed from the register",
         dissolution_filed_on=today,
+        dissolved_on=today,
     )
     closure = cw.move_closure(closure, "file", by=caseworker)
     cw.add_document(

@@ -88,6 +88,8 @@ CASEWORK = {
     "casework:document-new": ("get", _c("document-new", "closing_case"), _cw({"caseworker": 200})),
     "casework:document-download": ("get", _c("document-download", "document"), _cw(LIFEBOAT)),
     "casework:case-consent": ("get", _c("case-consent", "closing_case"), _cw({"caseworker": 200})),
+    # Public: the legal rules the lifeboat applies, with their sources (no case, nothing confidential).
+    "casework:rule-list": ("get", lambda s: reverse("casework:rule-list"), {r: 200 for r in ROLES}),
     "casework:case-timeline": ("get", _c("case-timeline", "closing_case"), _cw(LIFEBOAT)),
     "casework:decision-log-csv": ("get", _c("decision-log-csv", "closing_case"), _cw(LIFEBOAT)),
     "reports:case-pdf": (

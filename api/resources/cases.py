@@ -213,6 +213,7 @@ class FunderConsentSerializer(serializers.Serializer):
     funders = serializers.ListField(child=serializers.IntegerField(**ID), max_length=50)
     consent_on = serializers.DateField(allow_null=True, required=False, default=None)
     note = serializers.CharField(max_length=5000)
+    publish_grants = serializers.BooleanField(required=False, default=False)
 
 
 class TaskSerializer(ModelSerializer):
@@ -412,7 +413,12 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
         funders = [_organisation(pk, field="funders") for pk in data["funders"]]
         return self._answer(
             cw.record_funder_consent(
-                case, by=request.user, funders=funders, consent_on=data["consent_on"], note=data["note"]
+                case,
+                by=request.user,
+                funders=funders,
+                consent_on=data["consent_on"],
+                note=data["note"],
+                publish_grants=data["publish_grants"],
             )
         )
 

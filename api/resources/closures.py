@@ -80,6 +80,20 @@ class ClosureFactsSerializer(serializers.Serializer):
     final_accounts_approved_on = serializers.DateField(required=False, allow_null=True)
     dissolution_reference = serializers.CharField(required=False, allow_blank=True, max_length=200)
     dissolution_filed_on = serializers.DateField(required=False, allow_null=True)
+    redundancies_proposed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000)
+    redundancies_proposed_on = serializers.DateField(required=False, allow_null=True)
+    hr1_sent_on = serializers.DateField(required=False, allow_null=True)
+    no_other_activities = serializers.BooleanField(required=False)
+    no_pending_proceedings = serializers.BooleanField(required=False)
+    parties_notified_on = serializers.DateField(required=False, allow_null=True)
+    gazette_notice_on = serializers.DateField(required=False, allow_null=True)
+    dissolved_on = serializers.DateField(required=False, allow_null=True)
+    insolvency_procedure = serializers.ChoiceField(choices=Closure.Procedure.choices, required=False, allow_blank=True)
+    insolvency_practitioner = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    practitioner_licence = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    practitioner_appointed_on = serializers.DateField(required=False, allow_null=True)
+    trustees_exposure = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    advice_taken_on = serializers.DateField(required=False, allow_null=True)
 
 
 class RegisterItemSerializer(ModelSerializer):
@@ -146,8 +160,10 @@ class RegisterItemInputSerializer(serializers.Serializer):
     funder = serializers.IntegerField(**ID, allow_null=True, required=False, help_text="A funder organisation.")
     funder_consent = serializers.CharField(allow_blank=True, max_length=200, required=False)
     regulator_consent = serializers.CharField(allow_blank=True, max_length=200, required=False)
+    release_resolution_on = serializers.DateField(allow_null=True, required=False)
     eli_sent_on = serializers.DateField(allow_null=True, required=False)
     transfer_on = serializers.DateField(allow_null=True, required=False)
+    eli_late_reason = serializers.CharField(allow_blank=True, max_length=10000, required=False)
     notice_on = serializers.DateField(allow_null=True, required=False)
     leaving_on = serializers.DateField(allow_null=True, required=False)
 
@@ -209,7 +225,8 @@ class ClosureViewSet(TransitionsMixin, VisibleViewSet):
     )
     @action(detail=True, methods=["put"], url_path=r"facts/(?P<part>[a-z_]+)", url_name="facts")
     def facts(self, request: Request, pk: Any = None, part: str = "") -> Response:
-        """Record the closure's facts for one part: decision, winding_down or filing (the case team)."""
+        """Record the closure's facts for one part: decision, winding_down, filing, solvency (a re-test at any
+        stage after the decision) or insolvency (on the insolvent route) (the case team)."""
         if part not in PARTS:
             raise NotFound(f"There is no part called {part!r}.")
         closure = self.get_object()

@@ -25,7 +25,12 @@ from core.models import TimeStamped
 from organisations.models import Organisation
 
 User = settings.AUTH_USER_MODEL
-ACCOUNTS_MAX_AGE_DAYS = 18 * 31  # latest accounts older than about 18 months need an explanation
+# Which filing deadline applies to the next accounts, by legal form (the rules table has the months).
+ACCOUNTS_RULE_BY_FORM = {
+    Organisation.LegalForm.CHARITABLE_COMPANY: "company_accounts_months",  # the earlier of its two deadlines
+    Organisation.LegalForm.CIC: "company_accounts_months",
+    Organisation.LegalForm.CBS: "society_return_months",
+}
 
 
 class Referral(TimeStamped):
@@ -111,7 +116,9 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     conflict_declared_at = models.DateTimeField(null=True, blank=True)
     conflict_note = models.TextField(blank=True)
     latest_accounts_on = models.DateField(validators=[not_in_future], null=True, blank=True)
-    accounts_note = models.TextField(blank=True, help_text="Why the latest accounts are older than 18 months.")
+    accounts_note = models.TextField(
+        blank=True, help_text="Why the next accounts are overdue (past their filing deadline)."
+    )
     # Decision
     triaged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     board_consent_on = models.DateField(validators=[not_in_future], null=True, blank=True)
@@ -134,6 +141,9 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     # learn the case exists).
     funder_consent_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     funder_consent_note = models.TextField(blank=True)
+    # The organisation's consent to publish its lifeboat grants (360Giving): naming a recipient
+    # would tell the world it was in difficulty, so nothing is published without it.
+    grants_publishable = models.BooleanField(default=False)
     shared_with_funders = models.ManyToManyField(Organisation, blank=True, related_name="consented_cases")
 
     history = audited_history(m2m_fields=[team, shared_with_funders])
@@ -157,13 +167,24 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         return self.identity_confirmed
 
     def screening_complete(self) -> bool:
-        """The caseworker has declared any conflict, and the latest accounts are recent or explained"""
+        """The caseworker has declared any conflict, and the accounts are not overdue for filing or the delay is
+        explained"""
         if self.conflict_declared_at is None:
             return False
-        recent = (
-            self.latest_accounts_on and (timezone.localdate() - self.latest_accounts_on).days <= ACCOUNTS_MAX_AGE_DAYS
-        )
+        due = self.next_accounts_due_on()
+        recent = due is not None and timezone.localdate() <= due
         return bool(recent or self.accounts_note.strip())
+
+    def next_accounts_due_on(self) -> datetime.date | None:
+        """When the accounts after the latest ones are due: a year after the latest accounts' date (taken as
+        their year end), plus the filing period for the organisation's legal form."""
+        if self.latest_accounts_on is None:
+            return None
+        from casework import law
+
+        next_year_end = law.add_months(self.latest_accounts_on, 12)
+        key = ACCOUNTS_RULE_BY_FORM.get(self.organisation.legal_form, "charity_accounts_months")
+        return law.add_period(next_year_end, law.rule_in_force(key, next_year_end))
 
     def health_check_complete(self) -> bool:
         """The triage health check is complete, each input dated with its source"""

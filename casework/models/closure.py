@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from casework import law
 from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
 from casework.models.tools import CaseDocument
@@ -32,13 +33,16 @@ from organisations.models import Organisation
 
 User = settings.AUTH_USER_MODEL
 
-TUPE_NOTICE_DAYS = 28  # employee liability information at least 28 days before the transfer
-COLLECTIVE_REDUNDANCIES = 20  # 20 or more redundancies …
-COLLECTIVE_WINDOW_DAYS = 90  # … within 90 days need a collective consultation
-DS01_MIN_DAYS_AFTER_TRADING = 91  # a company may apply to strike off 3 months after it last traded
-ENDOWMENT_CONSENT_INCOME = Decimal(1_000)  # regulator consent for permanent endowment when income > £1k
-ENDOWMENT_CONSENT_VALUE = Decimal(10_000)  # … and the endowment > £10k
+# Every legal threshold and period comes from the rules table (casework.law.rule_in_force), on the
+# date the law looks at; see the "Rules we apply" page.
 COMPANY_FORMS = {Organisation.LegalForm.CHARITABLE_COMPANY, Organisation.LegalForm.CIC}
+# Forms whose dissolution needs the members by law: a CIO's members resolve to dissolve (CIO
+# (Insolvency and Dissolution) Regulations 2012); a society's members sign an instrument of
+# dissolution (Co-operative and Community Benefit Societies Act 2014 s.119). Others: the governing
+# document decides, so the tick stays.
+MEMBERS_DECIDE_FORMS = {Organisation.LegalForm.CIO, Organisation.LegalForm.CBS}
+# Bodies without legal personality: no corporate insolvency procedure; the trustees are exposed.
+UNINCORPORATED_FORMS = {Organisation.LegalForm.TRUST, Organisation.LegalForm.UNINCORPORATED}
 
 
 class Closure(PathwayRecord):
@@ -57,6 +61,16 @@ class Closure(PathwayRecord):
 
     EXIT_STATES = (State.DISSOLVED, State.POST_CLOSURE, State.INSOLVENT_ROUTE)
     BEFORE_FILING = [State.DECISION_PENDING, State.DECISION_MADE, State.PLANNING, State.WINDING_DOWN]
+    # Solvency can fail at any point of a closure (redundancy pay, dilapidations, pension exit debts,
+    # clawbacks): until dissolution, a failed re-test opens the insolvent route.
+    BEFORE_DISSOLUTION = [*BEFORE_FILING, State.FINAL_ACCOUNTS, State.REGULATOR_FILING]
+
+    class Procedure(models.TextChoices):
+        CVL = "cvl", "Creditors' voluntary liquidation"
+        COMPULSORY = "compulsory", "Compulsory liquidation (winding-up order)"
+        ADMINISTRATION = "administration", "Administration"
+        CVA = "cva", "Company voluntary arrangement"
+        UNINCORPORATED = "unincorporated", "Unincorporated body: trustees settle debts (no corporate procedure)"
 
     state = FSMField(choices=State.choices, default=State.DECISION_PENDING, protected=True)
     # Decision
@@ -71,10 +85,32 @@ class Closure(PathwayRecord):
     members_resolution_required = models.BooleanField(default=False)
     members_resolution_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     insolvency_practitioner = models.CharField(max_length=200, blank=True)
+    insolvency_procedure = models.CharField(max_length=20, choices=Procedure.choices, blank=True)
+    practitioner_licence = models.CharField(
+        max_length=50, blank=True, help_text="The insolvency practitioner's licence (IP) number."
+    )
+    practitioner_appointed_on = models.DateField(null=True, blank=True)
+    trustees_exposure = models.TextField(
+        blank=True,
+        help_text="Unincorporated bodies and trusts: the trustees' personal exposure to the debts the assets "
+        "cannot meet.",
+    )
+    advice_taken_on = models.DateField(
+        null=True, blank=True, help_text="When the trustees took insolvency or legal advice."
+    )
     # Planning and winding down
     staff_timeline = models.TextField(blank=True, help_text="When each group of staff leaves.")
     collective_consultation = models.TextField(
         blank=True, help_text="Collective consultation record (needed for 20 or more redundancies within 90 days)."
+    )
+    redundancies_proposed = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many redundancies are proposed at one establishment."
+    )
+    redundancies_proposed_on = models.DateField(
+        null=True, blank=True, help_text="When the redundancies were proposed and collective consultation began."
+    )
+    hr1_sent_on = models.DateField(
+        null=True, blank=True, help_text="When form HR1 went to the Redundancy Payments Service (TULRCA s.193)."
     )
     creditors_declaration_on = models.DateField(
         validators=[not_in_future],
@@ -94,6 +130,27 @@ class Closure(PathwayRecord):
         max_length=200, blank=True, help_text="Regulator removal, DS01 or CIO dissolution reference."
     )
     dissolution_filed_on = models.DateField(validators=[not_in_future], null=True, blank=True)
+    # Companies striking off (Companies Act 2006 ss.1003-1006)
+    no_other_activities = models.BooleanField(
+        default=False, help_text="No trading, business or other activity in the 3 months before applying (s.1004)."
+    )
+    no_pending_proceedings = models.BooleanField(
+        default=False, help_text="No insolvency, arrangement or court proceedings pending (s.1005)."
+    )
+    parties_notified_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Copies of the application sent to members, creditors, employees, pension managers and directors "
+        "not signing (s.1006: within 7 days).",
+    )
+    gazette_notice_on = models.DateField(
+        null=True, blank=True, help_text="The date of the first Gazette notice of the proposed striking off."
+    )
+    dissolved_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When dissolution took effect: the Gazette notice of dissolution, or the regulator's removal.",
+    )
     dissolution_approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     history = audited_history()
@@ -130,9 +187,108 @@ class Closure(PathwayRecord):
         )
         best = 0
         for start, day in enumerate(dates):
-            window = [d for d in dates[start:] if (d - day).days < COLLECTIVE_WINDOW_DAYS]
+            window_days = law.rule_in_force("collective_redundancy_window_days", day).number
+            window = [d for d in dates[start:] if (d - day).days < window_days]
             best = max(best, len(window))
         return best
+
+    # --- employment clocks (TULRCA ss.188, 193) ---------------------------------------------------
+    def redundancies_counted(self) -> int:
+        """The redundancies proposed, or the most whose leaving dates fall within one window if more."""
+        return max(self.redundancies_proposed or 0, self.redundancy_clusters())
+
+    def _redundancy_dates(self) -> list[datetime.date]:
+        return sorted(
+            i.leaving_on
+            for i in self.items.all()
+            if i.register == RegisterItem.Register.EMPLOYEE and i.outcome == RegisterItem.Outcome.REDUNDANCY
+            if i.leaving_on and i.state != RegisterItem.State.NOT_APPLICABLE
+        )
+
+    def collective_rules(self) -> tuple[Any, Any] | None:
+        """The consultation and HR1 periods that apply to the redundancies proposed (None below the threshold).
+
+        The law looks at the date the redundancies are proposed; until that is recorded, the first dismissal.
+        """
+        dates = self._redundancy_dates()
+        day = self.redundancies_proposed_on or (dates[0] if dates else timezone.localdate())
+        count = self.redundancies_counted()
+        if count < law.rule_in_force("collective_redundancy_threshold", day).number:
+            return None
+        large = count >= law.rule_in_force("collective_redundancy_large", day).number
+        suffix = "_large" if large else ""
+        return law.rule_in_force(f"consultation_days{suffix}", day), law.rule_in_force(f"hr1_days{suffix}", day)
+
+    def earliest_dismissal_on(self) -> datetime.date | None:
+        """The first day a dismissal may take effect: the end of the consultation clock and of the HR1 period."""
+        rules = self.collective_rules()
+        if rules is None or self.redundancies_proposed_on is None:
+            return None
+        consultation, hr1 = rules
+        ends = [law.add_period(self.redundancies_proposed_on, consultation)]
+        if self.hr1_sent_on:
+            ends.append(law.add_period(self.hr1_sent_on, hr1))
+        return max(ends)
+
+    def hr1_due_by(self) -> datetime.date | None:
+        """The latest HR1 date: its period before the first dismissal takes effect (s.193)."""
+        rules, dates = self.collective_rules(), self._redundancy_dates()
+        if rules is None or not dates:
+            return None
+        return law.add_period(dates[0], rules[1], times=-1)
+
+    def members_resolution_needed(self) -> bool:
+        """The legal form (CIO, society) or the governing document needs the members to resolve."""
+        return self.members_resolution_required or self.case.organisation.legal_form in MEMBERS_DECIDE_FORMS
+
+    def legal_flags(self) -> list[str]:
+        """Real dates that fall short of a legal period: recorded as they are, shown until dealt with."""
+        flags = []
+        rules = self.collective_rules()
+        if rules is not None:
+            consultation, hr1 = rules
+            count = self.redundancies_counted()
+            if self.redundancies_proposed_on is None:
+                flags.append(
+                    f"{count} redundancies are proposed: collective consultation must begin at least "
+                    f"{consultation.display_value} before the first dismissal ({consultation.reference}). "
+                    "Record the date it began."
+                )
+            due = self.hr1_due_by()
+            if self.hr1_sent_on is None:
+                by = f" by {due:%-d %B %Y}" if due else ""
+                flags.append(
+                    f"Form HR1 must reach the Redundancy Payments Service{by}, at least {hr1.display_value} before "
+                    f"the first dismissal takes effect ({hr1.reference})."
+                )
+            elif due and self.hr1_sent_on > due:
+                flags.append(
+                    f"Form HR1 was sent on {self.hr1_sent_on:%-d %B %Y}, after {due:%-d %B %Y}, less than "
+                    f"{hr1.display_value} before the first dismissal ({hr1.reference}): "
+                    "failing to notify is an offence."
+                )
+            earliest = self.earliest_dismissal_on()
+            early = [d for d in self._redundancy_dates() if earliest and d < earliest]
+            if early:
+                flags.append(
+                    f"{len(early)} dismissal(s) take effect before {earliest:%-d %B %Y}, inside the consultation "
+                    f"clock ({consultation.reference}): employees may claim a protective award."
+                )
+        flags += self.strike_off_flags()
+        flags += self.insolvency_flags()
+        return flags
+
+    def strike_off_flags(self) -> list[str]:
+        if self.case.organisation.legal_form not in COMPANY_FORMS or not self.dissolution_filed_on:
+            return []
+        rule = law.rule_in_force("strike_off_notice_days", self.dissolution_filed_on)
+        due = law.add_period(self.dissolution_filed_on, rule)
+        if self.parties_notified_on and self.parties_notified_on > due:
+            return [
+                f"Copies of the striking-off application were sent on {self.parties_notified_on:%-d %B %Y}; "
+                f"{rule.reference} required them by {due:%-d %B %Y}."
+            ]
+        return []
 
     # --- guards (the first docstring line is the refusal text) -------------------------------
     def solvency_passed(self) -> bool:
@@ -143,9 +299,68 @@ class Closure(PathwayRecord):
         """A solvency test is recorded as failed"""
         return bool(self.solvency_tested_on) and self.solvency_failed
 
+    def solvency_holds(self) -> bool:
+        """No solvency test has failed (if one has, at any stage, only the insolvent route is open)"""
+        return not self.solvency_failed
+
+    def insolvency_flags(self) -> list[str]:
+        """What the insolvent route still needs recorded, and transactions a practitioner may challenge."""
+        if self.state != self.State.INSOLVENT_ROUTE:
+            return []
+        flags = []
+        unincorporated = self.case.organisation.legal_form in UNINCORPORATED_FORMS
+        if unincorporated:
+            if not (self.trustees_exposure.strip() and self.advice_taken_on):
+                flags.append(
+                    "An unincorporated body has no insolvency procedure of its own: record the trustees' personal "
+                    "exposure and when they took advice."
+                )
+        elif not (
+            self.insolvency_procedure
+            and self.insolvency_procedure != self.Procedure.UNINCORPORATED
+            and self.insolvency_practitioner.strip()
+            and self.practitioner_licence.strip()
+            and self.practitioner_appointed_on
+        ):
+            flags.append(
+                "Record the insolvency procedure, the practitioner, their licence number and the date of appointment."
+            )
+        if not unincorporated:  # ss.238-240 bind companies and CIOs, not trustees of unincorporated bodies
+            flags += self._challengeable(self.solvency_tested_on or timezone.localdate())
+        return flags
+
+    def _challengeable(self, onset: datetime.date) -> list[str]:
+        undervalue = law.rule_in_force("undervalue_lookback_months", onset)
+        preference = law.rule_in_force("preference_lookback_months", onset)
+        undervalue_from = law.add_period(onset, undervalue, times=-1)
+        preference_from = law.add_period(onset, preference, times=-1)
+        o, flags = RegisterItem.Outcome, []
+        for item in self.items.all():
+            done = item.completed_on
+            if not done or done > onset:
+                continue
+            gave_away = item.outcome in (o.TRANSFERRED, o.DISPOSED) and item.register in (
+                RegisterItem.Register.ASSET,
+                RegisterItem.Register.FUND,
+            )
+            if gave_away and done >= undervalue_from:
+                flags.append(
+                    f"{item.name} was {item.get_outcome_display().lower()} on {done:%-d %B %Y}, within "
+                    f"{undervalue.display_value} of the failed solvency test: a liquidator may challenge it as a "
+                    f"transaction at an undervalue ({undervalue.reference})."
+                )
+            if item.outcome in (o.PAID, o.SETTLED) and done >= preference_from:
+                flags.append(
+                    f"{item.name} was paid on {done:%-d %B %Y}, within {preference.display_value} of the failed "
+                    f"solvency test: check it was not a preference ({preference.reference}; "
+                    "longer for connected people)."
+                )
+        return flags
+
     def resolutions_recorded(self) -> bool:
-        """The dissolution clause is located and the trustees' (and, where required, members') resolution recorded"""
-        members_ok = not self.members_resolution_required or self.members_resolution_on is not None
+        """The dissolution clause is located and the trustees' (and, where the legal form or governing document
+        requires it, the members') resolution recorded"""
+        members_ok = not self.members_resolution_needed() or self.members_resolution_on is not None
         return bool(self.dissolution_clause.strip() and self.trustee_resolution_on and members_ok)
 
     def plan_ready(self) -> bool:
@@ -167,8 +382,11 @@ class Closure(PathwayRecord):
         return not provided_for or self.creditors_declaration_on is not None
 
     def redundancies_consulted(self) -> bool:
-        """A collective consultation is recorded where 20 or more redundancies fall within 90 days"""
-        return self.redundancy_clusters() < COLLECTIVE_REDUNDANCIES or bool(self.collective_consultation.strip())
+        """A collective consultation and the date it began are recorded where the redundancies proposed reach the
+        collective threshold (TULRCA s.188, see "Rules we apply")"""
+        if self.collective_rules() is None:
+            return True
+        return bool(self.collective_consultation.strip()) and self.redundancies_proposed_on is not None
 
     def safeguarding_and_data_settled(self) -> bool:
         """Safeguarding handover, personal-data disposition and the records custodian are recorded"""
@@ -187,12 +405,33 @@ class Closure(PathwayRecord):
         )
 
     def strike_off_timing_ok(self) -> bool:
-        """A company applies to strike off no earlier than 3 months after it last traded"""
+        """A company applies to strike off only after 3 months without trading or other activity and with no
+        proceedings pending, and sends copies to the people s.1006 names (Companies Act 2006 ss.1004-1006)"""
         if self.case.organisation.legal_form not in COMPANY_FORMS:
             return True
-        if not (self.last_trading_on and self.dissolution_filed_on):
+        if not (self.last_trading_on and self.dissolution_filed_on and self.parties_notified_on):
             return False
-        return (self.dissolution_filed_on - self.last_trading_on).days >= DS01_MIN_DAYS_AFTER_TRADING
+        if not (self.no_other_activities and self.no_pending_proceedings):
+            return False
+        rule = law.rule_in_force("strike_off_inactive_months", self.dissolution_filed_on)
+        return self.dissolution_filed_on >= law.add_period(self.last_trading_on, rule)
+
+    def dissolution_took_effect(self) -> bool:
+        """Dissolution has taken effect: its date is recorded and not in the future, and for a company the Gazette
+        period after the first notice has run (Companies Act 2006 s.1003)"""
+        today = timezone.localdate()
+        if self.dissolved_on is None or self.dissolved_on > today:
+            return False
+        if self.dissolution_filed_on and self.dissolved_on < self.dissolution_filed_on:
+            return False
+        if self.case.organisation.legal_form not in COMPANY_FORMS:
+            return True
+        if self.gazette_notice_on is None or self.gazette_notice_on > self.dissolved_on:
+            return False
+        if self.dissolution_filed_on and self.gazette_notice_on < self.dissolution_filed_on:
+            return False  # the notice follows the application
+        rule = law.rule_in_force("gazette_period_months", self.gazette_notice_on)
+        return self.dissolved_on >= law.add_period(self.gazette_notice_on, rule)
 
     def bank_account_closed(self) -> bool:
         """The bank account is closed (the last item)"""
@@ -213,7 +452,7 @@ class Closure(PathwayRecord):
 
     @transition(
         field=state,
-        source=BEFORE_FILING,
+        source=BEFORE_DISSOLUTION,
         target=State.INSOLVENT_ROUTE,
         conditions=[PathwayRecord.case_is_active, has_solvency_failure],
         permission="casework.work_case",
@@ -226,7 +465,7 @@ class Closure(PathwayRecord):
         field=state,
         source=State.DECISION_MADE,
         target=State.PLANNING,
-        conditions=[PathwayRecord.case_is_active],
+        conditions=[PathwayRecord.case_is_active, solvency_holds],
         permission="casework.work_case",
         custom={"label": "Start planning", "style": "primary"},
     )
@@ -237,7 +476,7 @@ class Closure(PathwayRecord):
         field=state,
         source=State.PLANNING,
         target=State.WINDING_DOWN,
-        conditions=[PathwayRecord.case_is_active, plan_ready],
+        conditions=[PathwayRecord.case_is_active, solvency_holds, plan_ready],
         permission="casework.approve_pathway",
         custom={"label": "Approve the plan and start winding down", "style": "primary"},
     )
@@ -250,6 +489,7 @@ class Closure(PathwayRecord):
         target=State.FINAL_ACCOUNTS,
         conditions=[
             PathwayRecord.case_is_active,
+            solvency_holds,
             registers_resolved,
             liabilities_covered,
             redundancies_consulted,
@@ -265,7 +505,7 @@ class Closure(PathwayRecord):
         field=state,
         source=State.FINAL_ACCOUNTS,
         target=State.REGULATOR_FILING,
-        conditions=[PathwayRecord.case_is_active, final_accounts_ready],
+        conditions=[PathwayRecord.case_is_active, solvency_holds, final_accounts_ready],
         permission="casework.work_case",
         custom={"label": "File with the regulators", "style": "primary"},
     )
@@ -278,9 +518,11 @@ class Closure(PathwayRecord):
         target=State.DISSOLVED,
         conditions=[
             PathwayRecord.case_is_active,
+            solvency_holds,
             registers_resolved,
             dissolution_evidenced,
             strike_off_timing_ok,
+            dissolution_took_effect,
             bank_account_closed,
         ],
         permission="casework.approve_pathway",
@@ -447,11 +689,22 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         help_text="Who last proposed where it goes (they never review the recipient's purposes).",
     )
     regulator_consent = models.CharField(max_length=200, blank=True, help_text="Regulator consent reference.")
+    release_resolution_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Permanent endowment spent: the date of the trustees' resolution releasing it (Charities Act 2011 "
+        "ss.281-282).",
+    )
     # Employees
     eli_sent_on = models.DateField(
         validators=[not_in_future], null=True, blank=True, help_text="Employee liability information sent."
     )
     transfer_on = models.DateField(null=True, blank=True)
+    eli_late_reason = models.TextField(
+        blank=True,
+        help_text="If the information went late: the special circumstances that made it not reasonably practicable "
+        "sooner (TUPE reg 11(6)).",
+    )
     notice_on = models.DateField(null=True, blank=True)
     leaving_on = models.DateField(null=True, blank=True)
     # Not applicable
@@ -508,15 +761,9 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
 
     # --- the destination rules, in one place ------------------------------------------------
     def date_problems(self) -> list[str]:
-        """Rules on dates, refused as soon as they are entered."""
+        """Rules on dates, refused as soon as they are entered (impossible dates only: a real date that falls
+        short of a legal period is recorded and flagged, see `legal_flags`)."""
         problems = []
-        tupe = self.outcome == self.Outcome.TUPE and self.eli_sent_on and self.transfer_on
-        if tupe and (self.transfer_on - self.eli_sent_on).days < TUPE_NOTICE_DAYS:
-            earliest = self.eli_sent_on + datetime.timedelta(days=TUPE_NOTICE_DAYS)
-            problems.append(
-                f"The transfer date must be at least {TUPE_NOTICE_DAYS} days after employee liability "
-                f"information was sent: {earliest:%-d %B %Y} at the earliest."
-            )
         if self.notice_on and self.leaving_on and self.leaving_on < self.notice_on:
             problems.append("The leaving date cannot be before notice was given.")
         problems += self.completion_problems()
@@ -590,19 +837,70 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
                 p.append("Record the funder's consent to the transfer.")
         if restricted and self.outcome == o.RETURNED and not self.funder_id:
             p.append("Choose the funder it goes back to.")
-        moves_endowment = self.kind == self.Kind.ENDOWMENT and self.outcome != o.SPENT
-        if moves_endowment and self.needs_regulator_consent() and not self.regulator_consent.strip():
-            p.append("Record the regulator's consent reference for moving permanent endowment.")
+        if self.kind == self.Kind.ENDOWMENT and self.outcome == o.SPENT:
+            # Spending permanent endowment (running costs included) needs it released first; a transfer
+            # keeps it endowment in the recipient's hands and follows the restricted-fund rules above.
+            if self.release_resolution_on is None:
+                p.append(
+                    "Permanent endowment can be spent only once released: record the date of the trustees' "
+                    "resolution (Charities Act 2011 ss.281-282)."
+                )
+            elif self.needs_commission_concurrence(self.release_resolution_on) and not self.regulator_consent.strip():
+                rule = law.rule_in_force("endowment_release_value", self.release_resolution_on)
+                p.append(
+                    f"This endowment is worth more than {rule.display_value}: record the Charity Commission's "
+                    f"concurrence with the release ({rule.reference})."
+                )
         if not restricted and self.outcome in (o.TRANSFERRED, o.RETURNED) and not self.destination_note.strip():
             p.append("Record the trustees' decision.")
         return p
 
-    def needs_regulator_consent(self) -> bool:
+    def needs_commission_concurrence(self, on: datetime.date) -> bool:
+        """Whether releasing this permanent endowment on `on` needs the Charity Commission to concur.
+
+        From 14 June 2023 (Charities Act 2022) trustees may release a fund worth up to the value threshold by
+        resolution; before then the Commission had to concur where income and value were both over theirs.
+        """
+        value = self.value or Decimal(0)
+        over_value = value > law.rule_in_force("endowment_release_value", on).amount
+        if not law.is_in_force("endowment_release_income", on):
+            return over_value
         check = getattr(self.case, "health_check", None)
         income = check.annual_income if check else None
-        return (income is None or income > ENDOWMENT_CONSENT_INCOME) and (
-            self.value or Decimal(0)
-        ) > ENDOWMENT_CONSENT_VALUE
+        return over_value and (income is None or income > law.rule_in_force("endowment_release_income", on).amount)
+
+    def eli_shortfall_days(self) -> int:
+        """Days by which employee liability information fell short of the period before the transfer (0 if not)."""
+        if not (self.outcome == self.Outcome.TUPE and self.eli_sent_on and self.transfer_on):
+            return 0
+        rule = law.rule_in_force("tupe_eli_days", self.transfer_on)
+        return max(0, rule.number - (self.transfer_on - self.eli_sent_on).days)
+
+    def legal_flags(self) -> list[str]:
+        """Real dates that fall short of a legal period: recorded, never refused, shown with the exposure."""
+        flags = []
+        shortfall = self.eli_shortfall_days()
+        if shortfall:
+            rule = law.rule_in_force("tupe_eli_days", self.transfer_on)
+            award = law.rule_in_force("tupe_eli_min_compensation", self.transfer_on)
+            reason = (
+                f" Special circumstances recorded: {self.eli_late_reason.strip()}"
+                if self.eli_late_reason.strip()
+                else " Record the special circumstances, if any."
+            )
+            flags.append(
+                f"Employee liability information went {shortfall} day(s) late: {rule.reference} asks for it "
+                f"{rule.display_value} before the transfer. The new employer may claim compensation, normally at "
+                f"least {award.display_value} for this employee ({award.reference}).{reason}"
+            )
+        redundancy = self.outcome == self.Outcome.REDUNDANCY and self.leaving_on is not None
+        earliest = self.closure.earliest_dismissal_on() if redundancy else None
+        if earliest and self.leaving_on and self.leaving_on < earliest:
+            flags.append(
+                f"This dismissal takes effect on {self.leaving_on:%-d %B %Y}, inside the collective consultation "
+                f"clock, which ends on {earliest:%-d %B %Y} (TULRCA ss.188, 193)."
+            )
+        return flags
 
     # --- guards ---------------------------------------------------------------------------------
     def closure_open(self) -> bool:

@@ -116,6 +116,7 @@ def test_a_script_takes_a_case_from_referral_through_an_orderly_closure_to_close
         "solvency_tested_on": TODAY.isoformat(),
         "dissolution_clause": "Clause 22 of the constitution",
         "trustee_resolution_on": TODAY.isoformat(),
+        "members_resolution_on": TODAY.isoformat(),  # a CIO: its members resolve too, by law
     }
     _ok(team.put(f"{closure_url}facts/decision/", decision, format="json"))
     assert "decide" in _names(_ok(team.get(closure_url)))
@@ -197,6 +198,7 @@ def test_a_script_takes_a_case_from_referral_through_an_orderly_closure_to_close
         "last_trading_on": (TODAY - datetime.timedelta(days=120)).isoformat(),
         "dissolution_reference": "Removed from the register",
         "dissolution_filed_on": TODAY.isoformat(),
+        "dissolved_on": TODAY.isoformat(),  # the Commission's removal: dissolution took effect
     }
     _ok(team.put(f"{closure_url}facts/filing/", filing, format="json"))
     assert _move(team, closure_url, "file")["state"] == "regulator_filing"

@@ -159,7 +159,7 @@ def test_screening_guards(referral, caseworker):
         latest_accounts_on=TODAY - datetime.timedelta(days=900),
     )
     case = workflow.move_case(Case.objects.get(pk=case.pk), "screen", by=caseworker)
-    with pytest.raises(TransitionNotAllowed, match="recent or explained"):
+    with pytest.raises(TransitionNotAllowed, match="not overdue for filing or the delay is explained"):
         workflow.move_case(case, "start_triage", by=caseworker)
 
 
