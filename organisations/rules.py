@@ -75,9 +75,13 @@ def works_on_case_of(user: Any, organisation: Any) -> bool:
 
 # Organisations: a directory every signed-in person can read.
 rules.add_perm("organisations.view_organisation", is_signed_in)
-# "In difficulty" is a lifeboat fact: administrators, the lifeboat panel and the organisation's own
-# case team only (issue #16). Without an organisation (filters): administrators and the panel.
-rules.add_perm("organisations.view_difficulty", is_administrator | is_panel_member | (is_caseworker & works_on_case_of))
+# "In difficulty" is a lifeboat fact: administrators, the lifeboat panel, the organisation's own
+# case team and its own contacts only (issue #16). Without an organisation (filters):
+# administrators and the panel.
+rules.add_perm(
+    "organisations.view_difficulty",
+    is_administrator | is_panel_member | is_contact_of_organisation | (is_caseworker & works_on_case_of),
+)
 rules.add_perm("organisations.add_organisation", is_administrator)
 rules.add_perm("organisations.change_organisation", is_administrator | is_coordinator | is_contact_of_organisation)
 rules.add_perm("organisations.view_borough", is_signed_in)
