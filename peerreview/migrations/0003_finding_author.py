@@ -5,6 +5,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def authors_from_history(apps, schema_editor):
+    """Existing findings: the author is whoever created them (simple-history's "+" row)."""
+    Finding = apps.get_model("peerreview", "Finding")
+    HistoricalFinding = apps.get_model("peerreview", "HistoricalFinding")
+    created = HistoricalFinding.objects.filter(history_type="+", history_user__isnull=False)
+    for finding_id, user_id in created.values_list("id", "history_user_id"):
+        Finding.objects.filter(pk=finding_id, author__isnull=True).update(author_id=user_id)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,4 +32,5 @@ class Migration(migrations.Migration):
             name='author',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
+        migrations.RunPython(authors_from_history, migrations.RunPython.noop),
     ]
