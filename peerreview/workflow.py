@@ -493,11 +493,13 @@ def mark_seen(findings: Iterable[Finding], *, by: Any) -> None:
     """Record the first time a person saw each finding ("seen by"); later views change nothing.
     Nothing is recorded for a finding the person may not see (peerreview.view_finding)."""
     findings = list(findings)
-    visible = set(queries.findings_visible_to(by).filter(pk__in=[f.pk for f in findings]).values_list("pk", flat=True))
-    findings = [f for f in findings if f.pk in visible]
     seen = set(SeenReceipt.objects.filter(finding__in=findings, person=by).values_list("finding_id", flat=True))
+    unseen = [f.pk for f in findings if f.pk not in seen]
+    if not unseen:
+        return
+    visible = set(queries.findings_visible_to(by).filter(pk__in=unseen).values_list("pk", flat=True))
     SeenReceipt.objects.bulk_create(
-        [SeenReceipt(finding=f, person=by) for f in findings if f.pk not in seen], ignore_conflicts=True
+        [SeenReceipt(finding_id=pk, person=by) for pk in unseen if pk in visible], ignore_conflicts=True
     )
 
 
