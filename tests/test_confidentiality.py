@@ -116,8 +116,9 @@ def _fk_filters() -> list[tuple[str, str, object]]:
     for _, viewset, basename in router.registry:
         if not (getattr(viewset, "filterset_fields", None) or getattr(viewset, "filterset_class", None)):
             continue
-        model = viewset.serializer_class.Meta.model
-        klass = FilterBackend().get_filterset_class(viewset(), model.objects.none())
+        view = viewset(action="list")
+        model = view.get_serializer_class().Meta.model
+        klass = FilterBackend().get_filterset_class(view, model.objects.none())
         for name, filter_ in klass.base_filters.items():
             try:
                 field = model._meta.get_field(filter_.field_name.split("__")[0])
