@@ -66,7 +66,9 @@ class OrganisationFilter(FilterSet):
         # as any unknown status), and "active" includes organisations in difficulty.
         user = getattr(self.request, "user", None)
         if user is not None:
-            self.filters["status"].extra["choices"] = Organisation.statuses_for(user)
+            status = self.filters["status"]
+            status.extra["choices"] = Organisation.statuses_for(user)
+            status.__dict__.pop("_field", None)  # a form field built earlier (the schema) is rebuilt
 
     def by_status(self, queryset: QuerySet[Organisation], name: str, value: str) -> QuerySet[Organisation]:
         return queryset.with_status(value, self.request.user)
