@@ -156,6 +156,10 @@ def test_api_filters_on_hidden_ids_answer_as_for_missing_ids(role, request, sing
         assert malformed.status_code in (400, 403), (url_name, name, malformed.status_code)
         if person.has_perm("casework.view_case", case) and name in ("case", "organisation", "assignee"):
             continue  # they may see the case: its rows are theirs to find
+        if url_name == "api:referral-list" and person.has_perm(
+            "casework.view_referral", singled_out["waiting_referral"]
+        ):
+            continue  # a referral with no case yet is on the caseworkers' intake list: theirs to find
         if (existing.status_code, existing.content) != (missing.status_code, missing.content):
             differences[(url_name, name)] = (existing.status_code, missing.status_code)
         assert existing.status_code != 400, (url_name, name)
