@@ -48,7 +48,28 @@ def case_is_open(user: Any, obj: Any) -> bool:
 
 rules.add_perm("casework.view_case", is_case_team | is_panel_member | is_administrator)
 rules.add_perm("casework.add_case", is_caseworker)
-rules.add_perm("casework.view_referral", is_caseworker | is_panel_member | is_administrator)
+
+
+@rules.predicate
+def referral_is_waiting(user: Any, referral: Any) -> bool:
+    """No case has been opened for the referral yet (asked without a referral: the waiting list)."""
+    return referral is None or not type(referral).objects.filter(pk=referral.pk, case__isnull=False).exists()
+
+
+@rules.predicate
+def may_view_referral_case(user: Any, referral: Any) -> bool:
+    """The person may see the case opened for this referral."""
+    case = getattr(referral, "case", None) if referral is not None else None
+    return case is not None and user.has_perm("casework.view_case", case)
+
+
+# A waiting referral is the intake list of caseworkers, the panel and administrators; once a case
+# is opened its concerns belong to the case, and only those who may see the case read them
+# (issue #16: a caseworker on no team read every referral's concerns through the API).
+rules.add_perm(
+    "casework.view_referral",
+    (is_caseworker | is_panel_member | is_administrator) & (referral_is_waiting | may_view_referral_case),
+)
 rules.add_perm("casework.work_case", is_case_team)
 # Four eyes: the panel decides, never the person who triaged or runs the case.
 rules.add_perm("casework.decide_case", is_panel_member & ~is_case_team & ~triaged_it)

@@ -26,6 +26,7 @@ from casework.models import (
 from core import audit, uploads
 from core.dates import not_in_future
 from core.workflow import TransitionNotAllowed, changes, may, snapshot, transition
+from organisations import workflow as organisations_workflow
 from organisations.models import Organisation
 
 
@@ -449,7 +450,8 @@ def outstanding_message(closure: Closure) -> str:
 
 def move_closure(closure: Closure, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Closure:
     """A closure move. Where every register item must be resolved, the refusal lists what is
-    outstanding, counted by register. Dissolution records who approved it (never the case team)."""
+    outstanding, counted by register. Dissolution records who approved it (never the case team)
+    and marks the organisation dissolved in the directory (history row, audit event "update")."""
     move = getattr(Closure, name)._django_fsm.get_transition(closure.state)
     if move is not None and not may(move, closure, by):
         raise PermissionDenied
@@ -457,9 +459,16 @@ def move_closure(closure: Closure, name: str, *, by: Any, reason: str = "", **kw
         raise TransitionNotAllowed(outstanding_message(closure))
     if name == "go_insolvent" and not kwargs.get("practitioner", "").strip():
         raise ValidationError({"practitioner": "Name the insolvency practitioner."})
-    if name == "dissolve":
-        kwargs["approver"] = by
-    return transition(closure, name, by=by, reason=reason, **kwargs)
+    if name != "dissolve":
+        return transition(closure, name, by=by, reason=reason, **kwargs)
+    kwargs["approver"] = by
+    with transaction.atomic():
+        closure = transition(closure, name, by=by, reason=reason, **kwargs)
+        # Dissolution confirmed: the directory shows the organisation as dissolved (issue #16).
+        organisation = closure.case.organisation
+        if organisation.status != Organisation.Status.DISSOLVED:
+            organisations_workflow.update_organisation(organisation, by=by, status=Organisation.Status.DISSOLVED)
+    return closure
 
 
 ITEM_FIELDS = (

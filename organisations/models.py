@@ -43,6 +43,19 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
             return self
         return self.filter(Q(name__icontains=text) | Q(charity_number=text) | Q(company_number__iexact=text))
 
+    def with_status(self, status: str, user: Any) -> OrganisationQuerySet:
+        """Organisations with this status as the person may know it (`Organisation.status_seen_by`):
+        for someone outside the lifeboat, "active" includes those in difficulty, and "in difficulty"
+        is not a status they can ask for (nothing is found)."""
+        if status not in Organisation.Status.values:
+            return self
+        knows = user.has_perm("organisations.view_difficulty")
+        if status == Organisation.Status.IN_DIFFICULTY and not knows:
+            return self.none()
+        if status == Organisation.Status.ACTIVE and not knows:
+            return self.filter(status__in=[Organisation.Status.ACTIVE, Organisation.Status.IN_DIFFICULTY])
+        return self.filter(status=status)
+
 
 charity_number_validator = RegexValidator(r"^\d{6,8}$", "Enter a charity number of 6 to 8 digits, like 1123456.")
 company_number_validator = RegexValidator(
@@ -150,6 +163,24 @@ class Organisation(TimeStamped):
     @property
     def is_support_body(self) -> bool:
         return self.kind in self.SUPPORT_BODY_KINDS
+
+    # Confidential: that an organisation is in difficulty is a lifeboat fact (issue #16). Outside
+    # the lifeboat (organisations.view_difficulty) it reads as active, on pages and in the API.
+    @classmethod
+    def statuses_for(cls, user: Any) -> list[tuple[str, str]]:
+        """The status values the person may filter by or be shown."""
+        if user.has_perm("organisations.view_difficulty"):
+            return list(cls.Status.choices)
+        return [(v, label) for v, label in cls.Status.choices if v != cls.Status.IN_DIFFICULTY]
+
+    def status_seen_by(self, user: Any) -> str:
+        """The status as the person may know it: "in difficulty" only inside the lifeboat."""
+        if self.status == self.Status.IN_DIFFICULTY and not user.has_perm("organisations.view_difficulty", self):
+            return self.Status.ACTIVE
+        return self.status
+
+    def status_label_seen_by(self, user: Any) -> str:
+        return str(self.Status(self.status_seen_by(user)).label)
 
 
 class UserManager(BaseUserManager["User"]):

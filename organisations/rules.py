@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from django.db.models import Q
 
 from organisations.models import Membership
 
@@ -63,8 +64,24 @@ def is_declarant(user: Any, declaration: Any) -> bool:
     return declaration is not None and user.is_authenticated and declaration.person_id == user.pk
 
 
+@rules.predicate
+def works_on_case_of(user: Any, organisation: Any) -> bool:
+    """The person owns or works on a lifeboat case of this organisation."""
+    if organisation is None or not user.is_authenticated:
+        return False
+    # `cases` is the reverse side of casework.Case.organisation: no import against the layers.
+    return organisation.cases.filter(Q(owner=user) | Q(team=user)).exists()
+
+
 # Organisations: a directory every signed-in person can read.
 rules.add_perm("organisations.view_organisation", is_signed_in)
+# "In difficulty" is a lifeboat fact: administrators, the lifeboat panel, the organisation's own
+# case team and its own contacts only (issue #16). Without an organisation (filters):
+# administrators and the panel.
+rules.add_perm(
+    "organisations.view_difficulty",
+    is_administrator | is_panel_member | is_contact_of_organisation | (is_caseworker & works_on_case_of),
+)
 rules.add_perm("organisations.add_organisation", is_administrator)
 rules.add_perm("organisations.change_organisation", is_administrator | is_coordinator | is_contact_of_organisation)
 rules.add_perm("organisations.view_borough", is_signed_in)

@@ -35,19 +35,24 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     if kind in Organisation.Kind.values:
         qs = qs.filter(kind=kind)
     status = request.GET.get("status", "")
-    if status in Organisation.Status.values:
-        qs = qs.filter(status=status)
+    statuses = Organisation.statuses_for(request.user)
+    if status not in dict(statuses):
+        status = ""
+    qs = qs.with_status(status, request.user)
     borough = request.GET.get("borough", "")
     if borough:
         qs = qs.filter(boroughs__ons_code=borough)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for organisation in page:
+        organisation.shown_status = organisation.status_seen_by(request.user)
+        organisation.shown_status_label = organisation.status_label_seen_by(request.user)
     return render(
         request,
         "organisations/organisation_list.html",
         {
             "page": page,
             "kinds": Organisation.Kind.choices,
-            "statuses": Organisation.Status.choices,
+            "statuses": statuses,
             "boroughs": Borough.objects.all(),
             "filters": {"q": request.GET.get("q", ""), "kind": kind, "status": status, "borough": borough},
         },
@@ -64,6 +69,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if user.has_perm("organisations.list_user") or user.has_perm("organisations.change_organisation", organisation):
         members = organisation.memberships.current().select_related("person").order_by("role", "person__full_name")
     events = audit.events_for(organisation).order_by("-id")[:20] if user.has_perm("core.view_auditevent") else None
+    organisation.shown_status = organisation.status_seen_by(user)
+    organisation.shown_status_label = organisation.status_label_seen_by(user)
     return render(
         request,
         "organisations/organisation_detail.html",

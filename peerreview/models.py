@@ -53,6 +53,20 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         APPEAL = "appeal", "Under appeal"
         REOPENED = "reopened", "Reopened"
 
+    # From the draft report's issue on, the organisation reads the agreed findings and ratings.
+    ISSUED_STATES = (
+        "right_of_reply",
+        "reply_consideration",
+        "outcome_decided",
+        "published",
+        "action_planning",
+        "monitoring",
+        "progress_review",
+        "closed",
+        "appeal",
+        "reopened",
+    )
+
     class Outcome(models.TextChoices):
         MET = "met", "Met"
         MET_WITH_CONDITIONS = "met_with_conditions", "Met with conditions"
@@ -126,6 +140,24 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         return reverse("peerreview:review-detail", args=[self.pk])
 
     # --- reads used by guards -----------------------------------------------------------------------
+    @property
+    def draft_issued(self) -> bool:
+        """The draft report has been issued to the organisation (right of reply or later)."""
+        return (
+            self.state in self.ISSUED_STATES
+            or self.published_at is not None
+            or (self.reply_due is not None and self.state in (self.State.WITHDRAWN, self.State.CANCELLED))
+        )
+
+    @classmethod
+    def draft_issued_q(cls, prefix: str = "") -> Q:
+        """The SQL twin of `draft_issued` (prefix: the path to the review, e.g. "review__")."""
+        return (
+            Q(**{f"{prefix}state__in": cls.ISSUED_STATES})
+            | Q(**{f"{prefix}published_at__isnull": False})
+            | Q(**{f"{prefix}reply_due__isnull": False, f"{prefix}state__in": ["withdrawn", "cancelled"]})
+        )
+
     @property
     def is_scored(self) -> bool:
         return self.framework_version.framework.is_scored
@@ -720,6 +752,8 @@ class Finding(ConcurrentTransitionMixin, TimeStamped):
         FINAL = "final", "Final"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
+    # Who wrote it: until moderation agrees it, a draft is theirs (and the hub's) alone (issue #16).
+    author = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     text = models.TextField()
     standards = models.ManyToManyField(Standard, blank=True, related_name="+")

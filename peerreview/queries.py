@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_coordinator
-from peerreview.models import Assignment, Review
+from peerreview.models import Assignment, Finding, Review
 
 OPEN_ASSIGNMENT = ["invited", "accepted", "submitted", "returned"]
 
@@ -165,3 +165,23 @@ def pipeline(shown: int = PIPELINE_SHOWN) -> list[dict[str, Any]]:
         stage["more"] = stage["total"] - len(stage["reviews"])
     order = list(Review.State.values)
     return [stages[s] for s in sorted(stages, key=order.index)]
+
+
+def findings_visible_to(user: Any, review: Review | None = None) -> QuerySet[Finding]:
+    """Twin of peerreview.view_finding: drafts are their author's (and the hub's) until moderation
+    agrees them, or a reviewer's once their own scores are submitted; agreed findings are the
+    panel's, and the organisation's (and readers') from the draft report's issue (issue #16)."""
+    qs = Finding.objects.filter(review__in=reviews_visible_to(user))
+    if review is not None:
+        qs = qs.filter(review=review)
+    if not user.is_authenticated:
+        return qs.none()
+    if is_administrator(user) or is_coordinator(user):
+        return qs
+    submitted = Assignment.objects.filter(reviewer=user, state="submitted").values("review_id")
+    working = Assignment.objects.filter(reviewer=user, state__in=Assignment.WORKING).values("review_id")
+    return qs.filter(
+        Q(author=user)
+        | Q(review__in=submitted)
+        | (~Q(state=Finding.State.DRAFT) & (Q(review__in=working) | Review.draft_issued_q("review__")))
+    )

@@ -112,3 +112,48 @@ rules.add_perm("peerreview.return_assignment", (is_lead_of_review & ~is_assigned
 # Findings and replies
 rules.add_perm("peerreview.reply_finding", is_contact_of_reviewed)
 rules.add_perm("peerreview.decide_reply", independent_hub)
+
+
+# --- Judgements are private until issued (issue #16) ----------------------------------------------
+# Kept apart from the role permissions above: a draft finding is its author's (and the hub's) until
+# moderation agrees it, and the organisation reads findings, ratings and the overall result only
+# from the draft report's issue. Blind review: a reviewer reads colleagues' drafts only once they
+# have submitted their own scores. The SQL twin is queries.findings_visible_to.
+
+
+@rules.predicate
+def wrote_finding(user: Any, finding: Any) -> bool:
+    """The person wrote this finding."""
+    return finding is not None and user.is_authenticated and getattr(finding, "author_id", None) == user.pk
+
+
+@rules.predicate
+def finding_is_agreed(user: Any, finding: Any) -> bool:
+    """Moderation has agreed the finding (it is no longer a draft)."""
+    return finding is not None and finding.state != "draft"
+
+
+@rules.predicate
+def has_submitted_own_scores(user: Any, obj: Any) -> bool:
+    """The person's own scores for the review are submitted (blind review is over for them)."""
+    return any(state == "submitted" for _, state in panel_places(user, obj))
+
+
+@rules.predicate
+def draft_is_issued(user: Any, obj: Any) -> bool:
+    """The review's draft report has been issued to the organisation."""
+    return obj is not None and review_of(obj).draft_issued
+
+
+@rules.predicate
+def may_view_review(user: Any, obj: Any) -> bool:
+    """The person may see the review this belongs to (peerreview.view_review)."""
+    return obj is not None and user.has_perm("peerreview.view_review", review_of(obj))
+
+
+rules.add_perm(
+    "peerreview.view_finding",
+    may_view_review
+    & (hub | wrote_finding | has_submitted_own_scores | (finding_is_agreed & (is_on_panel | draft_is_issued))),
+)
+rules.add_perm("peerreview.view_result", hub | has_submitted_own_scores | (may_view_review & draft_is_issued))

@@ -107,14 +107,19 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     assignments = review.assignments.select_related("reviewer").order_by("role", "created_at")
     findings = list(
-        review.findings.prefetch_related("standards", "receipts__person")
+        queries.findings_visible_to(user, review)
+        .prefetch_related("standards", "receipts__person")
         .select_related("reply")
         .order_by("kind", "created_at")
     )
     if user.has_perm("peerreview.reply_finding", review) or user.has_perm("peerreview.write_findings", review):
         workflow.mark_seen(findings, by=user)
     can_panel = user.has_perm("peerreview.view_panel_work", review)
-    result = workflow.overall_result(review) if review.is_scored and review.moderated_ratings.exists() else None
+    result = (
+        workflow.overall_result(review)
+        if review.is_scored and user.has_perm("peerreview.view_result", review) and review.moderated_ratings.exists()
+        else None
+    )
     return render(
         request,
         "peerreview/review_detail.html",
@@ -575,7 +580,9 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def finding_agree(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = get_object_for_user(request, Finding.objects.select_related("review"), view_perm=VIEW, pk=pk)
+    finding = get_object_for_user(
+        request, Finding.objects.select_related("review"), view_perm="peerreview.view_finding", pk=pk
+    )
     attempt(request, lambda: workflow.agree_finding(finding, by=request.user), "The finding is agreed.")
     return redirect(finding.review)
 
@@ -592,7 +599,12 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
         and review.state == "right_of_reply"
         and not review.replies_submitted_at
     )
-    findings = list(review.findings.exclude(state="withdrawn").select_related("reply").prefetch_related("standards"))
+    findings = list(
+        queries.findings_visible_to(user, review)
+        .exclude(state="withdrawn")
+        .select_related("reply")
+        .prefetch_related("standards")
+    )
     data = request.POST if request.method == "POST" and can_reply and request.POST.get("part") == "replies" else None
     rows = []
     for f in findings:

@@ -21,7 +21,7 @@ from core import audit
 from core.dates import add_working_days, years_after
 from core.workflow import transition
 from organisations.models import Organisation
-from peerreview import conflicts, emails
+from peerreview import conflicts, emails, queries
 from peerreview.models import (
     Action,
     Assignment,
@@ -477,7 +477,7 @@ def add_finding(
     if any(s.version_id != review.framework_version_id for s in chosen):
         raise ValidationError({"standards": "Choose standards from the review's framework version."})
     with transaction.atomic():
-        finding = Finding(review=review, kind=kind, text=text.strip())
+        finding = Finding(review=review, author=by, kind=kind, text=text.strip())
         _save(finding, by=by, reason="create")
         finding.standards.set(chosen)
         finding.evidence.set(list(evidence))
@@ -490,11 +490,16 @@ def agree_finding(finding: Finding, *, by: Any) -> Finding:
 
 
 def mark_seen(findings: Iterable[Finding], *, by: Any) -> None:
-    """Record the first time a person saw each finding ("seen by"); later views change nothing."""
+    """Record the first time a person saw each finding ("seen by"); later views change nothing.
+    Nothing is recorded for a finding the person may not see (peerreview.view_finding)."""
     findings = list(findings)
     seen = set(SeenReceipt.objects.filter(finding__in=findings, person=by).values_list("finding_id", flat=True))
+    unseen = [f.pk for f in findings if f.pk not in seen]
+    if not unseen:
+        return
+    visible = set(queries.findings_visible_to(by).filter(pk__in=unseen).values_list("pk", flat=True))
     SeenReceipt.objects.bulk_create(
-        [SeenReceipt(finding=f, person=by) for f in findings if f.pk not in seen], ignore_conflicts=True
+        [SeenReceipt(finding_id=pk, person=by) for pk in unseen if pk in visible], ignore_conflicts=True
     )
 
 

@@ -1,8 +1,8 @@
 """London-wide intelligence with pandas, from a few aggregate queries (never row by row per review).
 
 Every table is a DataFrame with plain column names, so the page, the charts and the CSV/XLSX
-downloads show the same figures. For readers who may see only anonymised figures, groups of fewer
-than SUPPRESS_BELOW are suppressed the same way everywhere (`suppress`).
+downloads show the same figures. `table` passes every one through `reports.disclosure.disclose`
+for its reader: the one disclosure policy for pages, downloads, the annual PDF and the API.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from organisations.models import Borough, Organisation
 from peerreview.models import Assignment, Finding, ModeratedRating, Review
+from reports import disclosure
+from reports.disclosure import Disclosed, Policy, Reader
 from standards.models import Framework, RatingLevel
 
-SUPPRESS_BELOW = 5
-SUPPRESSED = None  # shown as "fewer than 5" on pages, left empty in downloads
+SUPPRESS_BELOW = disclosure.THRESHOLD
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -100,16 +101,6 @@ def _year_starts(qs: Any, field: str) -> list[tuple[int, datetime.datetime, date
     first, last = (timezone.localtime(span[k]).year for k in ("first", "last"))
     starts = {y: timezone.make_aware(datetime.datetime(y, 1, 1)) for y in range(first, last + 2)}
     return [(y, starts[y], starts[y + 1]) for y in range(first, last + 1)]
-
-
-def suppress(df: pd.DataFrame, count_column: str, value_columns: list[str]) -> pd.DataFrame:
-    """Blank the values (and the count) of every row whose group is smaller than SUPPRESS_BELOW."""
-    out = df.copy()
-    small = out[count_column] < SUPPRESS_BELOW
-    for column in [*value_columns, count_column]:
-        out[column] = out[column].astype("object")
-        out.loc[small, column] = SUPPRESSED
-    return out
 
 
 def ratings_by_standard(filters: Filters) -> pd.DataFrame:
@@ -360,12 +351,15 @@ def reciprocity() -> pd.DataFrame:
     ]
 
 
-def lifeboat_referrals() -> pd.DataFrame:
+def lifeboat_referrals(filters: Filters) -> pd.DataFrame:
     """Lifeboat referrals by source (aggregates only: cases never appear one by one here)."""
     from casework.models import Referral
 
     rows = (
-        Referral.objects.values("source").annotate(referrals=Count("pk"), latest=Max("created_at")).order_by("source")
+        Referral.objects.filter(_case_scope(filters))
+        .values("source")
+        .annotate(referrals=Count("pk"), latest=Max("created_at"))
+        .order_by("source")
     )
     labels = dict(Referral.Source.choices)
     df = pd.DataFrame.from_records(list(rows))
@@ -431,10 +425,10 @@ def lifeboat_redeployed(filters: Filters) -> pd.DataFrame:
     rows = (
         RegisterItem.objects.filter(state="completed", closure__case__in=_cases(scope))
         .values("register", "outcome")
-        .annotate(items=Count("pk"), value=Sum("value"))
+        .annotate(cases=Count("closure__case", distinct=True), items=Count("pk"), value=Sum("value"))
         .order_by("register", "outcome")
     )
-    df = pd.DataFrame.from_records(list(rows), columns=["register", "outcome", "items", "value"])
+    df = pd.DataFrame.from_records(list(rows), columns=["register", "outcome", "cases", "items", "value"])
     df["register"] = df["register"].map(dict(RegisterItem.Register.choices))
     df["outcome"] = df["outcome"].map(dict(RegisterItem.Outcome.choices))
     df["value"] = df["value"].map(lambda v: float(v) if v is not None else 0.0)
@@ -449,46 +443,75 @@ def _cases(scope: Q) -> Any:
 
 # --- the page's tables, for pages and downloads alike ---------------------------------------------------
 
-TABLES = {
+TABLES: dict[str, tuple[str, Any, Policy]] = {
     "ratings": (
         "Ratings by standard",
         ratings_by_standard,
-        "organisations",
-        ["median", "lower_quartile", "upper_quartile", "level_1", "level_2", "level_3", "level_4"],
+        Policy(
+            rests_on="organisations",
+            values=("median", "lower_quartile", "upper_quartile"),
+            parts=("level_1", "level_2", "level_3", "level_4"),
+        ),
     ),
-    "coverage": ("Coverage and results by area", coverage_by_borough, "reviewed", ["median_level", "coverage_percent"]),
-    "themes": ("Most common development themes", development_themes, "organisations", ["findings"]),
-    "trends": ("Reviews by year", trends, "reviews", ["median_mean_rating"]),
+    "coverage": (
+        "Coverage and results by area",
+        coverage_by_borough,
+        Policy(rests_on="reviewed", values=("median_level", "coverage_percent")),
+    ),
+    "themes": (
+        "Most common development themes",
+        development_themes,
+        Policy(rests_on="organisations", values=("findings",)),
+    ),
+    "trends": ("Reviews by year", trends, Policy(rests_on="reviews", values=("median_mean_rating",))),
     "standard_trends": (
         "Ratings by standard and year, across framework versions",
         standard_trends,
-        "organisations",
-        ["median"],
+        Policy(rests_on="organisations", values=("median",)),
     ),
-    "reciprocity": ("Reviews given and received", lambda f: reciprocity(), None, []),
-    "lifeboat": ("Lifeboat referrals by source", lambda f: lifeboat_referrals(), "referrals", []),
-    "pipeline": ("Lifeboat cases by pathway and state", lifeboat_pipeline, "cases", []),
-    "outcomes": ("Lifeboat outcomes and time to close", lifeboat_outcomes, "cases", ["median_weeks_to_close"]),
+    "reciprocity": ("Reviews given and received", lambda f: reciprocity(), Policy(None, names_organisations=True)),
+    "lifeboat": ("Lifeboat referrals by source", lifeboat_referrals, Policy("referrals", lifeboat=True)),
+    "pipeline": ("Lifeboat cases by pathway and state", lifeboat_pipeline, Policy("cases", lifeboat=True)),
+    "outcomes": (
+        "Lifeboat outcomes and time to close",
+        lifeboat_outcomes,
+        Policy("cases", values=("median_weeks_to_close",), lifeboat=True),
+    ),
     "redeployed": (
         "Services, funds, assets and staff passed on by closures",
         lifeboat_redeployed,
-        "items",
-        ["value_gbp"],
+        Policy("cases", counts=("items",), money=("value_gbp",), lifeboat=True),
     ),
 }
-# Tables that name organisations: for anonymised readers they are withheld, not just suppressed.
-NAMES_ORGANISATIONS = {"reciprocity"}
 
 
-def table(name: str, filters: Filters, *, anonymised: bool) -> pd.DataFrame | None:
-    """One intelligence table as the reader may see it (None: withheld from this reader)."""
-    title, build, count_column, value_columns = TABLES[name]
-    if anonymised and name in NAMES_ORGANISATIONS:
+def population(filters: Filters) -> int | None:
+    """How many organisations in the directory the area and kind filters select (None: all of
+    London, nothing narrows it)."""
+    if not (filters.borough or filters.kind):
         return None
-    df = build(filters)
-    if anonymised and count_column and not df.empty:
-        df = suppress(df, count_column, value_columns)
-    return df
+    qs = Organisation.objects.all()
+    if filters.borough:
+        qs = qs.filter(boroughs__ons_code=filters.borough)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    return qs.count()
+
+
+def table(name: str, filters: Filters, *, reader: Reader, population_size: int | None | bool = False) -> Disclosed:
+    """One intelligence table as the reader may see it, through the one disclosure policy.
+    `population_size`: the `population(filters)` when the caller already has it."""
+    title, build, policy = TABLES[name]
+    if policy.names_organisations and not reader.named:
+        return disclosure.disclose(None, policy, reader=reader, population=None)  # never computed
+    size = population(filters) if population_size is False else population_size
+    if size is not None and size < disclosure.THRESHOLD and not _exact_for(policy, reader):
+        return disclosure.disclose(None, policy, reader=reader, population=size)  # never computed
+    return disclosure.disclose(build(filters), policy, reader=reader, population=size)
+
+
+def _exact_for(policy: Policy, reader: Reader) -> bool:
+    return reader.lifeboat_insider if policy.lifeboat else reader.named
 
 
 def _safe_for_spreadsheets(df: pd.DataFrame) -> pd.DataFrame:
@@ -507,9 +530,13 @@ def to_csv(df: pd.DataFrame) -> bytes:
     return ("\ufeff" + _safe_for_spreadsheets(df).to_csv(index=False)).encode("utf-8")
 
 
-def to_xlsx(df: pd.DataFrame, sheet: str) -> bytes:
+def to_xlsx(df: pd.DataFrame, sheet: str, notes: list[str] | None = None) -> bytes:
+    """One sheet of figures and, when anything was suppressed, rounded or withheld, a "Notes" sheet."""
     buffer = io.BytesIO()
-    _safe_for_spreadsheets(df).to_excel(buffer, index=False, sheet_name=sheet[:31], engine="openpyxl")
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        _safe_for_spreadsheets(df).to_excel(writer, index=False, sheet_name=sheet[:31])
+        if notes := [n for n in notes or [] if n]:
+            pd.DataFrame({"note": notes}).to_excel(writer, index=False, sheet_name="Notes")
     return buffer.getvalue()
 
 

@@ -229,27 +229,32 @@ def verify(request: HttpRequest, fingerprint: str) -> HttpResponse:
 # --- London intelligence ---------------------------------------------------------------------------------
 
 
-def _intelligence_reader(request: HttpRequest) -> bool:
-    """Checks access; returns True when the reader may see only anonymised figures."""
+def _intelligence_reader(request: HttpRequest) -> Any:
+    """Checks access; returns what the reader may see exactly (reports.disclosure.Reader)."""
+    from reports.disclosure import Reader
+
     if not request.user.has_perm("reports.view_intelligence"):
         raise PermissionDenied
-    return not request.user.has_perm("reports.view_named_intelligence")
+    return Reader.of(request.user)
 
 
 @login_required
 def intelligence(request: HttpRequest) -> HttpResponse:
     from reports import analytics  # pandas loads only where it is used (ruff TID253)
 
-    anonymised = _intelligence_reader(request)
+    reader = _intelligence_reader(request)
     filters = analytics.Filters.from_query(request.GET)
+    size = analytics.population(filters)
     tables, frames = {}, {}
     for name, (title, *_rest) in analytics.TABLES.items():
-        df = frames[name] = analytics.table(name, filters, anonymised=anonymised)
+        disclosed = analytics.table(name, filters, reader=reader, population_size=size)
+        df = frames[name] = disclosed.frame
         tables[name] = {
             "title": title,
-            "withheld": df is None,
+            "withheld": disclosed.withheld,
+            "notes": disclosed.notes,
             "columns": [] if df is None else [c.replace("_", " ").capitalize() for c in df.columns],
-            "rows": [] if df is None else _html_rows(df, anonymised=anonymised),
+            "rows": [] if df is None else _html_rows(disclosed),
         }
     coverage, ratings = frames["coverage"], frames["ratings"]  # the map and chart reuse the tables
     return render(
@@ -257,11 +262,12 @@ def intelligence(request: HttpRequest) -> HttpResponse:
         "reports/intelligence.html",
         {
             "tables": tables,
-            "anonymised": anonymised,
+            "anonymised": not reader.named,
+            "rounded": not reader.lifeboat_insider,
             "filters": filters,
             "boroughs": Borough.objects.all(),
             "kinds": Organisation.Kind.choices,
-            "map": _coverage_map(coverage),
+            "map": _coverage_map(coverage) if coverage is not None else None,
             "legend": [(colour, text) for _, colour, text in COVERAGE_LEGEND] + [("#dee0e2", "figure withheld")],
             "chart": charts.bar_chart(
                 [
@@ -284,27 +290,39 @@ def intelligence(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _html_rows(df: Any, *, anonymised: bool) -> list[SafeString]:
+def _html_rows(disclosed: Any) -> list[SafeString]:
     """Each row's cells as HTML, built here rather than cell by cell in the template: the page
     holds thousands of cells, and a template loop per cell was a third of its time (issue #9).
-    Text is escaped; whole numbers print as they are, everything else as the template would."""
-    from reports import analytics
+    Text is escaped; whole numbers print as they are, everything else as the template would.
+    A suppressed cell reads "fewer than 5"; a figure that is simply missing, a dash."""
+    from reports import disclosure
 
-    empty = f"fewer than {analytics.SUPPRESS_BELOW}" if anonymised else "—"
+    df = disclosed.frame
 
     def text(v: Any) -> str:
-        if v is None or v != v:  # None or NaN: a missing or suppressed figure
-            return empty
+        if v is None or v != v:  # None or NaN: a missing figure
+            return "—"
         if isinstance(v, str):
             return html.escape(v)
         if type(v) is int:
             return str(v)
         return html.escape(str(localize(v)))
 
-    columns = [df[column].tolist() for column in df.columns]  # plain Python values, column by column
+    def cell(position: int, column: str, v: Any) -> str:
+        if disclosed.is_marked(position, column):
+            return f'<td class="govuk-table__cell app-suppressed">{disclosure.FEWER}</td>'
+        return f'<td class="govuk-table__cell">{text(v)}</td>'
+
+    names = list(df.columns)
+    columns = [df[column].tolist() for column in names]  # plain Python values, column by column
+    if not disclosed.marks:
+        return [
+            mark_safe("".join(f'<td class="govuk-table__cell">{text(v)}</td>' for v in row))  # noqa: S308 - escaped above
+            for row in zip(*columns, strict=True)
+        ]
     return [
-        mark_safe("".join(f'<td class="govuk-table__cell">{text(v)}</td>' for v in row))  # noqa: S308 - escaped above
-        for row in zip(*columns, strict=True)
+        mark_safe("".join(cell(position, name, v) for name, v in zip(names, row, strict=True)))  # noqa: S308
+        for position, row in enumerate(zip(*columns, strict=True))
     ]
 
 
@@ -334,19 +352,18 @@ def _coverage_map(coverage: Any) -> Any:
 
 @login_required
 def intelligence_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
-    from reports import analytics
+    from reports import analytics, disclosure
 
-    anonymised = _intelligence_reader(request)
+    reader = _intelligence_reader(request)
     if name not in analytics.TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
-    df = analytics.table(name, analytics.Filters.from_query(request.GET), anonymised=anonymised)
-    if df is None:
-        raise PermissionDenied
+    disclosed = analytics.table(name, analytics.Filters.from_query(request.GET), reader=reader)
+    df = disclosure.for_download(disclosed)
     if fmt == "csv":
         response = HttpResponse(analytics.to_csv(df), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(
-            analytics.to_xlsx(df, analytics.TABLES[name][0]),
+            analytics.to_xlsx(df, analytics.TABLES[name][0], notes=disclosed.notes or [disclosed.withheld]),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="london-{name}.{fmt}"'
@@ -356,12 +373,14 @@ def intelligence_download(request: HttpRequest, name: str, fmt: str) -> HttpResp
 @login_required
 def annual_report(request: HttpRequest, year: int) -> HttpResponse:
     """The "state of local support in London" PDF for a year: anonymised figures for everyone."""
-    from reports import analytics
+    from reports import analytics, disclosure
 
     _intelligence_reader(request)
     filters = analytics.Filters(year=year)
-    tables = {name: analytics.table(name, filters, anonymised=True) for name in ("ratings", "coverage", "themes")}
-    tables["trends"] = analytics.table("trends", analytics.Filters(), anonymised=True)
+    public = disclosure.PUBLIC
+    disclosed = {name: analytics.table(name, filters, reader=public) for name in ("ratings", "coverage", "themes")}
+    disclosed["trends"] = analytics.table("trends", analytics.Filters(), reader=public)
+    tables = {name: d.frame for name, d in disclosed.items()}
     context = {
         "year": year,
         "tables": {
@@ -369,6 +388,7 @@ def annual_report(request: HttpRequest, year: int) -> HttpResponse:
                 "title": analytics.TABLES[name][0],
                 "columns": [c.replace("_", " ").capitalize() for c in df.columns],
                 "rows": df.astype(object).where(df.notna(), None).values.tolist(),
+                "notes": disclosed[name].notes,
             }
             for name, df in tables.items()
         },

@@ -34,6 +34,9 @@ def _pr(allowed: dict[str, int], *, panel_and_contact: int = 403) -> dict[str, i
 
 
 HUB = {"coordinator": 200, "administrator": 200}
+# The scene's finding is a draft by the lead at desk review: hidden from the other reviewer, who has
+# not submitted, and from the organisation, whose draft report is not issued (issue #16).
+DRAFT_HIDDEN = {"reviewer": 404, "contact": 404}
 INTELLIGENCE = {r: 200 for r in ["coordinator", "administrator", "funder", "steward", "caseworker", "panel_member"]}
 PANEL_HUB_CONTACT = {r: 200 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer", "contact"]}
 
@@ -137,7 +140,8 @@ PEER_REVIEW = {
     "peerreview:finding-agree": (
         "post",
         _r("finding-agree", "finding"),
-        _pr({**{k: 302 for k in HUB}, "lead_reviewer": 302}),
+        # A draft finding is its author's and the hub's (issue #16): 404 to the others.
+        _pr({**{k: 302 for k in HUB}, "lead_reviewer": 302, **DRAFT_HIDDEN}),
     ),
     "peerreview:reply-decide": ("get", _r("reply-decide", "reply"), _pr(HUB)),
     "peerreview:extension-decide": ("get", _r("extension-decide", "extension"), _pr(HUB)),
@@ -227,15 +231,15 @@ API = {
     "api:assignment-transition": ("post", _u("assignment-transition", "lead_assignment", "replace"), _apr(HUB_400)),
     "api:assignment-ratings": ("get", _u("assignment-ratings", "lead_assignment"), API_REVIEW_VIEWERS),
     "api:finding-list": ("get", _u("finding-list"), API_SIGNED_IN),
-    "api:finding-detail": ("get", _u("finding-detail", "finding"), API_REVIEW_VIEWERS),
+    "api:finding-detail": ("get", _u("finding-detail", "finding"), {**API_REVIEW_VIEWERS, **DRAFT_HIDDEN}),
     # The page's row above has just agreed the finding (and the action): agreeing again is a conflict (409).
     "api:finding-transition": (
         "post",
         _u("finding-transition", "finding", "agree"),
-        _apr({"coordinator": 409, "administrator": 409, "lead_reviewer": 409}),
+        _apr({"coordinator": 409, "administrator": 409, "lead_reviewer": 409, **DRAFT_HIDDEN}),
     ),
-    "api:finding-reply": ("put", _u("finding-reply", "finding"), _apr({"contact": 400})),
-    "api:finding-reply-decision": ("post", _u("finding-reply-decision", "finding"), _apr(HUB_400)),
+    "api:finding-reply": ("put", _u("finding-reply", "finding"), _apr(DRAFT_HIDDEN)),
+    "api:finding-reply-decision": ("post", _u("finding-reply-decision", "finding"), _apr({**HUB_400, **DRAFT_HIDDEN})),
     "api:action-list": ("get", _u("action-list"), API_SIGNED_IN),
     "api:action-detail": ("get", _u("action-detail", "action"), API_REVIEW_VIEWERS),
     "api:action-transition": (

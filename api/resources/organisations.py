@@ -6,8 +6,10 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.filters import FilterSet
 from api.resources.base import ModelSerializer, VisibleViewSet
 from organisations.models import Borough, Organisation
 
@@ -21,6 +23,9 @@ class BoroughSerializer(ModelSerializer):
 class OrganisationSerializer(ModelSerializer):
     org_id = serializers.CharField(read_only=True, help_text="The org-id.guide identifier, when it has one.")
     boroughs = serializers.SlugRelatedField(slug_field="ons_code", many=True, read_only=True)
+    status = serializers.SerializerMethodField(
+        help_text="active or dissolved; in_difficulty only for the lifeboat panel, administrators and the case team."
+    )
 
     class Meta:
         model = Organisation
@@ -39,14 +44,34 @@ class OrganisationSerializer(ModelSerializer):
             "updated_at",
         ]
 
+    @extend_schema_field(serializers.ChoiceField(choices=Organisation.Status.choices))
+    def get_status(self, organisation: Organisation) -> str:
+        return organisation.status_seen_by(self.context["request"].user)
 
-class OrganisationFilter(django_filters.FilterSet):
+
+class OrganisationFilter(FilterSet):
     borough = django_filters.CharFilter(field_name="boroughs__ons_code", help_text="ONS code of a borough served.")
     search = django_filters.CharFilter(method="search_text", help_text="Name, charity or company number.")
+    status = django_filters.ChoiceFilter(
+        choices=Organisation.Status.choices, method="by_status", help_text="active or dissolved."
+    )
 
     class Meta:
         model = Organisation
         fields = ["kind", "status", "legal_form"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Outside the lifeboat, "in_difficulty" is not a value one can ask for (the same refusal
+        # as any unknown status), and "active" includes organisations in difficulty.
+        user = getattr(self.request, "user", None)
+        if user is not None:
+            status = self.filters["status"]
+            status.extra["choices"] = Organisation.statuses_for(user)
+            status.__dict__.pop("_field", None)  # a form field built earlier (the schema) is rebuilt
+
+    def by_status(self, queryset: QuerySet[Organisation], name: str, value: str) -> QuerySet[Organisation]:
+        return queryset.with_status(value, self.request.user)
 
     def search_text(self, queryset: QuerySet[Organisation], name: str, value: str) -> QuerySet[Organisation]:
         return queryset.search(value)

@@ -89,9 +89,16 @@ class IntelligenceTableSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     withheld = serializers.BooleanField(help_text="True when this reader may not see this table.")
-    anonymised = serializers.BooleanField(help_text="Groups under five are suppressed (values null).")
+    withheld_reason = serializers.CharField(help_text="Why the table is withheld (empty when it is not).")
+    anonymised = serializers.BooleanField(help_text="Figures resting on fewer than five are suppressed (null).")
+    rounded = serializers.BooleanField(help_text="Lifeboat figures are rounded to the nearest five.")
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField(child=serializers.JSONField(allow_null=True)))
+    suppressed = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text="[row, column] of every suppressed cell (null in rows).",
+    )
+    notes = serializers.ListField(child=serializers.CharField(), help_text="What was suppressed, rounded or left out.")
 
 
 class IntelligenceViewSet(viewsets.ViewSet):
@@ -101,10 +108,12 @@ class IntelligenceViewSet(viewsets.ViewSet):
     lookup_value_regex = r"[a-z_]+"
     serializer_class = IntelligenceTableSerializer
 
-    def _anonymised(self, request: Request) -> bool:
+    def _reader(self, request: Request) -> Any:
+        from reports.disclosure import Reader
+
         if not request.user.has_perm("reports.view_intelligence"):
             raise PermissionDenied()
-        return not request.user.has_perm("reports.view_named_intelligence")
+        return Reader.of(request.user)
 
     @extend_schema(responses=IntelligenceTableSerializer(many=True), parameters=[IntelligenceQuerySerializer])
     def list(self, request: Request) -> Response:
@@ -122,7 +131,18 @@ class IntelligenceViewSet(viewsets.ViewSet):
                 "name",
                 str,
                 OpenApiParameter.PATH,
-                enum=["ratings", "coverage", "themes", "trends", "reciprocity", "lifeboat"],
+                enum=[
+                    "ratings",
+                    "coverage",
+                    "themes",
+                    "trends",
+                    "standard_trends",
+                    "reciprocity",
+                    "lifeboat",
+                    "pipeline",
+                    "outcomes",
+                    "redeployed",
+                ],
             ),
         ],
     )
@@ -138,7 +158,7 @@ class IntelligenceViewSet(viewsets.ViewSet):
     def _filters(self, request: Request) -> Any:
         from reports import analytics
 
-        self._anonymised(request)
+        self._reader(request)
         query = IntelligenceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -148,16 +168,21 @@ class IntelligenceViewSet(viewsets.ViewSet):
     def _table(self, name: str, filters: Any, request: Request) -> dict[str, Any]:
         from reports import analytics
 
-        anonymised = self._anonymised(request)
-        df = analytics.table(name, filters, anonymised=anonymised)
+        reader = self._reader(request)
+        disclosed = analytics.table(name, filters, reader=reader)
+        df = disclosed.frame
         rows = [] if df is None else df.astype(object).where(df.notna(), None).values.tolist()
         return {
             "name": name,
             "title": analytics.TABLES[name][0],
             "withheld": df is None,
-            "anonymised": anonymised,
+            "withheld_reason": disclosed.withheld,
+            "anonymised": not reader.named,
+            "rounded": not reader.lifeboat_insider,
             "columns": [] if df is None else [str(c) for c in df.columns],
             "rows": [[_plain(v) for v in row] for row in rows],
+            "suppressed": sorted([row, column] for row, column in disclosed.marks),
+            "notes": disclosed.notes,
         }
 
 

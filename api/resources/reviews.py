@@ -409,7 +409,11 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
         review = self._review()
         context = self.get_serializer_context()
         if request.method == "GET":
-            rows = review.findings.select_related("reply", "review").prefetch_related("standards")
+            rows = (
+                queries.findings_visible_to(request.user, review)
+                .select_related("reply", "review")
+                .prefetch_related("standards")
+            )
             return Response(FindingSerializer(rows, many=True, context=context).data)
         data = _body(FindingCreateSerializer, request)
         standards = list(review.framework_version.standards.filter(pk__in=data["standards"]))
@@ -507,7 +511,7 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
     """One finding; the organisation replies to it, and hub staff decide any challenge."""
 
     serializer_class = FindingSerializer
-    view_perm = VIEW
+    view_perm = "peerreview.view_finding"
     transition_names = FINDING_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
@@ -515,7 +519,7 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
 
     def visible(self, user: Any) -> QuerySet[Finding]:
         """Findings of the reviews the person may see."""
-        qs = Finding.objects.filter(review__in=queries.reviews_visible_to(user))
+        qs = queries.findings_visible_to(user)
         return qs.select_related("reply", "review").prefetch_related("standards")
 
     def objects(self) -> QuerySet[Finding]:

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from organisations.models import Borough
 from peerreview.models import Finding, ModeratedRating, Review
-from reports import analytics
+from reports import analytics, disclosure
 from standards.models import Standard
 from tests.factories import OrganisationFactory
 
@@ -87,22 +87,23 @@ def test_development_themes_count_organisations(london):
 
 
 def test_small_groups_are_suppressed_for_anonymised_readers(london):
-    named = analytics.table("themes", analytics.Filters(), anonymised=False)
-    anonymous = analytics.table("themes", analytics.Filters(), anonymised=True)
+    named = analytics.table("themes", analytics.Filters(), reader=disclosure.EXACT).frame
+    anonymous = analytics.table("themes", analytics.Filters(), reader=disclosure.PUBLIC).frame
     assert named.iloc[0]["findings"] == 3
     assert anonymous.iloc[0]["findings"] is None and anonymous.iloc[0]["organisations"] is None
-    ratings = analytics.table("ratings", analytics.Filters(), anonymised=True)
+    ratings = analytics.table("ratings", analytics.Filters(), reader=disclosure.PUBLIC).frame
     assert ratings.iloc[0]["median"] == 3  # seven organisations: shown
-    assert analytics.table("reciprocity", analytics.Filters(), anonymised=True) is None
+    assert analytics.table("reciprocity", analytics.Filters(), reader=disclosure.PUBLIC).frame is None
 
 
 def test_funder_page_and_download_agree_and_are_suppressed(london, funder, client_for):
     client = client_for(funder)
     page = client.get(reverse("reports:intelligence")).content.decode()
-    assert "fewer than 5" in page and "for hub staff only" in page
+    assert "fewer than 5" in page and disclosure.WITHHELD_NAMES in page
     body = client.get(reverse("reports:intelligence-download", args=["themes", "csv"])).content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
-    assert rows[0]["code"] == "2.1" and rows[0]["findings"] == "" and rows[0]["organisations"] == ""
+    assert (rows[0]["code"], rows[0]["findings"], rows[0]["organisations"]) == ("2.1", "[c]", "[c]")
+    assert rows[0]["note"] == disclosure.NOTE_SUPPRESSED
 
 
 def test_downloads_neutralise_formulas_and_open_in_excel(london, coordinator, client_for):
@@ -120,7 +121,7 @@ def test_filters_narrow_the_figures(london):
 
 
 def test_coverage_percentages_are_suppressed_with_their_counts(london, reviewed_org):
-    anonymous = analytics.table("coverage", analytics.Filters(), anonymised=True)
+    anonymous = analytics.table("coverage", analytics.Filters(), reader=disclosure.PUBLIC).frame
     camden = anonymous[anonymous["ons_code"] == "E09000007"].iloc[0]
     assert camden["reviewed"] == 7 and camden["coverage_percent"] == 100  # seven: shown
     barnet = anonymous[anonymous["ons_code"] == "E09000003"].iloc[0]

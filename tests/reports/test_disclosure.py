@@ -1,0 +1,146 @@
+"""The one disclosure policy (issue #16, item 1): thresholds, secondary suppression, rounding of
+lifeboat figures for outsiders, filters that narrow the population, and marks with notes in the
+page, the CSV, the XLSX and the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from casework.models import Case
+from organisations.models import Borough, Organisation
+from reports import analytics, disclosure
+from reports.disclosure import Policy, Reader
+from tests import scenes
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.unit
+
+RATINGS = Policy(rests_on="organisations", values=("median",), parts=("level_1", "level_2", "level_3", "level_4"))
+PIPELINE = Policy("cases", lifeboat=True)
+OUTSIDER = Reader(named=True, lifeboat_insider=False)  # a coordinator
+
+
+def _frame(rows: list, columns: list[str]):
+    import pandas as pd  # loaded where used (ruff TID253)
+
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _ratings(*rows: tuple):
+    return _frame(list(rows), ["code", "organisations", "median", "level_1", "level_2", "level_3", "level_4"])
+
+
+def test_a_row_on_fewer_than_five_is_suppressed_whole():
+    out = disclosure.disclose(_ratings(("1.1", 4, 3.0, 0, 1, 3, 0)), RATINGS, reader=disclosure.PUBLIC, population=None)
+    assert out.frame.iloc[0].tolist() == ["1.1", None, None, None, None, None, None]
+    assert out.marks == {(0, c) for c in ("organisations", "median", "level_1", "level_2", "level_3", "level_4")}
+    assert out.notes == [disclosure.NOTE_SUPPRESSED]
+
+
+def test_one_small_count_hides_the_next_smallest_so_the_total_cannot_give_it_away():
+    out = disclosure.disclose(
+        _ratings(("1.1", 12, 3.0, 0, 2, 4, 6)), RATINGS, reader=disclosure.PUBLIC, population=None
+    )
+    # level_2 (2) and level_3 (4) are both under five; level_4 (6) shown; 12 - 6 = 6 is two cells.
+    assert out.frame.iloc[0].tolist() == ["1.1", 12, 3.0, 0, None, None, 6]
+    single = disclosure.disclose(
+        _ratings(("1.1", 12, 3.0, 0, 2, 5, 5)), RATINGS, reader=disclosure.PUBLIC, population=None
+    )
+    # Only level_2 is small: 12 - 5 - 5 would reveal it, so the next smallest (a 5) goes too.
+    assert single.frame.iloc[0].tolist() == ["1.1", 12, 3.0, 0, None, None, 5]
+    assert {c for _, c in single.marks} == {"level_2", "level_3"}
+
+
+def test_named_readers_see_review_figures_exactly_but_lifeboat_figures_rounded():
+    frame = _ratings(("1.1", 4, 3.0, 0, 1, 3, 0))
+    assert disclosure.disclose(frame, RATINGS, reader=OUTSIDER, population=None).frame.equals(frame)
+    cases = _frame([("Turnaround", "Active", 7), ("Closure", "Closed", 3)], ["pathway", "state", "cases"])
+    out = disclosure.disclose(cases, PIPELINE, reader=OUTSIDER, population=None)
+    assert out.frame.values.tolist() == [["Turnaround", "Active", 5]]  # 7 -> 5; the row of 3 is left out
+    assert out.notes == [disclosure.NOTE_ROUNDED, disclosure.NOTE_ROWS_LEFT_OUT]
+    insider = disclosure.disclose(cases, PIPELINE, reader=disclosure.EXACT, population=None)
+    assert insider.frame.equals(cases)
+
+
+@pytest.mark.parametrize("total", [0, 1, 4])
+def test_fewer_than_five_cases_reads_the_same_as_none(total):
+    cases = _frame([("Turnaround", "Active", total)] if total else [], ["pathway", "state", "cases"])
+    out = disclosure.disclose(cases, PIPELINE, reader=OUTSIDER, population=None)
+    assert (out.frame, out.withheld) == (None, disclosure.WITHHELD_CASES)
+
+
+def test_rounding_cannot_be_differenced_week_to_week():
+    # 21, 22 and 23 cases in successive weeks all read 20; 8 and 12 both read 10.
+    assert [disclosure.round_to(n, 5) for n in (21, 22, 23, 8, 12, 5, 7)] == [20, 20, 25, 10, 10, 5, 5]
+
+
+def test_a_filter_narrowing_below_five_organisations_says_so():
+    frame = _ratings(("1.1", 9, 3.0, 0, 0, 9, 0))
+    out = disclosure.disclose(frame, RATINGS, reader=disclosure.PUBLIC, population=4)
+    assert (out.frame, out.withheld) == (None, disclosure.WITHHELD_POPULATION)
+
+
+def test_downloads_mark_suppressed_cells_and_explain_them():
+    out = disclosure.disclose(
+        _ratings(("1.1", 4, 3.0, 0, 1, 3, 0), ("1.2", 9, 3.0, 0, 0, 9, 0)),
+        RATINGS,
+        reader=disclosure.PUBLIC,
+        population=None,
+    )
+    rows = disclosure.for_download(out).values.tolist()
+    assert rows == [
+        ["1.1", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", disclosure.NOTE_SUPPRESSED],
+        ["1.2", 9, 3.0, 0, 0, 9, 0, ""],
+    ]
+
+
+# --- through the page, downloads and API -------------------------------------------------------
+
+
+@pytest.fixture
+def singled_out(caseworker):
+    """The only community anchor serving the City of London, with a lifeboat case."""
+    city = Borough.objects.get(ons_code="E09000001")
+    body = OrganisationFactory(name="City Anchor", kind=Organisation.Kind.COMMUNITY_ANCHOR)
+    body.boroughs.set([city])
+    scenes.case_awaiting_decision(caseworker=caseworker, organisation=body)
+    return body
+
+
+@pytest.mark.integration
+def test_a_single_borough_and_kind_filter_never_shows_the_case(singled_out, funder, coordinator, client_for):
+    query = "?borough=E09000001&kind=community_anchor"
+    for person in (funder, coordinator):
+        client = client_for(person)
+        page = client.get(reverse("reports:intelligence") + query).content.decode()
+        assert "Awaiting the panel" not in page
+        assert disclosure.WITHHELD_POPULATION in page
+        body = client.get(reverse("reports:intelligence-download", args=["pipeline", "csv"]) + query)
+        assert list(csv.reader(io.StringIO(body.content.decode("utf-8-sig")))) == [
+            ["note"],
+            [disclosure.WITHHELD_POPULATION],
+        ]
+        api = client.get(reverse("api:intelligence-detail", args=["pipeline"]) + query).json()
+        assert (api["withheld"], api["withheld_reason"], api["rows"]) == (True, disclosure.WITHHELD_POPULATION, [])
+
+
+@pytest.mark.integration
+def test_coordinators_outside_the_case_see_no_exact_lifeboat_count(singled_out, coordinator, panel_member):
+    assert Case.objects.count() == 1
+    coordinator_view = analytics.table("pipeline", analytics.Filters(), reader=Reader.of(coordinator))
+    assert (coordinator_view.frame, coordinator_view.withheld) == (None, disclosure.WITHHELD_CASES)
+    panel_view = analytics.table("pipeline", analytics.Filters(), reader=Reader.of(panel_member))
+    assert panel_view.frame["cases"].tolist() == [1]
+
+
+@pytest.mark.integration
+def test_xlsx_has_the_marks_and_a_notes_sheet(funder, client_for, singled_out):
+    xlsx = client_for(funder).get(reverse("reports:intelligence-download", args=["pipeline", "xlsx"])).content
+    book = load_workbook(io.BytesIO(xlsx))
+    assert book.sheetnames == ["Lifeboat cases by pathway and s", "Notes"]
+    assert [[c.value for c in row] for row in book["Notes"].iter_rows()] == [["note"], [disclosure.WITHHELD_CASES]]
