@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "mailer",  # the outbox (issue #19)
     "core",
     "organisations",
     "standards",
@@ -207,7 +208,25 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- Outbox (issue #19) ----------------------------------------------------------------------
+# Every email is written to django-mailer's queue table in the transaction of the change that causes
+# it, and delivered afterwards by `manage.py run_worker` with retries and backoff. DJANGO_EMAIL_BACKEND
+# names the backend that really delivers (SMTP, or a provider's through django-anymail). Development
+# (DJANGO_DEBUG=1, `make run`) sends straight to that backend after commit unless DJANGO_EMAIL_OUTBOX=1.
+EMAIL_DELIVERY_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_OUTBOX = env.bool("DJANGO_EMAIL_OUTBOX", default=not DEBUG)
+EMAIL_BACKEND = "mailer.backend.DbBackend" if EMAIL_OUTBOX else EMAIL_DELIVERY_BACKEND
+MAILER_EMAIL_BACKEND = EMAIL_DELIVERY_BACKEND
+MAILER_USE_FILE_LOCK = False  # rows are claimed with SELECT ... FOR UPDATE NOWAIT: several workers may run
+MAILER_ERROR_HANDLER = "core.emails.defer_on_failure"
+# A failed message is tried again after 1, 2, 4, ... minutes (at most OUTBOX_MAX_BACKOFF), then given up
+# after OUTBOX_MAX_ATTEMPTS; the admin's "Messages" and "Message logs" show the queue and every failure.
+OUTBOX_FIRST_BACKOFF = timedelta(seconds=env.int("OUTBOX_FIRST_BACKOFF_SECONDS", default=60))
+OUTBOX_MAX_BACKOFF = timedelta(seconds=env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=3600))
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# The worker also runs the reminders this often (no cron needed).
+WORKER_REMINDER_SECONDS = env.int("WORKER_REMINDER_SECONDS", default=300)
+# --- end outbox --------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DJANGO_FROM_EMAIL", default="Peer review hub <no-reply@peer-review.invalid>")
 EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
@@ -216,6 +235,8 @@ EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_TLS", default=False)
 
 SITE_NAME = env.str("SITE_NAME", default="London peer review and lifeboat")
+# --- Invitations (issue #19): how long an invitation's set-password link works ---------------------
+INVITATION_TIMEOUT_DAYS = env.int("INVITATION_TIMEOUT_DAYS", default=14)
 
 LOGGING = {
     "version": 1,

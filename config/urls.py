@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from api.urls import schema_urlpatterns
 from organisations import forms as org_forms
+from organisations import views as org_views
 from reports import views as report_views
 
 urlpatterns = [
@@ -36,6 +37,11 @@ urlpatterns = [
         "accounts/password/reset/complete/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        org_views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
     ),
     path("", include("organisations.urls")),
     path("", include("standards.urls")),
