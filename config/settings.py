@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "mailer",  # the outbox (issue #19)
+    "health_check",  # /health/ (issue #19)
     "core",
     "organisations",
     "standards",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "log_request_id.middleware.RequestIDMiddleware",  # issue #19: a request id on every log line
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -151,6 +153,7 @@ SECURE = env.bool("DJANGO_SECURE", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # issue #19: probes from the proxy or orchestrator speak plain HTTP
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=SECURE)
@@ -226,6 +229,9 @@ OUTBOX_MAX_BACKOFF = timedelta(seconds=env.int("OUTBOX_MAX_BACKOFF_SECONDS", def
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 # The worker also runs the reminders this often (no cron needed).
 WORKER_REMINDER_SECONDS = env.int("WORKER_REMINDER_SECONDS", default=300)
+# /health/ (django-health-check plus reports/health.py): when the outbox or the reminders are unhealthy.
+HEALTH_OUTBOX_MAX_WAITING = env.int("HEALTH_OUTBOX_MAX_WAITING", default=200)
+HEALTH_REMINDERS_MAX_AGE_MINUTES = env.int("HEALTH_REMINDERS_MAX_AGE_MINUTES", default=60)
 # --- end outbox --------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DJANGO_FROM_EMAIL", default="Peer review hub <no-reply@peer-review.invalid>")
 EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
@@ -238,12 +244,53 @@ SITE_NAME = env.str("SITE_NAME", default="London peer review and lifeboat")
 # --- Invitations (issue #19): how long an invitation's set-password link works ---------------------
 INVITATION_TIMEOUT_DAYS = env.int("INVITATION_TIMEOUT_DAYS", default=14)
 
+# --- Operations (issue #19): logs, request ids, error reports --------------------------------------
+# Every log line carries a timestamp and the request id (django-log-request-id: taken from the proxy's
+# X-Request-ID, or made up, and returned in the response); production writes one JSON object a line.
+LOG_REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
+GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+NO_REQUEST_ID = "-"
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
+# ADMINS ("Name <address>, ...") are emailed server errors when no error tracker (SENTRY_DSN) is set.
+ADMINS = [(a.split("<")[0].strip() or a, a.split("<")[-1].strip(" >")) for a in env.list("DJANGO_ADMINS", default=[])]
+SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "django.request": {
+            "handlers": ["console"] + (["mail_admins"] if ADMINS and not SENTRY_DSN else []),
+            "level": "ERROR",
+            "propagate": False,
+        },
+    },
 }
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,  # no names, emails, addresses or cookies leave the hub
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+# --- end operations ---------------------------------------------------------------------------------
 FORMS_URLFIELD_ASSUME_HTTPS = True  # transitional until Django 6 makes it the default
 
 # Peer review rules a network may tune.

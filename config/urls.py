@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from health_check.views import HealthCheckView
 
 from api.urls import schema_urlpatterns
 from organisations import forms as org_forms
@@ -51,6 +52,19 @@ urlpatterns = [
     path("", include("api.urls")),
     *schema_urlpatterns,
     path("admin/", admin.site.urls),
+    path(
+        "health/",
+        HealthCheckView.as_view(
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "health_check.checks.Storage",
+                "reports.health.Outbox",
+                "reports.health.Reminders",
+            ]
+        ),
+        name="health",
+    ),
 ]
 
 handler404 = "api.errors.page_not_found"

@@ -330,6 +330,7 @@ MATRIX = {
         lambda s: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
         {r: 200 for r in ROLES},
     ),
+    "health": ("get", lambda s: reverse("health"), {r: 200 for r in ROLES}),
     "invitation-accept": (
         "get",
         lambda s: reverse("invitation-accept", args=["MQ", "bad-token"]),
