@@ -216,10 +216,30 @@ STORAGES = {
 # it, and delivered afterwards by `manage.py run_worker` with retries and backoff. DJANGO_EMAIL_BACKEND
 # names the backend that really delivers (SMTP, or a provider's through django-anymail). Development
 # (DJANGO_DEBUG=1, `make run`) sends straight to that backend after commit unless DJANGO_EMAIL_OUTBOX=1.
+# --- Object storage (issue #19): uploads in an S3-compatible bucket when one is named --------------
+# django-storages (pip install '.[s3]'); without AWS_STORAGE_BUCKET_NAME uploads stay under MEDIA_ROOT.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,  # confidential files: links are signed and expire
+            "file_overwrite": False,
+        },
+    }
+# --- end object storage ---------------------------------------------------------------------------
+
 EMAIL_DELIVERY_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_OUTBOX = env.bool("DJANGO_EMAIL_OUTBOX", default=not DEBUG)
 EMAIL_BACKEND = "mailer.backend.DbBackend" if EMAIL_OUTBOX else EMAIL_DELIVERY_BACKEND
 MAILER_EMAIL_BACKEND = EMAIL_DELIVERY_BACKEND
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)  # a hung mail server must not hang the worker
 MAILER_USE_FILE_LOCK = False  # rows are claimed with SELECT ... FOR UPDATE NOWAIT: several workers may run
 MAILER_ERROR_HANDLER = "core.emails.defer_on_failure"
 # A failed message is tried again after 1, 2, 4, ... minutes (at most OUTBOX_MAX_BACKOFF), then given up
