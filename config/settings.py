@@ -310,6 +310,16 @@ if SENTRY_DSN:
         send_default_pii=False,  # no names, emails, addresses or cookies leave the hub
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+# --- Retention schedule (issue #19): how long personal data is kept; `manage.py prune` applies it ----
+# (the privacy notice at /privacy/ prints this schedule). Sessions go when they expire.
+RETENTION_DAYS = {
+    "sign_in_logs": env.int("RETENTION_SIGN_IN_LOG_DAYS", default=90),  # django-axes: addresses, browsers
+    "mail_log": env.int("RETENTION_MAIL_LOG_DAYS", default=90),  # the outbox's delivery log
+    "reminder_runs": env.int("RETENTION_REMINDER_RUN_DAYS", default=30),
+}
+MAILER_EMAIL_LOG_MESSAGE_DATA = False  # the delivery log keeps ids and results, not the emails themselves
+# --- end retention ---
+
 # --- end operations ---------------------------------------------------------------------------------
 FORMS_URLFIELD_ASSUME_HTTPS = True  # transitional until Django 6 makes it the default
 

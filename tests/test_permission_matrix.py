@@ -330,7 +330,10 @@ MATRIX = {
         lambda s: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
         {r: 200 for r in ROLES},
     ),
-    "health": ("get", lambda s: reverse("health"), {r: 200 for r in ROLES}),
+    "privacy": ("get", lambda s: reverse("privacy"), {r: 200 for r in ROLES}),
+    "cookies": ("get", lambda s: reverse("cookies"), {r: 200 for r in ROLES}),
+    "accessibility": ("get", lambda s: reverse("accessibility"), {r: 200 for r in ROLES}),
+    "health": ("get", lambda s: reverse("health") + "?format=json", {r: 200 for r in ROLES}),
     "invitation-accept": (
         "get",
         lambda s: reverse("invitation-accept", args=["MQ", "bad-token"]),
