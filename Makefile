@@ -88,7 +88,7 @@ restore: install
 prod-smoke: install postgres
 	@command -v redis-server >/dev/null || $(MAKE) --no-print-directory system-deps EXTRA_DEBIAN=redis-server
 	@redis-cli ping >/dev/null 2>&1 || redis-server --daemonize yes --save "" --appendonly no
-	SMOKE_DATABASE_URL=$(PG_URL)_smoke timeout 300 $(PY) deploy/prod_smoke.py
+	SMOKE_DATABASE_URL=$(PG_URL)_smoke timeout 900 $(PY) deploy/prod_smoke.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles node_modules

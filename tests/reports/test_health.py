@@ -46,3 +46,14 @@ def test_health_fails_when_mail_was_given_up(client, db, settings):
     status, body = _health(client)
     assert status == 500
     assert [k for k in _failing(body) if "Outbox" in k] != []
+
+
+def test_health_fails_when_the_worker_never_ran_on_an_old_installation(client, db, settings):
+    from django.db.migrations.recorder import MigrationRecorder
+
+    settings.HEALTH_REMINDERS_MAX_AGE_MINUTES = 60
+    assert _health(client)[0] == 200  # just installed: the worker has an hour for its first run
+    MigrationRecorder.Migration.objects.update(applied=timezone.now() - datetime.timedelta(hours=2))
+    status, body = _health(client)
+    assert status == 500
+    assert any("never run" in str(v) for v in body.values()), body
