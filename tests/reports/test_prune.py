@@ -23,7 +23,15 @@ def _aged(model, field: str, days: int, **fields):
 
 def _access(model, days: int):
     extra = {"failures_since_start": 1} if model is AccessAttempt else {}
-    return _aged(model, "attempt_time", days, username="a@example.org", ip_address="192.0.2.1", user_agent="x", **extra)
+    return _aged(
+        model,
+        "attempt_time",
+        days,
+        username="a@example.org",
+        ip_address="192.0.2.1",
+        user_agent=f"agent {days}",
+        **extra,
+    )
 
 
 def test_prune_deletes_only_what_the_schedule_says(db, settings, capsys):
