@@ -21,7 +21,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 PYTEST_WORKERS ?= 2
 PYTEST = $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: run test test-fast test-sqlite test-postgres check lint bench install system-deps postgres clean backup restore test-tools
+.PHONY: run test test-fast test-sqlite test-postgres check lint bench install system-deps postgres clean backup restore test-tools prod-smoke
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +99,14 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/NAME.tar.gz [REPLACE=1]"; exit 2; }
 	$(PY) manage.py restore $(FILE) $(if $(REPLACE),--replace)
+
+# The production shape without containers (issue #19): gunicorn with 2 workers and the mail worker against
+# PostgreSQL (its own database) and Redis, production settings; signs in, makes a move, sees the email
+# delivered to a local SMTP sink, checks /health/. See deploy/prod_smoke.py.
+prod-smoke: install postgres
+	@command -v redis-server >/dev/null || $(MAKE) --no-print-directory system-deps EXTRA_DEBIAN=redis-server
+	@redis-cli ping >/dev/null 2>&1 || redis-server --daemonize yes --save "" --appendonly no
+	SMOKE_DATABASE_URL=$(PG_URL)_smoke timeout 900 $(PY) deploy/prod_smoke.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles node_modules

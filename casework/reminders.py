@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from casework.models import Task
 from core.dates import add_working_days
-from core.emails import send_on_commit
+from core.emails import queue_email
 
 # (working days from the due date, key, whether the case owner hears too)
 POINTS = [(-1, "before", False), (1, "overdue", False), (5, "escalated", True)]
@@ -38,7 +38,7 @@ def send_due(today: datetime.date | None = None) -> list[str]:
             recipients = {task.assignee.email}
             if tell_owner:
                 recipients.add(task.case.owner.email)
-            send_on_commit(
+            queue_email(
                 "emails/casework/task",
                 sorted(recipients),
                 {

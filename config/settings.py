@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "mailer",  # the outbox (issue #19)
+    "health_check",  # /health/ (issue #19)
     "core",
     "organisations",
     "standards",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "log_request_id.middleware.RequestIDMiddleware",  # issue #19: a request id on every log line
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -151,6 +154,7 @@ SECURE = env.bool("DJANGO_SECURE", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # issue #19: probes from the proxy or orchestrator speak plain HTTP
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=SECURE)
@@ -208,7 +212,48 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- Outbox (issue #19) ----------------------------------------------------------------------
+# Every email is written to django-mailer's queue table in the transaction of the change that causes
+# it, and delivered afterwards by `manage.py run_worker` with retries and backoff. DJANGO_EMAIL_BACKEND
+# names the backend that really delivers (SMTP, or a provider's through django-anymail). Development
+# (DJANGO_DEBUG=1, `make run`) sends straight to that backend after commit unless DJANGO_EMAIL_OUTBOX=1.
+# --- Object storage (issue #19): uploads in an S3-compatible bucket when one is named --------------
+# django-storages (pip install '.[s3]'); without AWS_STORAGE_BUCKET_NAME uploads stay under MEDIA_ROOT.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,  # confidential files: links are signed and expire
+            "file_overwrite": False,
+        },
+    }
+# --- end object storage ---------------------------------------------------------------------------
+
+EMAIL_DELIVERY_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_OUTBOX = env.bool("DJANGO_EMAIL_OUTBOX", default=not DEBUG)
+EMAIL_BACKEND = "mailer.backend.DbBackend" if EMAIL_OUTBOX else EMAIL_DELIVERY_BACKEND
+MAILER_EMAIL_BACKEND = EMAIL_DELIVERY_BACKEND
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)  # a hung mail server must not hang the worker
+MAILER_USE_FILE_LOCK = False  # rows are claimed with SELECT ... FOR UPDATE NOWAIT: several workers may run
+MAILER_ERROR_HANDLER = "core.emails.defer_on_failure"
+# A failed message is tried again after 1, 2, 4, ... minutes (at most OUTBOX_MAX_BACKOFF), then given up
+# after OUTBOX_MAX_ATTEMPTS; the admin's "Messages" and "Message logs" show the queue and every failure.
+OUTBOX_FIRST_BACKOFF = timedelta(seconds=env.int("OUTBOX_FIRST_BACKOFF_SECONDS", default=60))
+OUTBOX_MAX_BACKOFF = timedelta(seconds=env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=3600))
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# The worker also runs the reminders this often (no cron needed).
+WORKER_REMINDER_SECONDS = env.int("WORKER_REMINDER_SECONDS", default=300)
+# /health/ (django-health-check plus reports/health.py): when the outbox or the reminders are unhealthy.
+HEALTH_OUTBOX_MAX_WAITING = env.int("HEALTH_OUTBOX_MAX_WAITING", default=200)
+HEALTH_REMINDERS_MAX_AGE_MINUTES = env.int("HEALTH_REMINDERS_MAX_AGE_MINUTES", default=60)
+# --- end outbox --------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DJANGO_FROM_EMAIL", default="Peer review hub <no-reply@peer-review.invalid>")
 EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
@@ -217,13 +262,66 @@ EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_TLS", default=False)
 
 SITE_NAME = env.str("SITE_NAME", default="London peer review and lifeboat")
+# --- Invitations (issue #19): how long an invitation's set-password link works ---------------------
+INVITATION_TIMEOUT_DAYS = env.int("INVITATION_TIMEOUT_DAYS", default=14)
 
+# --- Operations (issue #19): logs, request ids, error reports --------------------------------------
+# Every log line carries a timestamp and the request id (django-log-request-id: taken from the proxy's
+# X-Request-ID, or made up, and returned in the response); production writes one JSON object a line.
+LOG_REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
+GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+NO_REQUEST_ID = "-"
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
+# ADMINS ("Name <address>, ...") are emailed server errors when no error tracker (SENTRY_DSN) is set.
+ADMINS = [(a.split("<")[0].strip() or a, a.split("<")[-1].strip(" >")) for a in env.list("DJANGO_ADMINS", default=[])]
+SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "django.request": {
+            "handlers": ["console"] + (["mail_admins"] if ADMINS and not SENTRY_DSN else []),
+            "level": "ERROR",
+            "propagate": False,
+        },
+    },
 }
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,  # no names, emails, addresses or cookies leave the hub
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+# --- Retention schedule (issue #19): how long personal data is kept; `manage.py prune` applies it ----
+# (the privacy notice at /privacy/ prints this schedule). Sessions go when they expire.
+RETENTION_DAYS = {
+    "sign_in_logs": env.int("RETENTION_SIGN_IN_LOG_DAYS", default=90),  # django-axes: addresses, browsers
+    "mail_log": env.int("RETENTION_MAIL_LOG_DAYS", default=90),  # the outbox's delivery log
+    "reminder_runs": env.int("RETENTION_REMINDER_RUN_DAYS", default=30),
+}
+MAILER_EMAIL_LOG_MESSAGE_DATA = False  # the delivery log keeps ids and results, not the emails themselves
+# --- end retention ---
+
+# --- end operations ---------------------------------------------------------------------------------
 FORMS_URLFIELD_ASSUME_HTTPS = True  # transitional until Django 6 makes it the default
 
 # Peer review rules a network may tune.

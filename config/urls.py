@@ -1,10 +1,20 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
+from health_check.views import HealthCheckView
 
 from api.urls import schema_urlpatterns
 from organisations import forms as org_forms
+from organisations import views as org_views
 from reports import views as report_views
+
+PUBLIC = {
+    "site_name": settings.SITE_NAME,
+    "retention": settings.RETENTION_DAYS,
+    "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+}
 
 urlpatterns = [
     path("", report_views.home, name="home"),
@@ -37,6 +47,11 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        org_views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
     path("", include("organisations.urls")),
     path("", include("standards.urls")),
     path("", include("casework.urls")),
@@ -45,6 +60,27 @@ urlpatterns = [
     path("", include("api.urls")),
     *schema_urlpatterns,
     path("admin/", admin.site.urls),
+    # Public pages (issue #19), linked from every page's footer.
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html", extra_context=PUBLIC), name="privacy"),
+    path("cookies/", TemplateView.as_view(template_name="pages/cookies.html", extra_context=PUBLIC), name="cookies"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html", extra_context=PUBLIC),
+        name="accessibility",
+    ),
+    path(
+        "health/",
+        HealthCheckView.as_view(
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "health_check.checks.Storage",
+                "reports.health.Outbox",
+                "reports.health.Reminders",
+            ]
+        ),
+        name="health",
+    ),
 ]
 
 handler404 = "api.errors.page_not_found"

@@ -35,7 +35,12 @@ class SignInForm(GovukStyleMixin, auth_forms.AuthenticationForm):
 
 
 class PasswordResetForm(GovukStyleMixin, auth_forms.PasswordResetForm):
-    pass
+    def get_users(self, email: str) -> Any:
+        """Every active person with this address, including those who never set a password
+        (Django leaves them out, so a person added through the app could never sign in)."""
+        from organisations.models import User
+
+        return (u for u in User.objects.filter(email__iexact=email, is_active=True) if u.email.lower() == email.lower())
 
 
 class SetPasswordForm(GovukStyleMixin, auth_forms.SetPasswordForm):

@@ -211,6 +211,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Unused for access: administrators hold that role.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the current invitation was sent; empty when none is outstanding (never sent, or revoked).
+    # It is part of the invitation link's token, so a resend or a revoke kills every earlier link.
+    invited_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
     history = audited_history(excluded_fields=["password", "last_login"])

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from core import audit
 from core.forms import apply_validation_error
 from core.shortcuts import get_object_for_user
 from organisations import queries, workflow
-from organisations.forms import ConflictDeclarationForm, EndForm, MembershipForm, OrganisationForm, PersonForm
+from organisations.forms import (
+    ConflictDeclarationForm,
+    EndForm,
+    MembershipForm,
+    OrganisationForm,
+    PersonForm,
+    SetPasswordForm,
+)
 from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
+from organisations.tokens import invitation_token
 
 PAGE_SIZE = 25
 
@@ -178,9 +188,42 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = workflow.create_person(by=request.user, **form.cleaned_data)
-        messages.success(request, f"{person} has been added. Give them a role next.")
+        messages.success(
+            request,
+            f"{person} has been added and invited by email to choose a password. Give them a role next.",
+        )
         return redirect("organisations:membership-add", pk=person.pk)
     return render(request, "organisations/person_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_for_user(
+        request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
+    )
+    try:
+        workflow.invite_person(person, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"An invitation has been sent to {person.email}. Any earlier link no longer works.")
+    return redirect(person)
+
+
+@login_required
+@require_POST
+def person_invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_for_user(
+        request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
+    )
+    try:
+        workflow.revoke_invitation(person, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The invitation to {person.email} has been cancelled: its link no longer works.")
+    return redirect(person)
 
 
 @login_required
@@ -290,3 +333,17 @@ def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
     workflow.end_conflict(declaration, by=request.user)
     messages.success(request, "The interest has been marked as ended.")
     return redirect("organisations:conflict-list")
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The invitation link: the invited person chooses their first password (the link then stops working)."""
+
+    form_class = SetPasswordForm
+    token_generator = invitation_token
+    template_name = "registration/invitation_accept.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        workflow.accept_invitation(self.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return redirect(self.success_url)

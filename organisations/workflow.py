@@ -9,12 +9,19 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from core import audit
+from core.emails import queue_email
 from core.workflow import snapshot
 from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
+from organisations.tokens import invitation_token
 
 
 def acting_role(user: Any, *preferred: str) -> str:
@@ -75,7 +82,7 @@ def create_person(
 ) -> User:
     """Create a person who signs in with `email`. Side effects: history row, audit event "create".
 
-    Without a password they cannot sign in until they set one through the reset email.
+    Without a password they are sent an invitation to set one (`invite_person`).
     `password_hash` (from make_password) lets bulk loads hash a shared password once.
     """
     with transaction.atomic():
@@ -86,6 +93,83 @@ def create_person(
             person.set_password(password)
         _save(person, by=by, reason="create")
         audit.append(person, action="create", actor=by, role=acting_role(by, "administrator"))
+        if not person.has_usable_password():
+            invite_person(person, by=by)
+    return person
+
+
+def invitation_link(person: User) -> str:
+    """The single-use set-password link of `person`'s current invitation."""
+    path = reverse(
+        "invitation-accept",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(person.pk)), "token": invitation_token.make_token(person)},
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def invite_person(person: User, *, by: Any) -> User:
+    """Send (or send again) an invitation with a single-use, expiring set-password link.
+
+    Side effects: `invited_at` stamped (which kills any earlier link), history row, audit event
+    "invite" ("reinvite" when one was outstanding), the email queued in the same transaction.
+    Refused for someone who can already sign in: they use "forgot password".
+    """
+    if person.has_usable_password():
+        raise ValidationError(f"{person.full_name} already has a password: they can use “Forgot your password?”.")
+    if not person.is_active:
+        raise ValidationError(f"{person.full_name}'s account is switched off, so they cannot be invited.")
+    with transaction.atomic():
+        before = person.invited_at
+        person.invited_at = timezone.now()
+        _save(person, by=by, reason="invite")
+        audit.append(
+            person,
+            action="reinvite" if before else "invite",
+            actor=by,
+            role=acting_role(by, "administrator"),
+            payload={
+                "changes": {"invited_at": [before.isoformat() if before else None, person.invited_at.isoformat()]}
+            },
+        )
+        queue_email(
+            "emails/organisations/invitation",
+            [person.email],
+            {
+                "person": person,
+                "invited_by": getattr(by, "full_name", ""),
+                "link": invitation_link(person),
+                "expires_on": timezone.localdate() + datetime.timedelta(days=settings.INVITATION_TIMEOUT_DAYS),
+            },
+        )
+    return person
+
+
+def revoke_invitation(person: User, *, by: Any, reason: str = "") -> User:
+    """Make the outstanding invitation's link useless. Side effects: history row, audit event "revoke_invitation"."""
+    if person.invited_at is None:
+        raise ValidationError(f"{person.full_name} has no invitation waiting to be used.")
+    with transaction.atomic():
+        before = person.invited_at
+        person.invited_at = None
+        _save(person, by=by, reason="revoke_invitation")
+        audit.append(
+            person,
+            action="revoke_invitation",
+            actor=by,
+            role=acting_role(by, "administrator"),
+            reason=reason,
+            payload={"changes": {"invited_at": [before.isoformat(), None]}},
+        )
+    return person
+
+
+def accept_invitation(person: User, *, password: str) -> User:
+    """Set the invited person's first password, using up the invitation. Side effects: history, audit event."""
+    with transaction.atomic():
+        person.set_password(password)
+        person.invited_at = None
+        _save(person, by=person, reason="accept_invitation")
+        audit.append(person, action="accept_invitation", actor=person, role="")
     return person
 
 
@@ -117,6 +201,10 @@ def grant_membership(
             role=acting_role(by, "administrator"),
             payload={"person": person.pk, "organisation": organisation.pk, "role": role},
         )
+        # A first role for someone who cannot sign in yet and holds no invitation: invite them now.
+        first_role = not person.memberships.exclude(pk=membership.pk).exists()
+        if first_role and person.is_active and not person.has_usable_password() and person.invited_at is None:
+            invite_person(person, by=by)
     return membership
 
 

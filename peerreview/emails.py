@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from core.emails import send_on_commit
+from core.emails import queue_email
 from organisations.models import Membership
 
 NOTICES: dict[str, tuple[str, str]] = {
@@ -66,9 +66,10 @@ def _context(review: Any, name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def notify_people(people: Iterable[Any], name: str, *, review: Any, **extra: Any) -> None:
+def notify_people(people: Iterable[Any], name: str, *, review: Any, **extra: Any) -> str | None:
+    """Queue the notice for `people` in the caller's transaction; return its Message-ID (None if nobody)."""
     emails = sorted({p.email for p in people if p.is_active})
-    send_on_commit("emails/peerreview/notice", emails, _context(review, name, **extra))
+    return queue_email("emails/peerreview/notice", emails, _context(review, name, **extra))
 
 
 def notify_contacts(review: Any, name: str, **extra: Any) -> None:

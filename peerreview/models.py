@@ -990,12 +990,34 @@ class SeenReceipt(models.Model):
 
 
 class ReminderLog(models.Model):
-    """One row per reminder sent: the unique key makes `send_reminders` safe to run repeatedly."""
+    """One row per reminder queued: the unique key makes `send_reminders` safe to run repeatedly.
+
+    The row and the queued email are written in one transaction, so a reminder is never recorded
+    without its email; it counts as sent only once the outbox's log shows `message_id` delivered.
+    """
 
     key = models.CharField(max_length=200, unique=True)
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reminders")
     recipients = models.JSONField(default=list)
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)  # when queued
+    message_id = models.CharField(max_length=255, blank=True, default="")
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def delivered(self) -> bool:
+        """The mail server accepted this reminder's email."""
+        from core.emails import delivered
+
+        return bool(self.message_id) and self.message_id in delivered([self.message_id])
+
+
+class ReminderRun(models.Model):
+    """One row per run of the reminders (the health check warns when the last one is too old)."""
+
+    finished_at = models.DateTimeField(default=timezone.now, db_index=True)
+    queued = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}: {self.queued}"

@@ -1,6 +1,8 @@
 """Reminders before and after every deadline, escalating: owner first, then the lead, then the
 coordinator. Each reminder has a unique key in ReminderLog, so running this every few minutes never
-sends the same one twice; a changed deadline (an extension) gets reminders of its own."""
+sends the same one twice; a changed deadline (an extension) gets reminders of its own. The log row
+and the email are written to the outbox in one transaction: a mail outage delays a reminder, and
+never records one that will not go (ReminderLog.delivered says when it went)."""
 
 from __future__ import annotations
 
@@ -110,16 +112,20 @@ def send_due(today: datetime.date | None = None) -> list[str]:
             recipients.append(deadline.review.coordinator)
         try:
             with transaction.atomic():
-                ReminderLog.objects.create(
+                log = ReminderLog.objects.create(
                     key=key, review=deadline.review, recipients=sorted({p.email for p in recipients})
                 )
-                emails.notify_people(
-                    recipients,
-                    "reminder" if offset < 0 else "overdue",
-                    review=deadline.review,
-                    what=deadline.what,
-                    due=deadline.due,
+                log.message_id = (
+                    emails.notify_people(
+                        recipients,
+                        "reminder" if offset < 0 else "overdue",
+                        review=deadline.review,
+                        what=deadline.what,
+                        due=deadline.due,
+                    )
+                    or ""
                 )
+                log.save(update_fields=["message_id"])
         except IntegrityError:
             continue  # already sent, perhaps by a run happening at the same moment
         sent.append(key)
@@ -127,10 +133,16 @@ def send_due(today: datetime.date | None = None) -> list[str]:
         try:
             with transaction.atomic():
                 recipients = [*_contacts(review), review.coordinator]
-                ReminderLog.objects.create(key=key, review=review, recipients=sorted({p.email for p in recipients}))
-                emails.notify_people(
-                    recipients, "reminder", review=review, what="Renewing the peer review result", due=expires
+                log = ReminderLog.objects.create(
+                    key=key, review=review, recipients=sorted({p.email for p in recipients})
                 )
+                log.message_id = (
+                    emails.notify_people(
+                        recipients, "reminder", review=review, what="Renewing the peer review result", due=expires
+                    )
+                    or ""
+                )
+                log.save(update_fields=["message_id"])
         except IntegrityError:
             continue
         sent.append(key)

@@ -135,6 +135,7 @@ def move_review(review: Review, name: str, *, by: Any, reason: str = "", **kwarg
     return transition(review, name, by=by, reason=reason, **kwargs)
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def start_self_assessment(review: Review, *, by: Any) -> Review:
     """Open the self-assessment with its working-day deadline, and tell the organisation."""
     due = add_working_days(_today(), SELF_ASSESSMENT_WORKING_DAYS)
@@ -247,6 +248,7 @@ def save_position_statement(review: Review, *, by: Any, text: str) -> Review:
     return review
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def submit_self_assessment(review: Review, *, by: Any) -> Review:
     """Freeze the self-assessment once every indicator is rated and evidenced (or explained)."""
     _self_assessment_open(review, by)
@@ -264,6 +266,7 @@ def submit_self_assessment(review: Review, *, by: Any) -> Review:
     return review
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def return_self_assessment(review: Review, *, by: Any, reason: str) -> Review:
     """Send a submitted self-assessment back for completion (coordinator, reason required)."""
     _require(by, "peerreview.coordinate_review", review)
@@ -281,6 +284,7 @@ def return_self_assessment(review: Review, *, by: Any, reason: str) -> Review:
 # --- the panel ---------------------------------------------------------------------------------------
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def invite_reviewer(
     review: Review, reviewer: Any, *, by: Any, role: str = Assignment.Role.PEER, waiver_reason: str = ""
 ) -> Assignment:
@@ -330,6 +334,7 @@ def invite_reviewer(
     return assignment
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def accept_assignment(assignment: Assignment, *, by: Any, declaration: bool) -> Assignment:
     """The reviewer accepts, signing the conflict-of-interest and confidentiality declaration."""
     if not declaration:
@@ -339,6 +344,7 @@ def accept_assignment(assignment: Assignment, *, by: Any, declaration: bool) -> 
     return assignment
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def decline_assignment(assignment: Assignment, *, by: Any, reason: str) -> Assignment:
     """The reviewer declines; the reason is kept (and any conflict they mention)."""
     assignment = transition(assignment, "decline", by=by, reason=reason, role="reviewer", why=reason)
@@ -384,6 +390,7 @@ def save_desk_notes(assignment: Assignment, *, by: Any, notes: str) -> Assignmen
     return assignment
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def submit_assignment(assignment: Assignment, *, by: Any) -> Assignment:
     """Submit the desk review; the reviewer may now see the others' submitted ratings."""
     assignment = transition(assignment, "submit", by=by)
@@ -403,6 +410,7 @@ def ratings_visible_to(user: Any, review: Review) -> list[ReviewerRating]:
     return list(own)
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def start_desk_review(review: Review, *, by: Any) -> Review:
     due = add_working_days(_today(), DESK_REVIEW_WORKING_DAYS)
     review = transition(review, "start_desk_review", by=by, due=due)
@@ -581,6 +589,7 @@ def _snapshot(review: Review, *, by: Any, kind: str) -> ReportSnapshot:
     return snapshot
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def issue_draft(review: Review, *, by: Any) -> Review:
     """Issue the draft report for factual accuracy: snapshot it and start the reply clock."""
     with transaction.atomic():
@@ -618,6 +627,7 @@ def reply_to_finding(
     return reply
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def submit_replies(review: Review, *, by: Any) -> Review:
     _require(by, "peerreview.reply_finding", review)
     _require_state(review, Review.State.RIGHT_OF_REPLY, doing="submit replies")
@@ -632,6 +642,7 @@ def submit_replies(review: Review, *, by: Any) -> Review:
     return review
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def request_extension(review: Review, *, by: Any, working_days: int, reason: str) -> ExtensionRequest:
     _require(by, "peerreview.reply_finding", review)
     _require_state(review, Review.State.RIGHT_OF_REPLY, doing="ask for more time")
@@ -647,6 +658,7 @@ def request_extension(review: Review, *, by: Any, working_days: int, reason: str
     return request
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def decide_extension(request: ExtensionRequest, *, by: Any, grant: bool, reason: str) -> ExtensionRequest:
     review = request.review
     _require(by, "peerreview.coordinate_review", review)
@@ -710,6 +722,7 @@ def decide_outcome(review: Review, *, by: Any) -> Review:
     return transition(review, "decide_outcome", by=by)
 
 
+@transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def publish_review(
     review: Review, *, by: Any, visibility: str, shared_with: Iterable[Organisation] = (), consent: bool = False
 ) -> Review:

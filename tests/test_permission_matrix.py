@@ -327,6 +327,15 @@ MATRIX = {
         lambda s: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
         {r: 200 for r in ROLES},
     ),
+    "privacy": ("get", lambda s: reverse("privacy"), {r: 200 for r in ROLES}),
+    "cookies": ("get", lambda s: reverse("cookies"), {r: 200 for r in ROLES}),
+    "accessibility": ("get", lambda s: reverse("accessibility"), {r: 200 for r in ROLES}),
+    "health": ("get", lambda s: reverse("health") + "?format=json", {r: 200 for r in ROLES}),
+    "invitation-accept": (
+        "get",
+        lambda s: reverse("invitation-accept", args=["MQ", "bad-token"]),
+        {r: 200 for r in ROLES},
+    ),
     "password_reset_complete": ("get", lambda s: reverse("password_reset_complete"), {r: 200 for r in ROLES}),
     "organisations:organisation-list": (
         "get",
@@ -373,6 +382,16 @@ MATRIX = {
         "get",
         lambda s: reverse("organisations:membership-add", args=[s["contact"].pk]),
         only({"administrator": 200, "coordinator": 403, "caseworker": 403, "contact": 403}, others=404),
+    ),
+    "organisations:person-invite": (
+        "post",
+        lambda s: reverse("organisations:person-invite", args=[s["contact"].pk]),
+        only({"administrator": 302, "coordinator": 403, "caseworker": 403, "contact": 403}, others=404),
+    ),
+    "organisations:person-invitation-revoke": (
+        "post",
+        lambda s: reverse("organisations:person-invitation-revoke", args=[s["contact"].pk]),
+        only({"administrator": 302, "coordinator": 403, "caseworker": 403, "contact": 403}, others=404),
     ),
     "organisations:membership-end": (
         "post",

@@ -94,4 +94,4 @@ def test_task_reminders_once_per_point_and_the_owner_hears_when_long_overdue(
     workflow.complete_task(task, by=caseworker)
     assert reminders.send_due(add_working_days(due, 20)) == []
     call_command("send_reminders")  # one command sends review and task reminders
-    assert "Sent 0 reminders" in capsys.readouterr().out
+    assert "Queued 0 reminders" in capsys.readouterr().out

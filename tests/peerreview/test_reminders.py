@@ -59,7 +59,7 @@ def test_command_reports_what_it_sent(open_self_assessment, capsys):
         call_command("send_reminders")
         call_command("send_reminders")
     out = capsys.readouterr().out
-    assert "Sent 1 reminder." in out and "Sent 0 reminders." in out
+    assert "Queued 1 reminder." in out and "Queued 0 reminders." in out
 
 
 def test_renewal_notices_before_the_result_expires(review, coordinator, contact, django_capture_on_commit_callbacks):
