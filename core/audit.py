@@ -61,10 +61,22 @@ def audited_history(**kwargs: Any) -> HistoricalRecords:
 
 
 def _lock_chain() -> None:
-    # SQLite serialises writers already (transaction_mode=IMMEDIATE). On PostgreSQL two appenders
-    # would read the same head; the unique prev_hash would refuse the second, so queue them instead.
+    """Take the chain lock: always the last lock a write transaction takes (ARCHITECTURE.md, "Audit").
+
+    SQLite serialises writers already (transaction_mode=IMMEDIATE). On PostgreSQL two appenders
+    would read the same head; the unique prev_hash would refuse the second, so queue them instead.
+
+    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so PostgreSQL checks them at COMMIT,
+    taking a key-share lock on each referenced row then: after this lock. A case note would hold
+    the chain and wait for its case row while a case move held that row (`select_for_update`)
+    and waited for the chain: a deadlock. Firing the pending checks first takes those row locks
+    before the chain lock; switching back to DEFERRED keeps later inserts in the transaction
+    (which may refer to rows not written yet) working as before.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
