@@ -47,4 +47,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "api.errors.bad_request"
 handler404 = "api.errors.page_not_found"

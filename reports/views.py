@@ -387,7 +387,7 @@ def annual_report(request: HttpRequest, year: int) -> HttpResponse:
     from reports import analytics
 
     _intelligence_reader(request)
-    filters = analytics.Filters(year=year)
+    filters = analytics.Filters(year=analytics.check_year(year))
     tables = {name: analytics.table(name, filters, anonymised=True) for name in ("ratings", "coverage", "themes")}
     tables["trends"] = analytics.table("trends", analytics.Filters(), anonymised=True)
     context = {
