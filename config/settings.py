@@ -299,3 +299,15 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "core_cache"}
     )
 }
+# Two-factor sign-in (django-otp, organisations/two_factor.py): required for administrators,
+# coordinators, caseworkers and lifeboat panel members; off by default with DJANGO_DEBUG=1 so the
+# demo logins of `make run` sign straight in (README "Demo logins").
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+TWO_FACTOR_REQUIRED = env.bool("DJANGO_TWO_FACTOR", default=not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
+# Inside the two guards above, so its redirects are not cached either.
+_AFTER_GUARDS = MIDDLEWARE.index("core.middleware.no_store_when_signed_in") + 1
+MIDDLEWARE[_AFTER_GUARDS:_AFTER_GUARDS] = [
+    "django_otp.middleware.OTPMiddleware",
+    "organisations.two_factor.require_two_factor",
+]

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from api.urls import schema_urlpatterns
 from organisations import forms as org_forms
+from organisations import views as org_views
 from reports import views as report_views
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", org_views.two_factor_verify, name="two-factor"),
+    path("accounts/two-factor/setup/", org_views.two_factor_setup, name="two-factor-setup"),
     path(
         "accounts/password/change/",
         auth_views.PasswordChangeView.as_view(form_class=org_forms.PasswordChangeForm),
