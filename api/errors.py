@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -119,3 +120,20 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """config.urls handler400: our own refusals (django.core.exceptions.BadRequest) say what was wrong;
+    anything else Django found suspicious gets a general message (its text may be internal)."""
+    detail = str(exception) if type(exception) is BadRequest and str(exception) else GENERAL_BAD_REQUEST
+    return bad_request_response(request, detail)
+
+
+GENERAL_BAD_REQUEST = "The request could not be understood. Check the address or the form and try again."
+
+
+def bad_request_response(request: HttpRequest, detail: str) -> HttpResponse:
+    """A 400 with `detail`: in the error shape under /api/, as a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(400, "bad_request", detail), status=400)
+    return render(request, "400.html", {"detail": detail}, status=400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,10 +23,13 @@ def create_token(person: Any, *, name: str) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the token, so you can tell it apart later."})
-    if ApiToken.objects.filter(person=person).active().count() >= MAX_ACTIVE_TOKENS:
-        raise ValidationError({"name": f"You have {MAX_ACTIVE_TOKENS} tokens already: revoke one first."})
     secret = new_secret()
     with transaction.atomic():
+        # Count under a lock on the person's row: two requests (on two workers) counting at once
+        # would both see 19 and both create one (21 tokens were made against a cap of 20).
+        get_user_model()._default_manager.select_for_update().filter(pk=person.pk).first()
+        if ApiToken.objects.filter(person=person).active().count() >= MAX_ACTIVE_TOKENS:
+            raise ValidationError({"name": f"You have {MAX_ACTIVE_TOKENS} tokens already: revoke one first."})
         token = ApiToken.objects.create(
             person=person, name=name[:100], prefix=secret[: PREFIX_LENGTH + 4], key_hash=digest(secret)
         )

@@ -408,3 +408,40 @@ SPECTACULAR_SETTINGS = {
         "ActionStateEnum": "peerreview.models.Action.State",
     },
 }
+
+# --- Security hardening (issue 16: sign-in, shared cache, bad input) ------------------------------
+# Kept in one block so that other work on settings merges cleanly.
+# A NUL byte anywhere in a request is a 400 before any view reads it (PostgreSQL refuses NUL in
+# text); signed-in responses are never cached. Both sit just inside authentication, so they see
+# the person (and the 400 page can show the signed-in header).
+_AFTER_AUTH = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE[_AFTER_AUTH:_AFTER_AUTH] = ["core.middleware.reject_nul_bytes", "core.middleware.no_store_when_signed_in"]
+# JSON bodies: at most 1 MB and 20 levels deep, no NUL characters (api/parsers.py).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["api.parsers.LimitedJSONParser"]
+# Lockout counts attempts per email as sign-in reads it (case and spaces ignored), and address.
+AXES_USERNAME_CALLABLE = "organisations.backends.lockout_username"
+# One cache for every worker: DRF throttling and anything else cached. Redis when REDIS_URL is set
+# (production, the test machines); otherwise a table in the database (`manage.py createcachetable`,
+# which `make run` and the test database run), so several workers share it without Redis.
+# Lockout counts live in the database already (django-axes' database handler); token caps are
+# counted under a row lock (api/tokens.py).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pr"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "core_cache"}
+    )
+}
+# Two-factor sign-in (django-otp, organisations/two_factor.py): required for administrators,
+# coordinators, caseworkers and lifeboat panel members; off by default with DJANGO_DEBUG=1 so the
+# demo logins of `make run` sign straight in (README "Demo logins").
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+TWO_FACTOR_REQUIRED = env.bool("DJANGO_TWO_FACTOR", default=not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
+# Inside the two guards above, so its redirects are not cached either.
+_AFTER_GUARDS = MIDDLEWARE.index("core.middleware.no_store_when_signed_in") + 1
+MIDDLEWARE[_AFTER_GUARDS:_AFTER_GUARDS] = [
+    "django_otp.middleware.OTPMiddleware",
+    "organisations.two_factor.require_two_factor",
+]

@@ -25,6 +25,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", org_views.two_factor_verify, name="two-factor"),
+    path("accounts/two-factor/setup/", org_views.two_factor_setup, name="two-factor-setup"),
     path(
         "accounts/password/change/",
         auth_views.PasswordChangeView.as_view(form_class=org_forms.PasswordChangeForm),
@@ -83,4 +85,5 @@ urlpatterns = [
     ),
 ]
 
+handler400 = "api.errors.bad_request"
 handler404 = "api.errors.page_not_found"

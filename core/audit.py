@@ -61,10 +61,22 @@ def audited_history(**kwargs: Any) -> HistoricalRecords:
 
 
 def _lock_chain() -> None:
-    # SQLite serialises writers already (transaction_mode=IMMEDIATE). On PostgreSQL two appenders
-    # would read the same head; the unique prev_hash would refuse the second, so queue them instead.
+    """Take the chain lock: always the last lock a write transaction takes (ARCHITECTURE.md, "Audit").
+
+    SQLite serialises writers already (transaction_mode=IMMEDIATE). On PostgreSQL two appenders
+    would read the same head; the unique prev_hash would refuse the second, so queue them instead.
+
+    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so PostgreSQL checks them at COMMIT,
+    taking a key-share lock on each referenced row then: after this lock. A case note would hold
+    the chain and wait for its case row while a case move held that row (`select_for_update`)
+    and waited for the chain: a deadlock. Firing the pending checks first takes those row locks
+    before the chain lock; switching back to DEFERRED keeps later inserts in the transaction
+    (which may refer to rows not written yet) working as before.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
@@ -212,11 +224,11 @@ class BrokenLink:
         return f"audit event {self.event_id}: {self.problem}"
 
 
-def verify(chunk_size: int = 2000) -> tuple[int, BrokenLink | None]:
+def verify(chunk_size: int = 2000, *, using: str = "default") -> tuple[int, BrokenLink | None]:
     """Walk the whole chain in order; return (events checked, first broken link or None)."""
     expected_prev = GENESIS_HASH
     checked = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
+    for event in AuditEvent.objects.using(using).order_by("id").iterator(chunk_size=chunk_size):
         if event.prev_hash != expected_prev:
             return checked, BrokenLink(event.id, "does not follow the previous event (a row was removed or reordered)")
         if event.compute_hash() != event.hash:
@@ -224,6 +236,43 @@ def verify(chunk_size: int = 2000) -> tuple[int, BrokenLink | None]:
         expected_prev = event.hash
         checked += 1
     return checked, None
+
+
+def head(*, using: str = "default") -> str:
+    """The chain's head, as `COUNT:HASH`: what backups print and `verify_audit --expect-head` checks.
+    Keep it outside the database (a ticket, an email, another system): that is what the chain is
+    checked against, since anyone who can write the table can rebuild a valid shorter chain."""
+    events = AuditEvent.objects.using(using)
+    last = events.order_by("-id").values_list("hash", flat=True).first()
+    return f"{events.count()}:{last or GENESIS_HASH}"
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """`COUNT:HASH` as (count, hash); ValueError with a plain message otherwise."""
+    count, _, digest = text.strip().partition(":")
+    if not count.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"{text!r} is not a chain head: expected COUNT:HASH, as backup and verify_audit print it.")
+    return int(count), digest
+
+
+def check_anchor(expected: str, *, using: str = "default") -> list[str]:
+    """What is wrong with the chain measured against a head recorded earlier (empty when nothing).
+
+    The event at position COUNT (counting from 1, in chain order) must still carry HASH: a
+    truncated chain has fewer events, and a rewritten or replaced one has a different event there.
+    Events after it were appended since the head was recorded; they are chained to it, and the
+    next recorded head covers them."""
+    count, digest = parse_head(expected)
+    events = AuditEvent.objects.using(using).order_by("id")
+    total = events.count()
+    if total < count:
+        return [f"the chain has {total} events but had {count} when the head was recorded: events were removed"]
+    if count == 0:
+        return [] if digest == GENESIS_HASH else ["the recorded head names a hash but no events"]
+    at = events.values_list("hash", flat=True)[count - 1]
+    if at != digest:
+        return [f"event {count} is not the one recorded (hash {at[:12]}…, recorded {digest[:12]}…): it was rebuilt"]
+    return []
 
 
 def events_for(obj: models.Model) -> models.QuerySet[AuditEvent]:

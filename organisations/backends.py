@@ -35,3 +35,17 @@ class EmailBackend(ModelBackend):
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
+
+
+def lockout_username(request: Any, credentials: dict[str, Any] | None) -> str:
+    """django-axes' key for an account (AXES_USERNAME_CALLABLE): the email as sign-in reads it.
+
+    Sign-in ignores case and surrounding spaces, so the lockout must too: otherwise `sTEWARD@…`
+    gets five fresh tries after `steward@…` is locked."""
+    from django.conf import settings
+
+    field = settings.AXES_USERNAME_FORM_FIELD
+    value = (credentials or {}).get("username") or (credentials or {}).get(field)
+    if value is None and request is not None:
+        value = request.POST.get(field)
+    return str(value or "").strip().lower()

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
+from django_otp import user_has_device
 
 from core import audit
 from core.forms import apply_validation_error
@@ -347,3 +348,44 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         workflow.accept_invitation(self.user, password=form.cleaned_data["new_password1"])
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         return redirect(self.success_url)
+
+
+# --- two-factor sign-in (organisations/two_factor.py) ----------------------------------------------
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The step after the password: a code from the app or a recovery code."""
+    from organisations import two_factor
+
+    if not user_has_device(request.user):
+        return redirect("two-factor-setup")
+    form = two_factor.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.verify(request, form.cleaned_data["code"]):
+            return redirect(two_factor.next_url(request))
+        form.add_error("code", "That code is not right or has been used. Enter the code your app shows now.")
+    status = 400 if form.errors else 200
+    return render(request, "organisations/two_factor_verify.html", {"form": form}, status=status)
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app (before the first one, or again from a verified session)."""
+    from organisations import two_factor
+
+    if user_has_device(request.user) and not request.user.is_verified():
+        return redirect("two-factor")  # a password alone must not replace the second factor
+    form = two_factor.SetupForm(request.POST or None)
+    if form.is_bound and form.is_valid():
+        codes = two_factor.confirm_enrolment(request, form.cleaned_data["key"], form.cleaned_data["code"])
+        if codes is not None:
+            context = {"codes": codes, "next": two_factor.next_url(request)}
+            return render(request, "organisations/two_factor_codes.html", context)
+        form.add_error("code", "That code is not right. Enter the 6-digit code your app shows now.")
+    key = getattr(form, "cleaned_data", {}).get("key", "")
+    if not key:  # first visit, or the offered key expired: offer a new one
+        key, signed = two_factor.new_key()
+        form.data = form.data.copy()
+        form.data["key"] = signed
+        form.initial["key"] = signed
+    context = {"form": form, "secret": two_factor.secret_of(key), "uri": two_factor.config_url(request.user, key)}
+    return render(request, "organisations/two_factor_setup.html", context, status=400 if form.errors else 200)

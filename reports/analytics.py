@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from django.core.exceptions import BadRequest
 from django.db.models import Avg, Count, Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -29,6 +30,18 @@ SUPPRESS_BELOW = disclosure.THRESHOLD
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Years a figure can be asked for (the API's year parameter has the same bounds).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_ID = 2**31 - 1  # the largest id an integer column holds on PostgreSQL
+
+
+def check_year(year: int) -> int:
+    """Refuse a year outside MIN_YEAR..MAX_YEAR with a message the 400 page shows."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise BadRequest(f"Choose a year between {MIN_YEAR} and {MAX_YEAR}.")
+    return year
+
+
 @dataclass(frozen=True)
 class Filters:
     borough: str = ""  # ONS code
@@ -38,8 +51,14 @@ class Filters:
 
     @classmethod
     def from_query(cls, params: Any) -> Filters:
+        """The filters a page or download asked for; BadRequest (a 400 page) for a year or framework
+        number out of range, which would otherwise reach the database as a date it cannot hold."""
         year = params.get("year", "")
         framework = params.get("framework", "")
+        if year.isdigit():
+            check_year(int(year))
+        if framework.isdigit() and int(framework) > MAX_ID:
+            raise BadRequest("There is no such framework: choose one from the list.")
         return cls(
             borough=params.get("borough", "")
             if Borough.objects.filter(ons_code=params.get("borough", "")).exists()

@@ -376,7 +376,7 @@ def annual_report(request: HttpRequest, year: int) -> HttpResponse:
     from reports import analytics, disclosure
 
     _intelligence_reader(request)
-    filters = analytics.Filters(year=year)
+    filters = analytics.Filters(year=analytics.check_year(year))
     public = disclosure.PUBLIC
     disclosed = {name: analytics.table(name, filters, reader=public) for name in ("ratings", "coverage", "themes")}
     disclosed["trends"] = analytics.table("trends", analytics.Filters(), reader=public)

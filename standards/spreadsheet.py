@@ -18,6 +18,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# XLSX is a zip of XML: a small file can unpack to gigabytes (a 573 KB file held a worker for 100 s
+# and 1 GB). The zip's directory states each part's unpacked size, so these are checked before
+# anything is unpacked; the reader then stops at MAX_ROWS rows and MAX_COLUMNS columns per sheet.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_PARTS = 200
+MAX_RATIO = 100  # unpacked / packed, per part: real sheets compress about 5-20 times
+MAX_COLUMNS = 30
+MAX_THEME_ROWS = 500
 
 # Column heading -> (attribute, required, maximum length)
 COLUMNS = {
@@ -107,8 +115,26 @@ def _cell(value: object) -> str:
 _DAMAGED = (InvalidFileException, zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, SyntaxError)
 
 
+def _check_zip(data: bytes) -> None:
+    """Refuse an archive that would unpack too large, before openpyxl unpacks any of it."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS:
+            raise SpreadsheetError([f"The spreadsheet has too many parts ({len(parts)}); the limit is {MAX_PARTS}."])
+        unpacked = sum(p.file_size for p in parts)
+        too_dense = any(p.file_size > 1024 * 1024 and p.file_size > MAX_RATIO * max(p.compress_size, 1) for p in parts)
+        if unpacked > MAX_UNPACKED_BYTES or too_dense:
+            raise SpreadsheetError(
+                [
+                    f"The spreadsheet unpacks to more than the {MAX_UNPACKED_BYTES // (1024 * 1024)} MB allowed. "
+                    "Remove unused sheets, rows and columns, or save it as CSV."
+                ]
+            )
+
+
 def _read_xlsx(data: bytes) -> tuple[list[list[str]], list[list[str]] | None]:
     try:
+        _check_zip(data)
         return _read_workbook(data)
     except _DAMAGED:
         raise SpreadsheetError(["This does not look like a spreadsheet. Upload a .csv or .xlsx file."]) from None
@@ -118,15 +144,27 @@ def _read_workbook(data: bytes) -> tuple[list[list[str]], list[list[str]] | None
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = workbook[INDICATOR_SHEET] if INDICATOR_SHEET in workbook.sheetnames else workbook.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
-        if len(rows) > MAX_ROWS + 1:  # the rest was not read: refuse rather than import part of the sheet
-            raise SpreadsheetError([f"The file has more than {MAX_ROWS} rows."])
+        rows = _sheet_rows(sheet, MAX_ROWS + 1, "rows")
         themes = None
         if THEME_SHEET in workbook.sheetnames:
-            themes = [[_cell(v) for v in row] for row in workbook[THEME_SHEET].iter_rows(values_only=True)]
+            themes = _sheet_rows(workbook[THEME_SHEET], MAX_THEME_ROWS + 1, "rows in its Themes sheet")
     finally:
         workbook.close()
     return rows, themes
+
+
+def _sheet_rows(sheet: object, limit: int, what: str) -> list[list[str]]:
+    """At most `limit` rows of at most MAX_COLUMNS cells; more of either is refused, not cut off."""
+    rows = []
+    # No max_col: a value far to the right must be refused, not silently dropped. The unpacked-size
+    # check bounds how many cells a sheet can hold at all.
+    for row in sheet.iter_rows(values_only=True, max_row=limit + 1):  # type: ignore[attr-defined]
+        if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
+            raise SpreadsheetError([f"The file has more than {MAX_COLUMNS} columns."])
+        rows.append([_cell(v) for v in row[:MAX_COLUMNS]])
+    if len(rows) > limit:  # the rest was not read: refuse rather than import part of the sheet
+        raise SpreadsheetError([f"The file has more than {limit - 1} {what}."])
+    return rows
 
 
 def read(data: bytes, filename: str) -> ParsedVersion:

@@ -147,6 +147,29 @@ def outsider(db):  # signed in, but holds no role anywhere
 ROLE_FIXTURES = [*CAST, "outsider"]
 
 
+@pytest.fixture(autouse=True)
+def _signed_in_clients_passed_two_factor(monkeypatch):
+    """Every test client signed in with force_login has passed the second factor too
+    (organisations/two_factor.py), as if the person had typed a code: tests of other things then
+    see the pages, not the two-factor step. tests/organisations/test_two_factor.py signs in through
+    the real steps instead (with `Client.login`, which this leaves alone)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.factories import second_factor
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):  # type: ignore[no-untyped-def]
+        original(self, user, backend)
+        second_factor(user)
+        device = user.staticdevice_set.get(name="tests")
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def client_for():
     """A test client signed in as `person`."""

@@ -187,3 +187,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
 
     class Params:
         answered = factory.Trait(answer="accepted", response="We added a standard about unfunded groups.")
+
+
+def second_factor(person) -> str:
+    """A confirmed recovery-code device for `person` with one fresh code; returns the code.
+    Browser tests type it at the two-factor step; `force_login` (tests/conftest.py) uses the device."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(user=person, name="tests", defaults={"confirmed": True})
+    token = StaticToken.random_token()
+    device.token_set.create(token=token)
+    return token

@@ -57,7 +57,15 @@ def client_as(request, role: str, **kwargs) -> Client:
 
 
 # Rows a request may write without changing anything that matters: the session, sign-in bookkeeping.
-BOOKKEEPING = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+# A wrong two-factor code counts towards the device's throttling, like a wrong password in axes.
+BOOKKEEPING = {
+    "sessions.session",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+    "otp_static.staticdevice",
+    "otp_totp.totpdevice",
+}
 
 
 def row_counts() -> dict[str, int]:

@@ -19,10 +19,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.parsers import LimitedJSONParser
 from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import queries
@@ -443,7 +444,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     @extend_schema(
         methods=["post"], request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer}
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, JSONParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, LimitedJSONParser])
     def documents(self, request: Request, pk: Any = None) -> Response:
         """Documents in the case's evidence slots. POST (multipart) files one after the upload checks."""
         case = self._case()

@@ -10,8 +10,10 @@ from api import tokens
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()  # throttle counts live in the cache; token ids repeat between tests
+def _fresh_throttle_counts(db):
+    # Throttle counts live in the cache (a database table unless REDIS_URL is set, hence `db`);
+    # token ids repeat between tests.
+    cache.clear()
     yield
     cache.clear()
 

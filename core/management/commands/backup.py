@@ -32,6 +32,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from core.models import GENESIS_HASH
+
 FORMAT = 1
 SQLITE_FILE = "database.sqlite3"
 POSTGRES_FILE = "database.dump"
@@ -55,6 +57,11 @@ def audit_head(cursor: Any) -> str:
     cursor.execute("SELECT hash FROM core_auditevent ORDER BY id DESC LIMIT 1")
     row = cursor.fetchone()
     return row[0] if row else ""
+
+
+def chain_head(manifest: dict[str, Any]) -> str:
+    """The audit chain's head in the archive, as `COUNT:HASH` (core.audit.head's format)."""
+    return f"{manifest['audit_events']}:{manifest['audit_head'] or GENESIS_HASH}"
 
 
 def sha256_of(path: Path) -> str:
@@ -186,9 +193,18 @@ class Command(BaseCommand):
             output = Path(settings.BASE_DIR) / "backups" / f"{name}-{stamp}.tar.gz"
         manifest = write_backup(output)
         rows = sum(manifest["tables"].values())
+        head = chain_head(manifest)
+        # The head beside the archive, for copying somewhere the database's owner cannot reach.
+        head_file = output.with_name(output.name + ".head")
+        head_file.write_text(head + "\n")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Backed up {len(manifest['tables'])} tables ({rows} rows), {manifest['audit_events']} audit events "
                 f"and {len(manifest['media'])} uploaded files to {output}"
             )
+        )
+        self.stdout.write(
+            f"Audit chain head: {head}\n"
+            f"Keep it outside this server (also in {head_file.name}); check later with "
+            f"`manage.py verify_audit --expect-head {head}`."
         )
