@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework import queries
@@ -64,6 +64,21 @@ def overdue_tasks() -> Exists:
     return Exists(Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.localdate()))
 
 
+class NullsLastOrdering(django_filters.OrderingFilter):
+    """Sorting where blanks (no task due, no contact yet) come last either way, and ties keep the
+    newest case first, so a page never shuffles between requests."""
+
+    def filter(self, qs: QuerySet[Case], value: Any) -> QuerySet[Case]:
+        if not value:
+            return qs
+        order = []
+        for param in value:
+            name = self.get_ordering_value(param)
+            field = F(name.lstrip("-"))
+            order.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
+        return qs.order_by(*order, "-created_at", "-pk")
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
     state = django_filters.MultipleChoiceFilter(choices=Case.State.choices, label="Stage")
@@ -87,7 +102,7 @@ class CaseFilter(django_filters.FilterSet):
         label="Overdue tasks",
         widget=django_filters.widgets.BooleanWidget(),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = NullsLastOrdering(
         fields=(
             ("created_at", "created_at"),
             ("state", "state"),

@@ -13,7 +13,6 @@ from core.uploads import ALLOWED_LABEL
 from organisations.forms import DateInput
 from organisations.models import Membership, Organisation, User
 
-
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 

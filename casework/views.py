@@ -36,9 +36,7 @@ def _case(request: HttpRequest, pk: int, perm: str | None = None, view_perm: str
 def case_list(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("casework.view_referral"):
         raise PermissionDenied
-    caseload = filters.CaseFilter(
-        request.GET, queryset=queries.caseload_visible_to(request.user), request=request
-    )
+    caseload = filters.CaseFilter(request.GET, queryset=queries.caseload_visible_to(request.user), request=request)
     page = Paginator(caseload.qs, 25).get_page(request.GET.get("page"))
     for case in page.object_list:
         if case.risk_level:
@@ -106,8 +104,10 @@ def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         {"case": case, "title": "Hand the case over"},
         lambda d: workflow.reassign_case(case, by=request.user, **d),
-        lambda moved: f"{moved.owner.full_name} now owns the case and sees it under “My cases”. "
-        "The handover and its reason are in the case's activity.",
+        lambda moved: (
+            f"{moved.owner.full_name} now owns the case and sees it under “My cases”. "
+            "The handover and its reason are in the case's activity."
+        ),
         case,
     )
 

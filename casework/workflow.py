@@ -126,7 +126,9 @@ def open_matters_for(organisation: Organisation, *, exclude: Referral | None = N
     for referral in waiting.order_by("received_on"):
         found.append(f"a referral received on {referral.received_on:%-d %B %Y} is waiting for a case")
     for case in Case.objects.filter(organisation=organisation, state__in=Case.OPEN).order_by("created_at"):
-        found.append(f"a case opened on {timezone.localtime(case.created_at):%-d %B %Y} is {case.get_state_display().lower()}")
+        found.append(
+            f"a case opened on {timezone.localtime(case.created_at):%-d %B %Y} is {case.get_state_display().lower()}"
+        )
     return found
 
 

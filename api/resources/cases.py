@@ -27,8 +27,8 @@ from rest_framework.response import Response
 from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import queries
-from casework.filters import CaseFilter
 from casework import workflow as cw
+from casework.filters import CaseFilter
 from casework.models import Case, CaseDocument, CaseNote, HealthCheck, PathwayChange, Referral, RegisterItem, Task
 from core import uploads
 from core.uploads import LEGACY_OFFICE, OFFICE
@@ -267,7 +267,18 @@ class FunderConsentSerializer(serializers.Serializer):
 class TaskSerializer(ModelSerializer):
     class Meta:
         model = Task
-        fields = ["id", "case", "title", "due_on", "assignee", "item", "done_at", "done_by", "closed_reason", "created_at"]
+        fields = [
+            "id",
+            "case",
+            "title",
+            "due_on",
+            "assignee",
+            "item",
+            "done_at",
+            "done_by",
+            "closed_reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -356,7 +367,9 @@ class ReferralViewSet(mixins.CreateModelMixin, VisibleViewSet):
         body = ReferralCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        referral = cw.refer_organisation(_organisation(data.pop("organisation")), by=request.user, role="caseworker", **data)
+        referral = cw.refer_organisation(
+            _organisation(data.pop("organisation")), by=request.user, role="caseworker", **data
+        )
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DismissReferralSerializer, responses=ReferralSerializer)

@@ -28,10 +28,7 @@ def pounds(value: Any, pence: str = "auto") -> str:
     sign = MINUS if amount < 0 else ""
     amount = abs(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     whole = pence == "whole" or (pence == "auto" and amount == amount.to_integral_value())
-    if whole:
-        text = f"{amount.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
-    else:
-        text = f"{amount:,.2f}"
+    text = f"{amount.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}" if whole else f"{amount:,.2f}"
     return f"{sign}£{text}"
 
 

@@ -25,7 +25,9 @@ TODAY = timezone.localdate()
 
 def _case(caseworker, name: str, **referral) -> Case:
     organisation = OrganisationFactory(name=name)
-    found = workflow.refer_organisation(organisation, by=caseworker, source="cvs", concerns="Cash is short.", **referral)
+    found = workflow.refer_organisation(
+        organisation, by=caseworker, source="cvs", concerns="Cash is short.", **referral
+    )
     return workflow.open_case(found, by=caseworker)
 
 
@@ -57,8 +59,9 @@ def test_search_finds_a_case_by_a_word_in_a_note_and_nothing_hidden(caseworker, 
 def test_search_reads_organisation_names_and_document_titles(caseworker, client_for):
     case = _case(caseworker, "Northfield Advice")
     _case(caseworker, "Southgate Carers")
-    workflow.add_document(case, by=caseworker, slot="accounts", title="Draft budget", dated_on=TODAY,
-                          upload=scenes.pdf_upload())
+    workflow.add_document(
+        case, by=caseworker, slot="accounts", title="Draft budget", dated_on=TODAY, upload=scenes.pdf_upload()
+    )
     client = client_for(caseworker)
     assert _names(client.get(reverse("casework:case-list"), {"q": "budget"})) == ["Northfield Advice"]
     assert _names(client.get(reverse("casework:case-list"), {"q": "southgate"})) == ["Southgate Carers"]
@@ -69,14 +72,18 @@ def test_filters_owner_state_risk_overdue_and_borough(caseworker, other_casework
     waiting = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org)["case"]
     mine = _case(caseworker, "Mine Only")
     theirs = _case(other_caseworker, "Theirs")
-    workflow.add_task(mine, by=caseworker, title="Call the chair", due_on=TODAY - datetime.timedelta(days=2),
-                      assignee=caseworker)
+    workflow.add_task(
+        mine, by=caseworker, title="Call the chair", due_on=TODAY - datetime.timedelta(days=2), assignee=caseworker
+    )
     borough, _ = Borough.objects.get_or_create(ons_code="E09000012", defaults={"name": "Hackney", "inner_london": True})
     theirs.organisation.boroughs.add(borough)
 
     def ids(person, **data):
-        return sorted(CaseFilter(data, queryset=queries.caseload_visible_to(person), request=_Req(person)).qs
-                      .values_list("pk", flat=True))
+        return sorted(
+            CaseFilter(data, queryset=queries.caseload_visible_to(person), request=_Req(person)).qs.values_list(
+                "pk", flat=True
+            )
+        )
 
     assert ids(caseworker, owner="me") == sorted([waiting.pk, mine.pk])
     assert ids(panel_member, owner=str(other_caseworker.pk)) == [theirs.pk]
@@ -98,8 +105,9 @@ def test_columns_and_sorting_by_next_due(caseworker, client_for):
     _case(caseworker, "No Tasks")
     workflow.add_task(late, by=caseworker, title="A", due_on=TODAY + datetime.timedelta(days=9), assignee=caseworker)
     workflow.add_task(soon, by=caseworker, title="B", due_on=TODAY + datetime.timedelta(days=1), assignee=caseworker)
-    workflow.add_note(soon, by=caseworker, text="Rang the treasurer.", kind="call",
-                      contacted_on=TODAY - datetime.timedelta(days=3))
+    workflow.add_note(
+        soon, by=caseworker, text="Rang the treasurer.", kind="call", contacted_on=TODAY - datetime.timedelta(days=3)
+    )
 
     response = client_for(caseworker).get(reverse("casework:case-list"), {"ordering": "next_due"})
     assert _names(response)[:2] == ["Soon Tasks", "Late Tasks"]
@@ -183,7 +191,9 @@ def test_reassign_case_refusals_change_nothing(caseworker, other_caseworker, pan
 def test_reassign_page_and_api(caseworker, other_caseworker, administrator, client_for):
     case = _case(caseworker, "Through The Page")
     url = reverse("casework:case-reassign", args=[case.pk])
-    response = client_for(caseworker).post(url, {"owner": other_caseworker.pk, "reason": "Workload", "keep_previous_on_team": ""}, follow=True)
+    response = client_for(caseworker).post(
+        url, {"owner": other_caseworker.pk, "reason": "Workload", "keep_previous_on_team": ""}, follow=True
+    )
     assert "Olu Other now owns the case" in response.content.decode()
     case.refresh_from_db()
     assert case.owner == other_caseworker and not case.team.exists()
@@ -195,7 +205,8 @@ def test_reassign_page_and_api(caseworker, other_caseworker, administrator, clie
     )
     assert api.status_code == 200 and api.json()["owner"] == caseworker.pk
     bad = client_for(administrator).post(
-        reverse("api:case-owner", args=[case.pk]), {"owner": caseworker.pk, "reason": "again"},
+        reverse("api:case-owner", args=[case.pk]),
+        {"owner": caseworker.pk, "reason": "again"},
         content_type="application/json",
     )
     assert bad.status_code == 400 and "already owns" in bad.content.decode()
@@ -204,16 +215,25 @@ def test_reassign_page_and_api(caseworker, other_caseworker, administrator, clie
 # --- referrals -----------------------------------------------------------------------------------
 def test_referral_records_its_details_and_refuses_a_future_date(caseworker, reviewed_org):
     referral = workflow.refer_organisation(
-        reviewed_org, by=caseworker, source="funder", concerns="Late filings.", referrer_contact="Sam, 020 7946 0000",
-        received_on=TODAY - datetime.timedelta(days=2), urgency="urgent", organisation_knows=False,
+        reviewed_org,
+        by=caseworker,
+        source="funder",
+        concerns="Late filings.",
+        referrer_contact="Sam, 020 7946 0000",
+        received_on=TODAY - datetime.timedelta(days=2),
+        urgency="urgent",
+        organisation_knows=False,
     )
     referral.refresh_from_db()
     assert (referral.received_on, referral.urgency, referral.organisation_knows) == (
-        TODAY - datetime.timedelta(days=2), "urgent", False
+        TODAY - datetime.timedelta(days=2),
+        "urgent",
+        False,
     )
     with pytest.raises(ValidationError, match="today or in the past"):
-        workflow.refer_organisation(reviewed_org, by=caseworker, source="cvs", concerns="x",
-                                    received_on=TODAY + datetime.timedelta(days=1))
+        workflow.refer_organisation(
+            reviewed_org, by=caseworker, source="cvs", concerns="x", received_on=TODAY + datetime.timedelta(days=1)
+        )
     assert Referral.objects.count() == 1
 
 
@@ -221,8 +241,13 @@ def test_referral_form_warns_of_a_duplicate_until_confirmed(caseworker, reviewed
     workflow.refer_organisation(reviewed_org, by=caseworker, source="cvs", concerns="First.")
     client = client_for(caseworker)
     data = {
-        "organisation": reviewed_org.pk, "source": "funder", "referrer_contact": "Fay, funder",
-        "received_on": TODAY.isoformat(), "urgency": "routine", "organisation_knows": "yes", "concerns": "Again.",
+        "organisation": reviewed_org.pk,
+        "source": "funder",
+        "referrer_contact": "Fay, funder",
+        "received_on": TODAY.isoformat(),
+        "urgency": "routine",
+        "organisation_knows": "yes",
+        "concerns": "Again.",
     }
     response = client.post(reverse("casework:referral-create"), data)
     assert response.status_code == 200
