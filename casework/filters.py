@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework import queries
 from casework.models import Case, CaseDocument, CaseNote, HealthCheck, Task
+from core.forms import GovukForm
 from organisations.models import Borough, Membership, User
 
 ME = "me"
@@ -81,7 +83,9 @@ class NullsLastOrdering(django_filters.OrderingFilter):
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
-    state = django_filters.MultipleChoiceFilter(choices=Case.State.choices, label="Stage")
+    state = django_filters.MultipleChoiceFilter(
+        choices=Case.State.choices, label="Stage", widget=forms.CheckboxSelectMultiple
+    )
     pathway = django_filters.ChoiceFilter(choices=Case.Pathway.choices, label="Pathway", empty_label="Any pathway")
     owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
     borough = django_filters.ModelChoiceFilter(
@@ -97,10 +101,11 @@ class CaseFilter(django_filters.FilterSet):
         label="Risk",
         empty_label="Any risk",
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "Only cases with overdue tasks"), ("false", "Only cases with none overdue")],
         method="filter_overdue",
         label="Overdue tasks",
-        widget=django_filters.widgets.BooleanWidget(),
+        empty_label="Either",
     )
     ordering = NullsLastOrdering(
         fields=(
@@ -135,9 +140,14 @@ class CaseFilter(django_filters.FilterSet):
         empty_label="Newest first",
     )
 
+    # Kept from the API's earlier filters (not shown on the page).
+    organisation = django_filters.NumberFilter(field_name="organisation_id", label="Organisation id")
+    outcome = django_filters.ChoiceFilter(choices=Case.Outcome.choices, label="Outcome")
+
     class Meta:
         model = Case
-        fields = ["q", "state", "pathway", "owner", "borough", "risk", "overdue"]
+        form = GovukForm
+        fields = ["q", "state", "pathway", "owner", "borough", "risk", "overdue", "organisation", "outcome"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,10 +175,10 @@ class CaseFilter(django_filters.FilterSet):
             return qs.filter(health_check__isnull=True)
         return qs.filter(health_check__risk=value)
 
-    def filter_overdue(self, qs: QuerySet[Case], name: str, value: bool | None) -> QuerySet[Case]:
-        if value is None:
+    def filter_overdue(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        if not value:
             return qs
-        return qs.filter(overdue_tasks()) if value else qs.exclude(overdue_tasks())
+        return qs.filter(overdue_tasks()) if value == "true" else qs.exclude(overdue_tasks())
 
 
 def caseload(user: Any, data: Any) -> CaseFilter:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from casework.models import Case, CaseNote, HealthCheck, Referral, Task
 from core.models import AuditEvent
+from core.templatetags import words
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_panel_member
 
@@ -118,16 +119,17 @@ DECISION_LOG_COLUMNS = ["When", "Who", "Role", "What", "Item", "From", "To", "Re
 
 
 def decision_log_rows(case: Case) -> list[list[str]]:
-    """The decision log as rows (shared by the CSV here and the PDF in reports)."""
+    """The decision log as rows (shared by the CSV here and the PDF in reports), in words: roles,
+    moves and states by their labels, never their codes."""
     return [
         [
             timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
             e.actor_name or "System",
-            e.role,
-            e.action.replace("_", " "),
+            words.role_label(e.role),
+            words.action_label(e.object_type, e.action),
             e.object_repr,
-            e.source_state,
-            e.target_state,
+            words.state_label(e.object_type, e.source_state) if e.source_state else "",
+            words.state_label(e.object_type, e.target_state) if e.target_state else "",
             e.reason,
             str(e.pk),
             e.hash,
