@@ -141,7 +141,9 @@ class CaseFilter(django_filters.FilterSet):
     )
 
     # Kept from the API's earlier filters (not shown on the page).
-    organisation = django_filters.NumberFilter(field_name="organisation_id", label="Organisation id")
+    organisation = django_filters.NumberFilter(
+        field_name="organisation_id", label="Organisation id", min_value=1, max_value=2**31 - 1, decimal_places=0
+    )
     outcome = django_filters.ChoiceFilter(choices=Case.Outcome.choices, label="Outcome")
 
     class Meta:

@@ -14,6 +14,12 @@ from tests.test_permission_matrix import scene  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
+# The elements that reach past the right edge (innermost first), to say what to fix.
+OVERFLOWING = """(width) => Array.from(document.querySelectorAll("main *"))
+  .filter(e => e.getBoundingClientRect().right > width + 1 && !Array.from(e.children).some(
+     c => c.getBoundingClientRect().right > width + 1))
+  .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : "")
+     + " " + Math.round(e.getBoundingClientRect().right))"""
 
 
 def _phone(browser, live_server, request, role: str, *, javascript: bool = True):
@@ -39,7 +45,7 @@ def test_no_main_page_scrolls_sideways_at_390_px(browser, live_server, request, 
         tab.goto(p.url)
         width = tab.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
-            too_wide[p.name] = width
+            too_wide[p.name] = (width, tab.evaluate(OVERFLOWING, PHONE["width"]))
     assert too_wide == {}
     assert len(pages) >= 40  # fewer means the page list broke
 
