@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from casework import queries
 from casework.models import Case, CaseDocument, CaseNote, HealthCheck, Task
 from core.forms import GovukForm
 from organisations.models import Borough, Membership, User
@@ -181,18 +180,6 @@ class CaseFilter(django_filters.FilterSet):
         if not value:
             return qs
         return qs.filter(overdue_tasks()) if value == "true" else qs.exclude(overdue_tasks())
-
-
-def caseload(user: Any, data: Any) -> CaseFilter:
-    """The filtered, sorted case list `user` may see, with its columns annotated."""
-    return CaseFilter(data, queryset=queries.caseload_visible_to(user), request=_Request(user))
-
-
-class _Request:
-    """What the FilterSet reads from a request (the person), for callers without one."""
-
-    def __init__(self, user: Any) -> None:
-        self.user = user
 
 
 # Saved views: links to the case list with the filters they stand for.
