@@ -1,6 +1,6 @@
 """One error shape for every API error:
 
-    {"status": 409, "code": "guard_unmet", "detail": "This cannot happen yet: …",
+    {"status": 409, "code": "guard_unmet", "detail": "Start screening cannot happen until …",
      "fields": {"reason": ["Give a reason for this decision."]}, "guards": ["…"]}
 
 `fields` and `guards` are always present (empty when they do not apply). Domain refusals from the

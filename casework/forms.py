@@ -4,19 +4,70 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
-from casework.models import Case, CaseDocument, Closure, Interim, Referral, RegisterItem
+from casework.models import Case, CaseDocument, CaseNote, Closure, Interim, Referral, RegisterItem
 from casework.workflow import CLOSURE_FACTS, ITEM_FIELDS
 from core.forms import GovukForm, GovukModelForm
 from core.uploads import ALLOWED_LABEL
 from organisations.forms import DateInput
-from organisations.models import Organisation, User
+from organisations.models import Membership, Organisation, User
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 class ReferralForm(GovukForm):
+    """The inputs of casework.workflow.refer_organisation (which checks them)."""
+
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.exclude(status="dissolved"))
     source = forms.ChoiceField(choices=Referral.Source.choices, widget=forms.RadioSelect, label="Who referred it")
+    referrer_contact = forms.CharField(
+        max_length=300,
+        label="Referrer's name and contact details",
+        help_text="For example: Sam Patel, Hackney CVS, 020 7946 0000",
+    )
+    received_on = forms.DateField(widget=DateInput, label="Date the referral reached us", initial=timezone.localdate)
+    urgency = forms.ChoiceField(choices=Referral.Urgency.choices, widget=forms.RadioSelect, initial="routine")
+    organisation_knows = forms.TypedChoiceField(
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        label="Does the organisation know it is being referred?",
+    )
     concerns = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
+    not_duplicate = forms.BooleanField(
+        required=False,
+        label="I have checked: this is a new concern, not one the lifeboat already holds",
+        help_text="Needed only when the organisation already has a referral waiting or an open case.",
+    )
+
+
+class DismissReferralForm(GovukForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        label="Why the referral is dismissed",
+        help_text="For example: it repeats the referral received on 3 March 2026, or it is not for the lifeboat.",
+    )
+
+
+class ReassignCaseForm(GovukForm):
+    """The inputs of casework.workflow.reassign_case."""
+
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=3000, label="Why the case is being handed over"
+    )
+    keep_previous_on_team = forms.BooleanField(
+        required=False, initial=True, label="Keep the current owner on the case team"
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = Membership.objects.current().filter(role=Membership.Role.CASEWORKER).values("person_id")
+        self.fields["owner"].queryset = (
+            User.objects.filter(pk__in=people).exclude(pk=case.owner_id).order_by("full_name")
+        )
 
 
 class ScreeningForm(GovukForm):
@@ -125,6 +176,12 @@ class OutcomeForm(GovukForm):
 
 
 class NoteForm(GovukForm):
+    kind = forms.ChoiceField(
+        choices=CaseNote.Kind.choices, widget=forms.RadioSelect, label="What it records", initial="other"
+    )
+    contacted_on = forms.DateField(
+        widget=DateInput, label="Date of the contact", initial=timezone.localdate, help_text="Today or earlier."
+    )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10000, label="Add a case note")
     item = forms.ModelChoiceField(queryset=RegisterItem.objects.none(), required=False, label="About a register item")
 

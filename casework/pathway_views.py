@@ -19,7 +19,7 @@ from casework.models import Candidate, Case, Grant, Interim, Milestone, Tranche,
 from core import audit
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.words import money
-from core.workflow import available_transitions, blocked_transitions
+from core.workflow import available_transitions, blocked_transitions, moved_message
 
 VIEW = "casework.view_case"
 WORK = "casework.work_case"
@@ -129,7 +129,11 @@ def turnaround_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in {t.name for t in record.get_all_state_transitions()}:
         raise Http404
     reason = request.POST.get("reason", "")
-    attempt(request, lambda: pathways.move_turnaround(record, name, by=request.user, reason=reason), "Done.")
+    attempt(
+        request,
+        lambda: pathways.move_turnaround(record, name, by=request.user, reason=reason),
+        lambda moved: moved_message(moved, name, request.user),
+    )
     return redirect(record)
 
 
@@ -248,7 +252,7 @@ def grant_move(request: HttpRequest, pk: int, gid: int, name: str) -> HttpRespon
     attempt(
         request,
         lambda: pathways.move_grant(grant, name, by=request.user, reason=reason, clawback_amount=clawback),
-        "Done.",
+        lambda moved: moved_message(moved, name, request.user),
     )
     return redirect(grant)
 
@@ -343,7 +347,11 @@ def interim_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in {t.name for t in record.get_all_state_transitions()}:
         raise Http404
     reason = request.POST.get("reason", "")
-    attempt(request, lambda: pathways.move_interim(record, name, by=request.user, reason=reason), "Done.")
+    attempt(
+        request,
+        lambda: pathways.move_interim(record, name, by=request.user, reason=reason),
+        lambda moved: moved_message(moved, name, request.user),
+    )
     return redirect(record)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case as Switch
+from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
-from casework.models import Case, Referral
+from casework.models import Case, CaseNote, HealthCheck, Referral, Task
 from core import words
 from core.models import AuditEvent
+from core.templatetags import words as labels
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_panel_member
 
@@ -22,6 +25,39 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     if is_administrator(user) or is_panel_member(user):
         return qs
     return qs.filter(on_team(user))
+
+
+def caseload_visible_to(user: Any) -> QuerySet[Case]:
+    """cases_visible_to(user) with the case list's columns, each one subquery (the row count never
+    multiplies the queries): `risk_level` and `risk_rank` (high 3 … not assessed 0), `next_due`
+    (the earliest open task), `stage_since` (when the case reached its stage), `last_contact` (the
+    latest note's date of contact) and `has_overdue` (an open task past its date)."""
+    open_tasks = Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True)
+    moved = AuditEvent.objects.filter(
+        object_type="casework.case",
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        target_state=OuterRef("state"),
+    ).order_by("-id")
+    contact = (
+        CaseNote.objects.filter(case=OuterRef("pk"))
+        .annotate(day=Coalesce("contacted_on", TruncDate("created_at")))
+        .order_by("-day")
+    )
+    risk = HealthCheck.Risk
+    return cases_visible_to(user).annotate(
+        risk_level=Coalesce("health_check__risk", Value("")),
+        risk_rank=Switch(
+            When(health_check__risk=risk.RED, then=Value(3)),
+            When(health_check__risk=risk.AMBER, then=Value(2)),
+            When(health_check__risk=risk.GREEN, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        next_due=Subquery(open_tasks.order_by("due_on").values("due_on")[:1]),
+        has_overdue=Exists(open_tasks.filter(due_on__lt=timezone.localdate())),
+        stage_since=Coalesce(Subquery(moved.values("created_at")[:1]), "created_at"),
+        last_contact=Subquery(contact.values("day")[:1]),
+    )
 
 
 def on_team(user: Any) -> Q:
@@ -42,7 +78,9 @@ def referrals_waiting(user: Any) -> QuerySet[Referral]:
     """Referrals no case has been opened for yet (for caseworkers, the panel and administrators)."""
     if not user.has_perm("casework.view_referral"):
         return Referral.objects.none()
-    return Referral.objects.filter(case__isnull=True).select_related("organisation", "referred_by")
+    return Referral.objects.filter(case__isnull=True, dismissed_at__isnull=True).select_related(
+        "organisation", "referred_by"
+    )
 
 
 def case_events(case: Case) -> QuerySet[AuditEvent]:
@@ -94,17 +132,18 @@ DECISION_LOG_COLUMNS = [
 
 
 def decision_log_rows(case: Case) -> list[list[str]]:
-    """The decision log as rows (shared by the CSV here and the PDF in reports): states by their
-    labels, and what each event changed from what to what in plain words (`core.words`)."""
+    """The decision log as rows (shared by the CSV here and the PDF in reports), in words: roles,
+    moves and states by their labels, never their codes, and what each event changed from what to
+    what (`core.words`)."""
     return [
         [
             timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
             e.actor_name or "System",
-            e.role.replace("_", " "),
-            words.action_words(e.action),
+            labels.role_label(e.role),
+            labels.action_label(e.object_type, e.action),
             e.object_repr,
-            words.state_words(e.object_type, e.source_state),
-            words.state_words(e.object_type, e.target_state),
+            labels.state_label(e.object_type, e.source_state) if e.source_state else "",
+            labels.state_label(e.object_type, e.target_state) if e.target_state else "",
             e.reason,
             "; ".join(words.describe_event(e)),
             str(e.pk),

@@ -77,6 +77,9 @@ rules.add_perm("casework.decide_or_work_case", is_case_team | (is_panel_member &
 rules.add_perm("casework.approve_closure", is_panel_member & ~is_case_team)
 rules.add_perm("casework.reopen_case", (is_panel_member & ~is_case_team) | is_administrator)
 rules.add_perm("casework.write_case", is_case_team & case_is_open)
+# Handing a case over (leave, workload, a conflict): the case team, or an administrator when the
+# owner is away; never once the case is closed.
+rules.add_perm("casework.reassign_case", (is_case_team | is_administrator) & case_is_open)
 # Pathway approvals (a plan, a closure decision, dissolution): the panel, never the case team, so
 # nobody approves their own plan or closure.
 rules.add_perm("casework.approve_pathway", is_panel_member & ~is_case_team & case_is_open)

@@ -14,16 +14,19 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from casework import forms, queries, workflow
-from casework.models import Case, CaseDocument, Closure, Referral, RegisterItem, Task
+from casework import filters, forms, queries, workflow
+from casework.models import Case, CaseDocument, Closure, HealthCheck, Referral, RegisterItem, Task
 from core import audit, uploads, words
 from core.shortcuts import attempt, form_page, get_object_for_user
-from core.workflow import available_transitions, blocked_transitions
+from core.workflow import available_transitions, blocked_transitions, moved_message
 from standards.spreadsheet import neutralise
 
 VIEW = "casework.view_case"
+RISK_TAGS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
 
 
 def _case(request: HttpRequest, pk: int, perm: str | None = None, view_perm: str = VIEW) -> Case:
@@ -35,18 +38,20 @@ def _case(request: HttpRequest, pk: int, perm: str | None = None, view_perm: str
 def case_list(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("casework.view_referral"):
         raise PermissionDenied
-    qs = queries.cases_visible_to(request.user)
-    state = request.GET.get("state", "")
-    if state in Case.State.values:
-        qs = qs.filter(state=state)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    caseload = filters.CaseFilter(request.GET, queryset=queries.caseload_visible_to(request.user), request=request)
+    page = Paginator(caseload.qs, 25).get_page(request.GET.get("page"))
+    for case in page.object_list:
+        if case.risk_level:
+            case.risk_label = HealthCheck.Risk(case.risk_level).label
+            case.risk_tag = RISK_TAGS[case.risk_level]
     return render(
         request,
         "casework/case_list.html",
         {
             "page": page,
-            "states": Case.State.choices,
-            "state": state,
+            "filter": caseload,
+            "saved_views": [(label, urlencode(params, doseq=True)) for label, params in filters.SAVED_VIEWS],
+            "today": timezone.localdate(),
             "referrals": queries.referrals_waiting(request.user)[:50],
             "can_add": request.user.has_perm("casework.add_case"),
         },
@@ -63,11 +68,49 @@ def referral_create(request: HttpRequest) -> HttpResponse:
         "casework/referral_form.html",
         form,
         {},
-        lambda d: workflow.refer_organisation(
-            d["organisation"], by=request.user, source=d["source"], concerns=d["concerns"], role="caseworker"
-        ),
-        "The referral is recorded. Open a case to start screening.",
+        lambda d: workflow.refer_organisation(d.pop("organisation"), by=request.user, role="caseworker", **d),
+        "The referral is recorded. It waits at the top of the case list: open a case to start screening.",
         "casework:case-list",
+    )
+
+
+@login_required
+def referral_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_for_user(
+        request,
+        queries.referrals_waiting(request.user),
+        view_perm="casework.view_referral",
+        perm="casework.add_case",
+        pk=pk,
+    )
+    form = forms.DismissReferralForm(request.POST or None)
+    return form_page(
+        request,
+        "casework/referral_dismiss.html",
+        form,
+        {"referral": referral},
+        lambda d: workflow.dismiss_referral(referral, by=request.user, reason=d["reason"]),
+        f"The referral of {referral.organisation.name} is dismissed; the reason is on its record. "
+        "No case will be opened for it.",
+        "casework:case-list",
+    )
+
+
+@login_required
+def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, perm="casework.reassign_case")
+    form = forms.ReassignCaseForm(request.POST or None, case=case)
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": "Hand the case over"},
+        lambda d: workflow.reassign_case(case, by=request.user, **d),
+        lambda moved: (
+            f"{moved.owner.full_name} now owns the case and sees it under “My cases”. "
+            "The handover and its reason are in the case's activity."
+        ),
+        case,
     )
 
 
@@ -114,6 +157,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": user.has_perm("casework.decide_case", case),
             "obligations": case.unresolved_obligations() if not case.is_read_only else [],
             "escalation_kinds": Case.Escalation.choices,
+            "can_reassign": user.has_perm("casework.reassign_case", case),
         },
     )
 
@@ -127,15 +171,15 @@ def case_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     post = request.POST
     fields: dict[str, Any] = {key: post.get(key, "") for key in ("signposting", "kind")}
 
-    def move() -> None:
+    def move() -> Any:
         if name == "hold":
             try:
                 fields["until"] = django_forms.DateField(required=False).clean(post.get("until", ""))
             except ValidationError:
                 raise ValidationError({"until": "Give the date as year-month-day, or leave it empty."}) from None
-        workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields)
+        return workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields)
 
-    attempt(request, move, "Done.")
+    attempt(request, move, lambda moved: moved_message(moved, name, request.user))
     return redirect(case)
 
 
@@ -343,7 +387,7 @@ def closure_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     attempt(
         request,
         lambda: workflow.move_closure(closure, name, by=request.user, reason=request.POST.get("reason", "")),
-        "Done.",
+        lambda moved: moved_message(moved, name, request.user),
     )
     return redirect(closure)
 
@@ -419,6 +463,25 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
         {"case": case, "title": "Add a task"},
         lambda d: workflow.add_task(case, by=request.user, **d),
         "The task is added.",
+        f"{case.get_absolute_url()}#tasks",
+    )
+
+
+@login_required
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_for_user(
+        request, Task.objects.select_related("case", "item"), view_perm=VIEW, perm="casework.write_case", pk=pk
+    )
+    case = task.case
+    initial = {"title": task.title, "due_on": task.due_on, "assignee": task.assignee_id, "item": task.item_id}
+    form = forms.TaskForm(request.POST or None, case=case, initial=initial)
+    return form_page(
+        request,
+        "casework/case_form.html",
+        form,
+        {"case": case, "title": f"Change the task: {task.title}"},
+        lambda d: workflow.change_task(task, by=request.user, **d),
+        "The task is changed; the change is in the case's activity.",
         f"{case.get_absolute_url()}#tasks",
     )
 

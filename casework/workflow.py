@@ -64,13 +64,42 @@ def _writable(case: Case, by: Any) -> None:
 
 
 def refer_organisation(
-    organisation: Organisation, *, by: Any, source: str, concerns: str, source_reference: str = "", role: str = ""
+    organisation: Organisation,
+    *,
+    by: Any,
+    source: str,
+    concerns: str,
+    source_reference: str = "",
+    role: str = "",
+    referrer_contact: str = "",
+    received_on: datetime.date | None = None,
+    urgency: str = Referral.Urgency.ROUTINE,
+    organisation_knows: bool | None = None,
+    not_duplicate: bool | None = None,
 ) -> Referral:
-    """Open a lifeboat referral. Side effects: history row, audit event "refer"."""
+    """Open a lifeboat referral: who referred and how to reach them, the day it reached us (today
+    or earlier), how urgent it is and whether the organisation knows. A person recording one for an
+    organisation that already has a referral waiting or an open case must confirm it is a new
+    concern (`not_duplicate=True`); callers that pass None (a peer review's one-step referral) are
+    not asked. Side effects: history row, audit event "refer"."""
+    received_on = received_on or timezone.localdate()
+    if not_duplicate is False:
+        already = open_matters_for(organisation)
+        if already:
+            raise ValidationError(
+                {
+                    "not_duplicate": f"{organisation.name} may already be with the lifeboat: {'; '.join(already)}. "
+                    "Confirm this is a new concern, or dismiss the repeat instead of recording it twice."
+                }
+            )
     if not concerns.strip():
         raise ValidationError({"concerns": "Describe the concerns that led to this referral."})
     if source not in Referral.Source.values:
         raise ValidationError({"source": "Choose where the referral came from."})
+    if urgency not in Referral.Urgency.values:
+        raise ValidationError({"urgency": "Choose how urgent the referral is."})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "The date received must be today or in the past."})
     with transaction.atomic():
         referral = Referral(
             organisation=organisation,
@@ -78,9 +107,68 @@ def refer_organisation(
             concerns=concerns.strip(),
             source_reference=source_reference,
             referred_by=by,
+            referrer_contact=referrer_contact.strip(),
+            received_on=received_on,
+            urgency=urgency,
+            organisation_knows=organisation_knows,
         )
         _save(referral, by=by, reason="refer")
-        audit.append(referral, action="refer", actor=by, role=role, payload={"source_reference": source_reference})
+        audit.append(
+            referral,
+            action="refer",
+            actor=by,
+            role=role,
+            payload={
+                "source_reference": source_reference,
+                "received_on": str(received_on),
+                "urgency": urgency,
+                "organisation_knows": organisation_knows,
+                "not_duplicate": not_duplicate,
+            },
+        )
+    return referral
+
+
+def open_matters_for(organisation: Organisation, *, exclude: Referral | None = None) -> list[str]:
+    """What the lifeboat already has open for `organisation`, in words: referrals waiting for a case
+    and open cases (the duplicate warning on the referral form). Only ever shown to people who may
+    see every referral and case (casework.add_case)."""
+    found = []
+    waiting = Referral.objects.filter(organisation=organisation, case__isnull=True, dismissed_at__isnull=True)
+    if exclude is not None:
+        waiting = waiting.exclude(pk=exclude.pk)
+    for referral in waiting.order_by("received_on"):
+        found.append(f"a referral received on {referral.received_on:%-d %B %Y} is waiting for a case")
+    for case in Case.objects.filter(organisation=organisation, state__in=Case.OPEN).order_by("created_at"):
+        found.append(
+            f"a case opened on {timezone.localtime(case.created_at):%-d %B %Y} is {case.get_state_display().lower()}"
+        )
+    return found
+
+
+def dismiss_referral(referral: Referral, *, by: Any, reason: str) -> Referral:
+    """Dismiss a referral no case will be opened for (a duplicate, or not for the lifeboat), with
+    the reason on the record. Side effects: history row "dismiss", audit event "dismiss"."""
+    _require(by, "casework.add_case")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the referral is dismissed (for example, which referral it repeats)."})
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.dismissed_at is not None:
+            raise ValidationError("This referral has already been dismissed.")
+        if Case.objects.filter(referral=referral).exists():
+            raise ValidationError("A case is open for this referral: it can no longer be dismissed.")
+        referral.dismissed_at, referral.dismissed_by = timezone.now(), by
+        referral.dismissal_reason = reason.strip()
+        _save(referral, by=by, reason="dismiss")
+        audit.append(
+            referral,
+            action="dismiss",
+            actor=by,
+            role="caseworker",
+            reason=reason.strip(),
+            payload={"changes": {"dismissed_at": [None, referral.dismissed_at.isoformat()]}},
+        )
     return referral
 
 
@@ -272,7 +360,10 @@ def move_case(case: Case, name: str, *, by: Any, reason: str = "", **kwargs: Any
     if name == "close_leaving_unresolved":
         # What was left open is written onto the case as it stood when the panel approved it.
         kwargs["unresolved"] = "\n".join(case.unresolved_obligations())
-    return transition(case, name, by=by, reason=reason, **kwargs)
+    with transaction.atomic():
+        case = transition(case, name, by=by, reason=reason, **kwargs)
+        close_open_tasks(case, by=by)  # closed, declined, withdrawn: its tasks close with it
+    return case
 
 
 # What each case move reads besides the reason. Moves with an operation of their own are in `perform`.
@@ -299,17 +390,33 @@ def perform(case: Case, name: str, *, by: Any, reason: str = "", **fields: Any) 
     return move_case(case, name, by=by, reason=reason, **extra)
 
 
-def add_note(case: Case, *, by: Any, text: str, item: RegisterItem | None = None) -> CaseNote:
-    """A case note, optionally tied to one register item of this case."""
+def add_note(
+    case: Case,
+    *,
+    by: Any,
+    text: str,
+    item: RegisterItem | None = None,
+    kind: str = CaseNote.Kind.OTHER,
+    contacted_on: datetime.date | None = None,
+) -> CaseNote:
+    """A case note of a kind (call, meeting, email, visit, other) with the day of the contact it
+    records (today or earlier; today when not given), optionally tied to one register item."""
     _writable(case, by)
+    contacted_on = contacted_on or timezone.localdate()
     if not text.strip():
         raise ValidationError({"text": "Write the note."})
+    if kind not in CaseNote.Kind.values:
+        raise ValidationError({"kind": "Choose what kind of contact the note records."})
+    if contacted_on > timezone.localdate():
+        raise ValidationError({"contacted_on": "The date of contact must be today or in the past."})
     if item is not None and item.case.pk != case.pk:
         raise ValidationError({"item": "That register item belongs to another case."})
     with transaction.atomic():
-        note = CaseNote(case=case, author=by, text=text.strip(), item=item)
+        note = CaseNote(case=case, author=by, text=text.strip(), item=item, kind=kind, contacted_on=contacted_on)
         _save(note, by=by, reason="note")
-        _record(note, "note", by=by, case=case, item=item.pk if item else None)
+        _record(
+            note, "note", by=by, case=case, item=item.pk if item else None, kind=kind, contacted_on=str(contacted_on)
+        )
     return note
 
 
@@ -696,3 +803,114 @@ def record_funder_consent(
             grants_publishable=[was_publishable, case.grants_publishable],
         )
     return case
+
+
+# --- The caseload: owners and tasks ------------------------------------------------------------------
+def reassign_case(case: Case, *, by: Any, owner: Any, reason: str, keep_previous_on_team: bool = True) -> Case:
+    """Hand the case to another caseworker (for leave, workload or a conflict), with the reason on
+    the record. The previous owner stays on the team unless `keep_previous_on_team` is false; the
+    new owner leaves the team list (they own it). Side effects: history row "reassign" (and the
+    team's), audit event "reassign" with the owner and team before and after."""
+    _require(by, "casework.reassign_case", case)
+    if case.is_read_only:
+        raise ValidationError("The case is closed and read-only. Reopen it to hand it over.")
+    if not owner.has_role("caseworker"):
+        raise ValidationError({"owner": f"{owner.full_name} is not a lifeboat caseworker: only caseworkers own cases."})
+    if owner.pk == case.owner_id:
+        raise ValidationError({"owner": f"{owner.full_name} already owns this case. Choose someone else."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the case is being handed over."})
+    with transaction.atomic():
+        role = case.acting_role(by)
+        previous = case.owner
+        team_before = sorted(case.team.values_list("pk", flat=True))
+        case.owner = owner
+        _save(case, by=by, reason="reassign")
+        case.team.remove(owner)
+        if keep_previous_on_team:
+            case.team.add(previous)
+        else:
+            case.team.remove(previous)
+        team_after = sorted(case.team.values_list("pk", flat=True))
+        audit.append(
+            case,
+            action="reassign",
+            actor=by,
+            role=role,
+            reason=reason.strip(),
+            payload={
+                "changes": {"owner_id": [previous.pk, owner.pk], "team": [team_before, team_after]},
+                "owner_names": [previous.full_name, owner.full_name],
+            },
+        )
+    return case
+
+
+def change_task(
+    task: Task, *, by: Any, title: str, due_on: datetime.date, assignee: Any, item: RegisterItem | None = None
+) -> Task:
+    """Change an open task: what, by when, who does it (someone on the case team) and its register
+    item. Side effects: history row "change", audit event "change" with each changed field's old
+    and new value (nothing is written when nothing changed)."""
+    case = task.case
+    _writable(case, by)
+    if task.done_at:
+        raise ValidationError("This task is closed: it can no longer be changed.")
+    if not title.strip():
+        raise ValidationError({"title": "Say what needs doing."})
+    if not (assignee.pk == case.owner_id or case.team.filter(pk=assignee.pk).exists()):
+        raise ValidationError({"assignee": "Give the task to someone on the case team."})
+    if item is not None and item.case.pk != case.pk:
+        raise ValidationError({"item": "That register item belongs to another case."})
+    after = {"title": title.strip(), "due_on": due_on, "assignee_id": assignee.pk, "item_id": item.pk if item else None}
+    changes = {
+        name: [_plain(getattr(task, name)), _plain(value)]
+        for name, value in after.items()
+        if getattr(task, name) != value
+    }
+    if not changes:
+        return task
+    with transaction.atomic():
+        for name, value in after.items():
+            setattr(task, name, value)
+        if "due_on" in changes:
+            task.reminders_sent = []  # a new date earns its own reminders
+        _save(task, by=by, reason="change")
+        _record(task, "change", by=by, case=case, changes=changes)
+    return task
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+# A case in one of these states can no longer do its tasks: they close with it, without reminders.
+CLOSES_TASKS = {
+    Case.State.CLOSED: "The case closed",
+    Case.State.DECLINED: "The case was declined",
+    Case.State.WITHDRAWN: "The organisation withdrew",
+    Case.State.ARCHIVED: "The case was archived",
+}
+
+
+def close_open_tasks(case: Case, *, by: Any) -> int:
+    """Close the case's open tasks when the case leaves open work (closed, declined, withdrawn,
+    archived): each is stamped closed with the reason, never done, so no reminder goes out.
+    Side effects per task: history row "close", audit event "close". Returns how many closed."""
+    reason = CLOSES_TASKS.get(case.state)
+    if reason is None:
+        return 0
+    closed = 0
+    for task in case.tasks.filter(done_at__isnull=True):
+        task.done_at, task.closed_reason = timezone.now(), reason
+        _save(task, by=by, reason="close")
+        audit.append(
+            task,
+            action="close",
+            actor=by,
+            role=case.acting_role(by),
+            reason=reason,
+            payload={"changes": {"closed_reason": ["", reason]}},
+        )
+        closed += 1
+    return closed

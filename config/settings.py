@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "organisations.context_processors.signed_in_person",
             ],
+            "builtins": ["core.templatetags.words"],
         },
     },
 ]

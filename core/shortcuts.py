@@ -43,16 +43,17 @@ def get_object_for_user(
     return obj
 
 
-def attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
-    """Run one workflow call; turn every refusal into a message. True when it worked."""
+def attempt(request: HttpRequest, action: Callable[[], Any], success: str | Callable[[Any], str]) -> bool:
+    """Run one workflow call; turn every refusal into a message. True when it worked. `success`
+    may be a function of the call's result, to say what happened and what comes next."""
     try:
-        action()
+        result = action()
     except ConcurrentTransition:
         messages.error(request, FASTER_MESSAGE)
     except (TransitionNotAllowed, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
     else:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
         return True
     return False
 
@@ -63,18 +64,19 @@ def form_page(
     form: Any,
     context: dict[str, Any],
     action: Callable[[dict[str, Any]], Any],
-    success: str,
+    success: str | Callable[[Any], str],
     target: Any,
 ) -> HttpResponse:
-    """GET shows the form; a valid POST calls `action(cleaned_data)`; model refusals land on the form."""
+    """GET shows the form; a valid POST calls `action(cleaned_data)`; model refusals land on the form.
+    `success` may be a function of the action's result (say what happened and what comes next)."""
     if request.method == "POST" and form.is_valid():
         try:
-            action(form.cleaned_data)
+            result = action(form.cleaned_data)
         except (ValidationError, TransitionNotAllowed) as error:
             apply_validation_error(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
         except ConcurrentTransition:
             form.add_error(None, FASTER_MESSAGE)
         else:
-            messages.success(request, success)
+            messages.success(request, success(result) if callable(success) else success)
             return redirect(target)
     return render(request, template, {"form": form, **context})

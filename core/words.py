@@ -9,22 +9,17 @@ Decimals as text, foreign keys as ids).
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
 
 
 def money(value: Any) -> str:
-    """£4,500.00; a minus sign before the pound sign (-£20.00); "" for nothing."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return str(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.2f}"
+    """£4,500.00; a minus sign before the pound sign (−£20.00); "" for nothing. One formatter for
+    pages, audit words and PDFs: `core.templatetags.words.pounds`."""
+    from core.templatetags.words import pounds
+
+    return pounds(value, "pence") if value not in (None, "") else ""
 
 
 def date(value: Any) -> str:

@@ -65,6 +65,28 @@ def _describe_guard(condition: Any) -> str:
     return text.rstrip(".") if text else condition.__name__.replace("_", " ")
 
 
+def _as_clause(guard: str) -> str:
+    """A guard's first line as the end of a sentence ("The case is open" → "the case is open"),
+    keeping capitals that start a name or an acronym ("HMRC has …")."""
+    return guard[0].lower() + guard[1:] if len(guard) > 1 and guard[1].islower() else guard
+
+
+def moved_message(obj: models.Model, name: str, user: Any, field_name: str = "state") -> str:
+    """The confirmation after a move: what happened, in the move's words, the new state, and what
+    the person can do next (or that it now waits for someone else)."""
+    t = next((t for t in getattr(obj, f"get_all_{field_name}_transitions")() if t.name == name), None)
+    label = _label(t) if t is not None else name.replace("_", " ").capitalize()
+    field = obj._meta.get_field(field_name)
+    state = getattr(obj, field_name)
+    state_text = str(dict(field.choices or []).get(state, state)).lower()
+    noun = obj._meta.verbose_name
+    text = f"“{label}” is done: the {noun} is now {state_text}."
+    following = [m.label for m in available_transitions(obj, user, field_name)]
+    if following:
+        return f"{text} Next you can: {'; '.join(following)}."
+    return f"{text} Nothing more is needed from you at this stage."
+
+
 def may(t: Transition, obj: models.Model, user: Any) -> bool:
     """Whether `user` holds the transition's permission *on this object*.
 
@@ -136,7 +158,7 @@ def transition(
         unmet = unmet_guards(current, t)
         if unmet:
             raise TransitionNotAllowed(
-                "This cannot happen yet: " + "; ".join(unmet) + ".",
+                f"{_label(t)} cannot happen until " + "; and until ".join(_as_clause(u) for u in unmet) + ".",
                 object=current,
                 method=getattr(current, name),
             )

@@ -22,6 +22,7 @@ from core.workflow import (
     TransitionNotAllowed,
     available_transitions,
     blocked_transitions,
+    moved_message,
 )
 from peerreview import forms, queries, workflow
 from peerreview.models import (
@@ -284,7 +285,7 @@ def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         lambda: workflow.perform_assignment_move(
             assignment, name, by=request.user, reason=request.POST.get("reason", "")
         ),
-        "Done.",
+        lambda moved: moved_message(moved, name, request.user),
     )
     return redirect(assignment.review)
 

@@ -60,11 +60,15 @@ CASEWORK = {
         lambda s: reverse("casework:referral-create"),
         only({"caseworker": 200}, others=403),
     ),
+    # Dismissing a referral: caseworkers (the panel and administrators see referrals but may not act).
+    "casework:referral-dismiss": ("get", _c("referral-dismiss", "waiting_referral"), _cw({"caseworker": 200})),
     "casework:case-open": ("post", _c("case-open", "waiting_referral"), _cw({"caseworker": 302})),
     "casework:case-detail": ("get", _c("case-detail"), _cw(LIFEBOAT)),
     # Declining without signposting is refused with a message; people outside the move get 403.
     "casework:case-move": ("post", _c("case-move", "case", "decline"), _cw({"caseworker": 302, "panel_member": 302})),
     "casework:case-screening": ("get", _c("case-screening"), _cw({"caseworker": 200})),
+    # Handing a case over: the case team, or an administrator while the owner is away.
+    "casework:case-reassign": ("get", _c("case-reassign"), _cw({"caseworker": 200, "administrator": 200})),
     "casework:case-health-check": ("get", _c("case-health-check"), _cw({"caseworker": 200})),
     "casework:case-decide": ("get", _c("case-decide"), _cw({"panel_member": 200})),
     "casework:case-pathway": ("get", _c("case-pathway"), _cw({"panel_member": 200})),
@@ -87,6 +91,7 @@ CASEWORK = {
         _cw({"caseworker": 200, "panel_member": 200}),
     ),
     "casework:task-new": ("get", _c("task-new", "closing_case"), _cw({"caseworker": 200})),
+    "casework:task-edit": ("get", _c("task-edit", "task"), _cw({"caseworker": 200})),
     "casework:task-done": ("post", _c("task-done", "task"), _cw({"caseworker": 302})),
     "casework:document-new": ("get", _c("document-new", "closing_case"), _cw({"caseworker": 200})),
     "casework:document-download": ("get", _c("document-download", "document"), _cw(LIFEBOAT)),
@@ -251,6 +256,8 @@ API = {
     "api:referral-detail": ("get", _u("referral-detail", "waiting_referral"), _acw(LIFEBOAT)),
     # The page's row above has just opened this referral's case, so the caseworker hears it is open (400).
     "api:referral-open": ("post", _u("referral-open", "waiting_referral"), _acw({"caseworker": 400})),
+    # Dismissing needs a reason: caseworkers hear it is missing (400).
+    "api:referral-dismiss": ("post", _u("referral-dismiss", "waiting_referral"), _acw({"caseworker": 400})),
     "api:case-list": ("get", _u("case-list"), API_SIGNED_IN),
     "api:case-detail": ("get", _u("case-detail", "case"), _acw(LIFEBOAT)),
     # Declining without signposting is refused (400); people outside the move get 403.
@@ -260,6 +267,8 @@ API = {
         _acw({"caseworker": 400, "panel_member": 400}),
     ),
     "api:case-notes": ("get", _u("case-notes", "case"), _acw(LIFEBOAT)),
+    # Handing over needs the new owner and a reason (400) from the case team or an administrator.
+    "api:case-owner": ("post", _u("case-owner", "case"), _acw({"caseworker": 400, "administrator": 400})),
     # Case writes: those who may make them get 400 for the empty body (what is missing), others 403/404.
     "api:case-screening": ("put", _u("case-screening", "case"), _acw({"caseworker": 400})),
     "api:case-health-check": ("put", _u("case-health-check", "case"), _acw({"caseworker": 400})),
@@ -274,6 +283,7 @@ API = {
     "api:task-detail": ("get", _u("task-detail", "task"), _acw(LIFEBOAT)),
     # The page's row above has just done this task, so the caseworker hears it is done (400).
     "api:task-complete": ("post", _u("task-complete", "task"), _acw({"caseworker": 400})),
+    "api:task-change": ("put", _u("task-change", "task"), _acw({"caseworker": 400})),
     "api:casedocument-list": ("get", _u("casedocument-list"), API_SIGNED_IN),
     "api:casedocument-detail": ("get", _u("casedocument-detail", "document"), _acw(LIFEBOAT)),
     "api:casedocument-download": ("get", _u("casedocument-download", "document"), _acw(LIFEBOAT)),

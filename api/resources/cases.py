@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -28,6 +29,7 @@ from api.resources.base import ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import queries
 from casework import workflow as cw
+from casework.filters import CaseFilter
 from casework.models import Case, CaseDocument, CaseNote, HealthCheck, PathwayChange, Referral, RegisterItem, Task
 from core import uploads
 from core.uploads import LEGACY_OFFICE, OFFICE
@@ -46,7 +48,20 @@ class ReferralSerializer(ModelSerializer):
 
     class Meta:
         model = Referral
-        fields = ["id", "organisation", "source", "source_reference", "concerns", "referred_by", "created_at", "case"]
+        fields = [
+            "id",
+            "organisation",
+            "source",
+            "source_reference",
+            "concerns",
+            "referred_by",
+            "referrer_contact",
+            "received_on",
+            "urgency",
+            "organisation_knows",
+            "created_at",
+            "case",
+        ]
         read_only_fields = fields
 
     def get_case(self, referral: Referral) -> int | None:
@@ -55,9 +70,32 @@ class ReferralSerializer(ModelSerializer):
 
 
 class ReferralCreateSerializer(serializers.Serializer):
+    """The inputs of casework.workflow.refer_organisation, as on the page's referral form."""
+
     organisation = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     source = serializers.ChoiceField(choices=Referral.Source.choices)
     concerns = serializers.CharField(max_length=10000)
+    referrer_contact = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    received_on = serializers.DateField(required=False, default=None, help_text="Today or earlier; today if left out.")
+    urgency = serializers.ChoiceField(choices=Referral.Urgency.choices, required=False, default="routine")
+    organisation_knows = serializers.BooleanField(required=False, allow_null=True, default=None)
+    not_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="True to confirm a new concern when the organisation already has a referral waiting or an open case.",
+    )
+
+
+class DismissReferralSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=3000)
+
+
+class ReassignCaseSerializer(serializers.Serializer):
+    """The inputs of casework.workflow.reassign_case, as on the page's handover form."""
+
+    owner = serializers.IntegerField(**ID, help_text="A lifeboat caseworker.")
+    reason = serializers.CharField(max_length=3000)
+    keep_previous_on_team = serializers.BooleanField(required=False, default=True)
 
 
 class HealthCheckSerializer(ModelSerializer):
@@ -118,6 +156,20 @@ class CaseSerializer(ModelSerializer):
             "updated_at",
             "transitions",
         ]
+        read_only_fields = fields
+
+
+class CaseListSerializer(CaseSerializer):
+    """A row of the caseload: the case and the list's columns."""
+
+    risk = serializers.CharField(source="risk_level", read_only=True, help_text="red, amber, green, or blank.")
+    next_due = serializers.DateField(read_only=True, allow_null=True, help_text="The earliest open task's date.")
+    has_overdue = serializers.BooleanField(read_only=True)
+    stage_since = serializers.DateTimeField(read_only=True)
+    last_contact = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "risk", "next_due", "has_overdue", "stage_since", "last_contact"]
         read_only_fields = fields
 
 
@@ -220,7 +272,18 @@ class FunderConsentSerializer(serializers.Serializer):
 class TaskSerializer(ModelSerializer):
     class Meta:
         model = Task
-        fields = ["id", "case", "title", "due_on", "assignee", "item", "done_at", "done_by", "created_at"]
+        fields = [
+            "id",
+            "case",
+            "title",
+            "due_on",
+            "assignee",
+            "item",
+            "done_at",
+            "done_by",
+            "closed_reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -267,7 +330,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 class CaseNoteSerializer(ModelSerializer):
     class Meta:
         model = CaseNote
-        fields = ["id", "author", "text", "created_at"]
+        fields = ["id", "author", "kind", "contacted_on", "text", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
         extra_kwargs = {"text": {"max_length": 20000}}
 
@@ -308,15 +371,20 @@ class ReferralViewSet(mixins.CreateModelMixin, VisibleViewSet):
         self.require("casework.add_case")
         body = ReferralCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = dict(body.validated_data)
         referral = cw.refer_organisation(
-            _organisation(data["organisation"]),
-            by=request.user,
-            source=data["source"],
-            concerns=data["concerns"],
-            role="caseworker",
+            _organisation(data.pop("organisation")), by=request.user, role="caseworker", **data
         )
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DismissReferralSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: Any = None) -> Response:
+        """Dismiss a referral no case will be opened for (a repeat, or not for the lifeboat), with the reason."""
+        referral = self.get_object()
+        self.require("casework.add_case", referral)
+        referral = cw.dismiss_referral(referral, by=request.user, **_body(DismissReferralSerializer, request))
+        return Response(ReferralSerializer(referral).data)
 
     @extend_schema(request=None, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
@@ -335,9 +403,11 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     """Lifeboat cases and their lifecycle. Decline and withdraw need `signposting`; escalate takes `kind`."""
 
     view_perm = VIEW
-    filterset_fields = ["state", "pathway", "organisation", "outcome"]
-    ordering_fields = ["created_at", "state"]
-    ordering = ["-created_at"]
+    # Search, filters and sorting are the case list page's (casework.filters.CaseFilter): `q`,
+    # `state` (repeatable), `pathway`, `owner` (an id or "me"), `borough` (ONS code), `risk`,
+    # `overdue`, `organisation`, `outcome`, and `ordering`.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
     transition_names = CASE_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
@@ -345,10 +415,19 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
         return cw.perform(obj, name, by=by, reason=data["reason"], **fields)
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
-        return CaseSerializer if self.action == "list" else CaseDetailSerializer
+        return CaseListSerializer if self.action == "list" else CaseDetailSerializer
 
     def visible(self, user: Any) -> QuerySet[Case]:
-        return queries.cases_visible_to(user).prefetch_related("team")
+        return queries.caseload_visible_to(user).prefetch_related("team")
+
+    @extend_schema(request=ReassignCaseSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def owner(self, request: Request, pk: Any = None) -> Response:
+        """Hand the case over to another caseworker, with the reason (the case team or an administrator)."""
+        case = self._case("casework.reassign_case")
+        data = _body(ReassignCaseSerializer, request)
+        data["owner"] = _found(User.objects.all(), "owner", data["owner"])
+        return self._answer(cw.reassign_case(case, by=request.user, **data))
 
     def objects(self) -> QuerySet[Case]:
         return Case.objects.select_related("organisation", "owner", "referral", "health_check")
@@ -464,7 +543,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
             return Response(CaseNoteSerializer(case.notes.all(), many=True).data)
         body = CaseNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        note = cw.add_note(case, by=request.user, text=body.validated_data["text"])
+        note = cw.add_note(case, by=request.user, **body.validated_data)
         return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -492,6 +571,21 @@ class TaskViewSet(VisibleViewSet):
         task = self.get_object()
         self.require(WRITE, task)
         return Response(TaskSerializer(cw.complete_task(task, by=request.user)).data)
+
+    @extend_schema(request=TaskCreateSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["put"])
+    def change(self, request: Request, pk: Any = None) -> Response:
+        """Change an open task: what, by when, who (someone on the case team), its register item."""
+        task = self.get_object()
+        self.require(WRITE, task)
+        data = _body(TaskCreateSerializer, request)
+        case = task.case
+        assignee = _found(User.objects.all(), "assignee", data["assignee"])
+        item = _found(RegisterItem.objects.filter(closure__case=case), "item", data["item"]) if data["item"] else None
+        task = cw.change_task(
+            task, by=request.user, title=data["title"], due_on=data["due_on"], assignee=assignee, item=item
+        )
+        return Response(TaskSerializer(task).data)
 
 
 # Every type core.uploads accepts (it sniffs the content): the download answers with the one filed.

@@ -41,11 +41,28 @@ class Referral(TimeStamped):
         SELF = "self", "The organisation itself"
         PEER_REVIEW = "peer_review", "Peer review"
 
+    class Urgency(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", "Urgent: within a week"
+        IMMEDIATE = "immediate", "Immediate: services or money at risk within days"
+
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(max_length=20, choices=Source.choices)
     source_reference = models.CharField(max_length=100, blank=True, help_text="e.g. the peer review it came from")
     concerns = models.TextField()
     referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    referrer_contact = models.CharField(
+        max_length=300, blank=True, help_text="Who made the referral and how to reach them."
+    )
+    received_on = models.DateField(default=timezone.localdate, help_text="The day the referral reached us.")
+    urgency = models.CharField(max_length=20, choices=Urgency.choices, default=Urgency.ROUTINE)
+    organisation_knows = models.BooleanField(
+        null=True, blank=True, help_text="Whether the organisation knows it has been referred (blank: not asked)."
+    )
+    # A referral nobody will open a case for (a duplicate, or not for the lifeboat), with the reason.
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    dismissal_reason = models.TextField(blank=True)
 
     history = audited_history()
 
@@ -462,6 +479,21 @@ class PathwayChange(models.Model):
         return f"{self.from_pathway or 'none'} → {self.to_pathway}"
 
 
+class RiskField(models.CharField):
+    """The health check's risk level, kept in step with `assess()` whenever the row is written,
+    bulk_create included (Django asks `pre_save` of every field on every insert, as for auto_now),
+    so case lists can filter and sort by risk in SQL. The historical copy has no `assess` and keeps
+    the value it is given."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        assess = getattr(model_instance, "assess", None)
+        if not callable(assess):
+            return super().pre_save(model_instance, add)
+        value = assess()[0]
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 def _money(value: Decimal | None) -> Decimal:
     return value if value is not None else Decimal(0)
 
@@ -498,6 +530,7 @@ class HealthCheck(TimeStamped):
     )
     governance_source = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
+    risk = RiskField(max_length=10, choices=Risk.choices, blank=True, editable=False)
 
     history = audited_history()
 
@@ -561,11 +594,22 @@ class HealthCheck(TimeStamped):
 
 
 class CaseNote(TimeStamped):
-    """A note on the case, optionally about one checklist line (a closure register item)."""
+    """A note on the case, optionally about one checklist line (a closure register item): what kind
+    of contact it records and on which day (the last contact shown in the case list)."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Phone or video call"
+        MEETING = "meeting", "Meeting"
+        EMAIL = "email", "Email or letter"
+        VISIT = "visit", "Visit"
+        OTHER = "other", "Other note"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    # Blank only on rows written before notes had a date (read as the day the note was written).
+    contacted_on = models.DateField(null=True, blank=True, help_text="The day of the contact the note records.")
     item = models.ForeignKey(
         "casework.RegisterItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
     )

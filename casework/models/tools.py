@@ -27,6 +27,9 @@ class Task(TimeStamped):
     )
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Set when the task was closed without being done (its case closed, was declined or withdrawn):
+    # done_at then says when, done_by stays blank, and no reminder goes out.
+    closed_reason = models.CharField(max_length=200, blank=True)
     reminders_sent = models.JSONField(default=list, blank=True)  # "before" / "overdue" / "escalated"
 
     history = audited_history()

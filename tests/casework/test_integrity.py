@@ -446,7 +446,7 @@ def test_award_expiry_on_29_february():
 # --- 6. audit in words --------------------------------------------------------------------------------
 def test_money_and_changes_in_words():
     assert words.money(Decimal("4500")) == "£4,500.00"
-    assert words.money("-20") == "-£20.00"
+    assert words.money("-20") == "\u2212£20.00"
     assert words.describe_changes(Grant, {"amount": ["4500.00", "5000.00"], "state": ["approved", "withdrawn"]}) == [
         "Amount: £4,500.00 → £5,000.00",
         "State: Approved → Withdrawn before payment",

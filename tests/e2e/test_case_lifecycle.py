@@ -28,6 +28,8 @@ def test_closure_case_from_referral_to_closed(
     worker.get_by_role("link", name="Record a referral").click()
     worker.get_by_label("Organisation", exact=True).select_option(label=reviewed_org.name)
     worker.get_by_label("CVS or support body").check()
+    worker.get_by_label("Referrer's name and contact details").fill("Sam Patel, Hackney CVS, 020 7946 0000")
+    worker.get_by_role("group", name="Does the organisation know it is being referred?").get_by_label("Yes").check()
     worker.get_by_label("Concerns").fill("Lost its council contract; cash for about two months.")
     worker.get_by_role("button", name="Record referral").click()
     worker.get_by_role("button", name=f"Open a case for {reviewed_org.name}").click()
