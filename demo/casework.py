@@ -283,6 +283,7 @@ def walk_closure(
                 solvency_tested_on=today,
                 dissolution_clause="Clause 21 of the constitution: to a charity with similar objects.",
                 trustee_resolution_on=today,
+                members_resolution_on=today,
             )
             workflow.add_document(
                 closure.case,
@@ -334,9 +335,16 @@ def walk_closure(
                 closure,
                 by=caseworker,
                 part="filing",
-                last_trading_on=today - datetime.timedelta(days=100),
+                # Companies Act 2006 ss.1003-1006: nothing traded for three months before applying,
+                # no proceedings pending, copies sent within 7 days, and the Gazette's two months run.
+                last_trading_on=today - datetime.timedelta(days=170),
+                no_other_activities=True,
+                no_pending_proceedings=True,
                 dissolution_reference="Removed from the register of charities",
-                dissolution_filed_on=today,
+                dissolution_filed_on=today - datetime.timedelta(days=70),
+                parties_notified_on=today - datetime.timedelta(days=70),
+                gazette_notice_on=today - datetime.timedelta(days=65),
+                dissolved_on=today,
             )
             closure = workflow.move_closure(closure, "dissolve", by=panel)
         elif stage == "post_closure":

@@ -486,9 +486,14 @@ def _closure(
                 "update_closure",
                 "caseworker",
                 world,
-                last_trading_on=day - datetime.timedelta(days=100),
+                last_trading_on=day - datetime.timedelta(days=170),
+                no_other_activities=True,
+                no_pending_proceedings=True,
                 dissolution_reference="Removed from the register of charities",
-                dissolution_filed_on=day,
+                dissolution_filed_on=day - datetime.timedelta(days=70),
+                parties_notified_on=day - datetime.timedelta(days=70),
+                gazette_notice_on=day - datetime.timedelta(days=65),
+                dissolved_on=day,
             )
         extra = {"dissolution_approved_by": world.panel} if name == "dissolve" else {}
         record.move(when, name, target, key, world, **extra)
