@@ -22,6 +22,7 @@ urlpatterns = [
     path("reviews/<int:pk>/publish/", views.review_publish, name="review-publish"),
     path("reviews/<int:pk>/actions/new/", views.action_create, name="action-create"),
     path("reviews/<int:pk>/refer/", views.review_refer, name="review-refer"),
+    path("reviews/<int:pk>/appeal/", views.review_appeal, name="review-appeal"),
     path("reviews/<int:pk>/report/", views.review_report, name="review-report"),
     path("assignments/<int:pk>/", views.assignment_respond, name="assignment-respond"),
     path("assignments/<int:pk>/score/", views.assignment_score, name="assignment-score"),

@@ -149,6 +149,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "plan_actions",
                     "decide_reply",
                     "view_panel_work",
+                    "propose_outcome",
+                    "refer_review",
                 ]
             },
         },
@@ -164,6 +166,8 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise Http404
     if name == "publish":  # publishing needs its form (visibility, funders, consent)
         return redirect("peerreview:review-publish", pk=review.pk)
+    if name in ("appeal", "dismiss_appeal", "uphold_appeal"):  # appeals have their own form
+        return redirect("peerreview:review-appeal", pk=review.pk)
     reason = request.POST.get("reason", "")
     try:
         workflow.perform_review_move(review, name, by=request.user, reason=reason)
@@ -643,6 +647,7 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
             "review": review,
             "rows": rows,
             "can_reply": can_reply,
+            "can_sign_off": user.has_perm("peerreview.sign_off_replies", review),
             "extension_form": extension_form,
             "form": extension_form if extension_form.is_bound else None,
         },
@@ -692,7 +697,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk, perm="peerreview.assure_review")
+    review = _review(request, pk, perm="peerreview.propose_outcome")
     form = forms.OutcomeForm(
         request.POST or None, initial={"outcome": review.outcome, "rationale": review.outcome_rationale}
     )
@@ -703,7 +708,7 @@ def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         {"review": review, "result": result},
         lambda d: workflow.set_outcome(review, by=request.user, **d),
-        "The outcome is recorded. Confirm it when every challenge is decided.",
+        "The proposed outcome is recorded. The quality panel confirms it when every challenge is decided.",
         review,
     )
 
@@ -754,15 +759,49 @@ def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 def review_refer(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk, perm="peerreview.lead_review")
+    review = _review(request, pk, perm="peerreview.refer_review")
     form = forms.ReferralForm(request.POST or None)
     return form_page(
         request,
         "peerreview/review_refer.html",
         form,
         {"review": review},
-        lambda d: workflow.refer_to_lifeboat(review, by=request.user, concerns=d["concerns"]),
+        lambda d: workflow.refer_to_lifeboat(review, by=request.user, **d),
         "A lifeboat referral has been opened with this review's link.",
+        review,
+    )
+
+
+@login_required
+def review_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lodge an appeal (the organisation) or decide it (an independent appeals group member)."""
+    review = _review(request, pk)
+    user = request.user
+    if review.state == Review.State.APPEAL:
+        if not user.has_perm("peerreview.decide_appeal", review):
+            raise PermissionDenied
+        form: Any = forms.AppealDecisionForm(request.POST or None)
+
+        def act(d: dict[str, Any]) -> Any:
+            return workflow.decide_appeal(review, by=user, **d)
+
+        done = "The appeal has been decided and the organisation told."
+    else:
+        if not user.has_perm("peerreview.appeal_review", review):
+            raise PermissionDenied
+        form = forms.AppealForm(request.POST or None)
+
+        def act(d: dict[str, Any]) -> Any:
+            return workflow.lodge_appeal(review, by=user, **d)
+
+        done = "Your appeal has been lodged. A member of the appeals group with no part in the review decides it."
+    return form_page(
+        request,
+        "peerreview/review_appeal.html",
+        form,
+        {"review": review, "appeal": review.appeals.first(), "open_window": review.within_appeal_window()},
+        act,
+        done,
         review,
     )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.management.commands import flush
 from django.test import Client
+from django.utils import timezone
 
 from core import audit
 from organisations.models import Membership, Organisation
@@ -104,6 +107,32 @@ def administrator(hub):  # users, organisations, reference data
     return _person(Role.ADMINISTRATOR, hub, "Ada Admin")
 
 
+def _peer_on_standing_panel(role: str, name: str, organisation_name: str):
+    organisation = OrganisationFactory(name=organisation_name)
+    person = _person(Role.REVIEWER, organisation, name)
+    today = timezone.localdate()
+    MembershipFactory(
+        person=person,
+        organisation=organisation,
+        role=role,
+        starts_on=today - datetime.timedelta(days=30),
+        ends_on=today.replace(year=today.year + 2) if (today.month, today.day) != (2, 29) else today.replace(
+            year=today.year + 2, day=28
+        ),
+    )
+    return person
+
+
+@pytest.fixture
+def quality_panel_member(db):  # an accredited peer from a third CVS with a term on the quality panel
+    return _peer_on_standing_panel(Role.QUALITY_PANEL, "Quinn Quality", "Quality Panel CVS")
+
+
+@pytest.fixture
+def appeals_member(db):  # a peer from a fourth CVS with a term on the appeals group
+    return _peer_on_standing_panel(Role.APPEALS_GROUP, "Abe Appeals", "Appeals Group CVS")
+
+
 @pytest.fixture
 def outsider(db):  # signed in, but holds no role anywhere
     return UserFactory(full_name="Otto Outsider", email="otto@example.org")
@@ -120,6 +149,8 @@ ROLE_FIXTURES = [
     "panel_member",
     "funder",
     "administrator",
+    "quality_panel_member",
+    "appeals_member",
     "outsider",
 ]
 
