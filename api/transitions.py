@@ -67,10 +67,7 @@ class TransitionRequestSerializer(serializers.Serializer):
         required=False,
         default=list,
         max_length=50,
-        help_text="review publish: funder organisation ids.",
-    )
-    consent = serializers.BooleanField(
-        required=False, default=False, help_text="review publish: the organisation consented to sharing."
+        help_text="review publish: funder organisation ids (each must have the organisation's consent).",
     )
     grounds = serializers.ChoiceField(
         choices=["process", "fact"],

@@ -311,7 +311,7 @@ class Membership(TimeStamped):
             ).exists()
             if not accredited:
                 raise ValidationError(
-                    {"role": "The quality panel is made of accredited peer reviewers: this person has no reviewer role."}
+                    {"role": "The quality panel is made of accredited peer reviewers: this person has none."}
                 )
 
     @property

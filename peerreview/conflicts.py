@@ -58,9 +58,7 @@ def check(reviewer: Any, review: Review, *, cap: bool = True) -> list[Conflict]:
     years = _setting("PEER_REVIEW_CONFLICT_YEARS", 3)
     memberships = Membership.objects.filter(person=reviewer).select_related("organisation")
     if memberships.current().filter(organisation=org).exists():
-        found.append(
-            Conflict("own_organisation", f"Works for or holds a current role at {org.name}.", waivable=False)
-        )
+        found.append(Conflict("own_organisation", f"Works for or holds a current role at {org.name}.", waivable=False))
     elif memberships.within_years(years).filter(organisation=org).exists():
         found.append(Conflict("recent_membership", f"Held a role at {org.name} in the last {years} years."))
     for declaration in ConflictDeclaration.objects.current().filter(person=reviewer, organisation=org):
@@ -126,9 +124,9 @@ def conflicted_organisations(person: Any) -> set[int]:
     found |= set(ConflictDeclaration.objects.current().filter(person=person).values_list("organisation_id", flat=True))
     if own_orgs and _setting("PEER_REVIEW_SAME_BOROUGH_CONFLICT", True):
         boroughs = Borough.objects.filter(organisations__in=own_orgs).values("pk")
-        found |= set(Borough.organisations.through.objects.filter(borough__in=boroughs).values_list(
-            "organisation_id", flat=True
-        ))
+        found |= set(
+            Borough.organisations.through.objects.filter(borough__in=boroughs).values_list("organisation_id", flat=True)
+        )
     if own_orgs:
         reviewers_of_own = Assignment.objects.filter(
             review__organisation__in=own_orgs, created_at__year=timezone.localdate().year

@@ -8,9 +8,8 @@ from core.forms import GovukForm
 from core.uploads import ALLOWED_LABEL, MAX_UPLOAD_BYTES
 from organisations.forms import DateInput
 from organisations.models import Membership, Organisation, User
-from peerreview.models import APPEAL_MAX_WORDS, Appeal, Assignment, Evidence, Finding, Reply, Review
+from peerreview.models import APPEAL_MAX_WORDS, Appeal, Assignment, Consent, Evidence, Finding, Reply, Review
 from standards.models import FrameworkVersion, Standard
-
 
 WITHHOLD_CHOICES = [("safeguarding", "Safeguarding"), ("serious_incident", "A serious incident")]
 
@@ -217,14 +216,45 @@ class OutcomeForm(GovukForm):
 
 
 class PublishForm(GovukForm):
+    """The spec of peerreview.workflow.publish_review: readers within the organisation's consent."""
+
     visibility = forms.ChoiceField(choices=Review.Visibility.choices, widget=forms.RadioSelect)
     shared_with = forms.ModelMultipleChoiceField(
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER),
+        queryset=Organisation.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Funders to share with",
+        help_text="Only funders the organisation has consented to share with are listed.",
     )
-    consent = forms.BooleanField(required=False, label="The organisation has consented to sharing with these funders")
+
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        consented = review.consents.filter(withdrawn_at__isnull=True, kind="funder").values("funder")
+        self.fields["shared_with"].queryset = Organisation.objects.filter(pk__in=consented)
+
+
+class ManagementResponseForm(GovukForm):
+    """The spec of peerreview.workflow.save_management_response."""
+
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        max_length=6000,
+        label="Your management response",
+        help_text="Up to 500 words, published beside the report in your own words. It is not decided by anyone.",
+    )
+
+
+class ConsentForm(GovukForm):
+    """The spec of peerreview.workflow.give_consent."""
+
+    kind = forms.ChoiceField(choices=Consent.Kind.choices, widget=forms.RadioSelect, label="We consent to")
+    funder = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER),
+        required=False,
+        label="The funder",
+        help_text="Needed when you consent to sharing with a funder.",
+    )
 
 
 class ActionForm(GovukForm):

@@ -30,6 +30,7 @@ User = settings.AUTH_USER_MODEL
 SPREAD_FLAG = 2  # reviewers differing by this many levels or more must be resolved with a note
 APPEAL_WINDOW_WORKING_DAYS = 15
 APPEAL_MAX_WORDS = 500
+RESPONSE_MAX_WORDS = 500
 
 
 class Review(ConcurrentTransitionMixin, TimeStamped):
@@ -110,6 +111,10 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     report_version = models.PositiveIntegerField(default=0)
     held_from = models.CharField(max_length=30, blank=True)  # the state to resume after on_hold
     appealed_from = models.CharField(max_length=30, blank=True)  # the state to return to when dismissed
+    management_response = models.TextField(
+        blank=True, help_text="The organisation's own response, published beside the report; not decided."
+    )
+    management_response_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     previous_review = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     history = audited_history(m2m_fields=[in_scope, shared_with])
@@ -423,7 +428,12 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         target=State.APPEAL,
         conditions=[within_appeal_window],
         permission="peerreview.appeal_review",
-        custom={"label": "Appeal on grounds of process or fact", "reason_required": True, "style": "warning", "form": "peerreview:review-appeal"},
+        custom={
+            "label": "Appeal on grounds of process or fact",
+            "reason_required": True,
+            "style": "warning",
+            "form": "peerreview:review-appeal",
+        },
     )
     def appeal(self) -> None:
         self.appealed_from = self.state
@@ -444,7 +454,12 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         source=State.APPEAL,
         target=State.REOPENED,
         permission="peerreview.decide_appeal",
-        custom={"label": "Uphold the appeal", "reason_required": True, "style": "warning", "form": "peerreview:review-appeal"},
+        custom={
+            "label": "Uphold the appeal",
+            "reason_required": True,
+            "style": "warning",
+            "form": "peerreview:review-appeal",
+        },
     )
     def uphold_appeal(self) -> None:
         self.appealed_from = ""
@@ -884,6 +899,36 @@ class Appeal(TimeStamped):
             raise ValidationError(
                 {"statement": f"An appeal is up to {APPEAL_MAX_WORDS} words; this one has {words:,}."}
             )
+
+
+class Consent(TimeStamped):
+    """The organisation's consent to publish its report, or to share it with one named funder. Given
+    and withdrawn by the organisation's contacts only; a withdrawn consent keeps its row."""
+
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", "Publish the report for anyone to read"
+        FUNDER = "funder", "Share the report with a named funder"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    funder = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    given_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawal_reason = models.TextField(blank=True)
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["review", "-created_at"]
+
+    def __str__(self) -> str:
+        what = f"share with {self.funder}" if self.funder_id else "publish"
+        return f"Consent to {what} ({'withdrawn' if self.withdrawn_at else 'current'})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class Action(ConcurrentTransitionMixin, TimeStamped):

@@ -54,8 +54,8 @@ def _peer_panel_reviews(user: Any, roles: set[str]) -> Q:
     if Membership.Role.APPEALS_GROUP in roles:
         decided = Reply.objects.filter(decided_by=user).values("finding__review_id")
         judged = Review.history.filter(history_user=user, history_change_reason__in=JUDGEMENT_STEPS).values("id")
-        seen |= Q(pk__in=Review.objects.filter(appeals__isnull=False).values("pk")) & ~Q(pk__in=decided) & ~Q(
-            pk__in=judged
+        seen |= (
+            Q(pk__in=Review.objects.filter(appeals__isnull=False).values("pk")) & ~Q(pk__in=decided) & ~Q(pk__in=judged)
         )
     return independent & seen
 
@@ -188,3 +188,34 @@ def pipeline(shown: int = PIPELINE_SHOWN) -> list[dict[str, Any]]:
         stage["more"] = stage["total"] - len(stage["reviews"])
     order = list(Review.State.values)
     return [stages[s] for s in sorted(stages, key=order.index)]
+
+
+def public_reviews() -> QuerySet[Review]:
+    """Reviews anyone may read signed out: published with the organisation's consent to publish."""
+    return Review.objects.filter(published_at__isnull=False, visibility=Review.Visibility.PUBLIC).exclude(
+        state__in=[Review.State.WITHDRAWN, Review.State.CANCELLED]
+    )
+
+
+def current_awards() -> list[dict[str, Any]]:
+    """The public register: each organisation's newest public review that met the standards (with or
+    without conditions) and is still valid, with its latest published report's fingerprint."""
+    from peerreview.models import ReportSnapshot
+
+    today = timezone.localdate()
+    reviews = (
+        public_reviews()
+        .filter(outcome__in=[Review.Outcome.MET, Review.Outcome.MET_WITH_CONDITIONS], valid_until__gte=today)
+        .exclude(state=Review.State.REOPENED)
+        .select_related("organisation")
+        .order_by("organisation__name", "-published_at")
+    )
+    newest: dict[int, Review] = {}
+    for review in reviews:
+        newest.setdefault(review.organisation_id, review)
+    fingerprints = dict(
+        ReportSnapshot.objects.filter(review__in=list(newest.values()), kind="final")
+        .order_by("review_id", "version")
+        .values_list("review_id", "fingerprint")
+    )
+    return [{"review": r, "fingerprint": fingerprints.get(r.pk, "")} for r in newest.values()]

@@ -123,7 +123,14 @@ def is_independent_quality_panel_member(user: Any, obj: Any) -> bool:
 
 
 # The steps that are a part in the review's judgement (history reasons on the review).
-JUDGEMENT_STEPS = ("return_to_moderation", "issue_draft", "outcome", "decide_outcome", "dismiss_appeal", "uphold_appeal")
+JUDGEMENT_STEPS = (
+    "return_to_moderation",
+    "issue_draft",
+    "outcome",
+    "decide_outcome",
+    "dismiss_appeal",
+    "uphold_appeal",
+)
 
 
 def had_earlier_part(user: Any, review: Review) -> bool:
@@ -208,6 +215,10 @@ rules.add_perm("peerreview.return_assignment", (is_lead_of_review & ~is_assigned
 
 # Findings and replies
 rules.add_perm("peerreview.reply_finding", is_contact_of_reviewed)
+# The organisation's own rights: its management response, and consent to publish or share with a
+# named funder (given and withdrawn by its contacts only, never by the hub).
+rules.add_perm("peerreview.respond_review", is_contact_of_reviewed)
+rules.add_perm("peerreview.consent_review", is_contact_of_reviewed)
 # Any contact drafts replies; the organisation's nominated responsible person signs them off.
 rules.add_perm("peerreview.sign_off_replies", is_contact_of_reviewed & is_responsible_person_of_reviewed)
 # Challenges are decided by a peer who was not on the visit: an independent quality panel member.

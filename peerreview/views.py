@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import audit, uploads
@@ -27,6 +28,7 @@ from peerreview import forms, queries, workflow
 from peerreview.models import (
     Action,
     Assignment,
+    Consent,
     Evidence,
     ExtensionRequest,
     Finding,
@@ -151,6 +153,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "view_panel_work",
                     "propose_outcome",
                     "refer_review",
+                    "respond_review",
+                    "consent_review",
                 ]
             },
         },
@@ -164,7 +168,7 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     known = {t.name for t in review.get_all_state_transitions()}
     if name not in known:
         raise Http404
-    if name == "publish":  # publishing needs its form (visibility, funders, consent)
+    if name == "publish":  # publishing needs its form (visibility, funders)
         return redirect("peerreview:review-publish", pk=review.pk)
     if name in ("appeal", "dismiss_appeal", "uphold_appeal"):  # appeals have their own form
         return redirect("peerreview:review-appeal", pk=review.pk)
@@ -716,7 +720,7 @@ def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
-    form = forms.PublishForm(request.POST or None, initial={"visibility": review.visibility})
+    form = forms.PublishForm(request.POST or None, review=review, initial={"visibility": review.visibility})
     return form_page(
         request,
         "peerreview/review_publish.html",
@@ -726,6 +730,52 @@ def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
         "The report is published.",
         review,
     )
+
+
+@login_required
+def review_response(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's management response, published beside the report."""
+    review = _review(request, pk, perm="peerreview.respond_review")
+    form = forms.ManagementResponseForm(request.POST or None, initial={"text": review.management_response})
+    return form_page(
+        request,
+        "peerreview/review_response.html",
+        form,
+        {"review": review},
+        lambda d: workflow.save_management_response(review, by=request.user, **d),
+        "Your management response is saved. It is published beside the report.",
+        review,
+    )
+
+
+@login_required
+def review_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's consents to publish and to share with named funders: give and withdraw."""
+    review = _review(request, pk, perm="peerreview.consent_review")
+    form = forms.ConsentForm(request.POST or None)
+    return form_page(
+        request,
+        "peerreview/review_consent.html",
+        form,
+        {"review": review, "consents": review.consents.select_related("funder", "given_by", "withdrawn_by")},
+        lambda d: workflow.give_consent(review, by=request.user, **d),
+        "Your consent is recorded.",
+        reverse("peerreview:review-consent", args=[review.pk]),
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = get_object_for_user(
+        request, Consent.objects.select_related("review"), view_perm=VIEW, perm="peerreview.consent_review", pk=pk
+    )
+    attempt(
+        request,
+        lambda: workflow.withdraw_consent(consent, by=request.user, reason=request.POST.get("reason", "")),
+        "Your consent is withdrawn.",
+    )
+    return redirect("peerreview:review-consent", pk=consent.review_id)
 
 
 @login_required
@@ -828,3 +878,22 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
             "superseded": snapshots.filter(version__gt=snapshot.version).exists(),
         },
     )
+
+
+# --- public pages (no sign-in) ------------------------------------------------------------------------
+
+
+def public_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """A published report the organisation consented to make public, readable signed out."""
+    review = get_object_or_404(queries.public_reviews().select_related("organisation"), pk=pk)
+    snapshot = ReportSnapshot.objects.filter(review=review, kind="final").order_by("-version").first()
+    if snapshot is None:
+        raise Http404
+    return render(
+        request, "peerreview/public_report.html", {"review": review, "snapshot": snapshot, "data": snapshot.data}
+    )
+
+
+def award_register(request: HttpRequest) -> HttpResponse:
+    """The public register of current quality awards."""
+    return render(request, "peerreview/award_register.html", {"awards": queries.current_awards()})

@@ -23,9 +23,11 @@ from core.workflow import transition
 from organisations.models import Organisation
 from peerreview import conflicts, emails
 from peerreview.models import (
+    RESPONSE_MAX_WORDS,
     Action,
     Appeal,
     Assignment,
+    Consent,
     Evidence,
     ExtensionRequest,
     Finding,
@@ -572,6 +574,7 @@ def build_report(review: Review) -> dict[str, Any]:
             for f in findings
         ],
         "outcome": {"value": review.get_outcome_display(), "rationale": review.outcome_rationale},
+        "management_response": review.management_response,
         "actions": [
             {"text": a.text, "owner": a.owner, "due": str(a.due_on), "state": a.get_state_display()}
             for a in review.actions.all()
@@ -733,15 +736,25 @@ def decide_outcome(review: Review, *, by: Any) -> Review:
     return transition(review, "decide_outcome", by=by)
 
 
-def publish_review(
-    review: Review, *, by: Any, visibility: str, shared_with: Iterable[Organisation] = (), consent: bool = False
-) -> Review:
-    """Publish: finalise findings, freeze the final report snapshot, set who may read it."""
+def publish_review(review: Review, *, by: Any, visibility: str, shared_with: Iterable[Organisation] = ()) -> Review:
+    """Publish: finalise findings, freeze the final report snapshot, set who may read it, within
+    what the organisation itself has consented to (give_consent)."""
     funders = list(shared_with)
-    if visibility == Review.Visibility.FUNDERS and not (funders and consent):
-        raise ValidationError({"shared_with": "Name the funders and confirm the organisation has consented."})
+    if visibility not in Review.Visibility.values:
+        raise ValidationError({"visibility": "Choose who may read the report."})
+    if visibility == Review.Visibility.FUNDERS and not funders:
+        raise ValidationError({"shared_with": "Name the funders to share with."})
     if any(f.kind != Organisation.Kind.FUNDER for f in funders):
         raise ValidationError({"shared_with": "Only funders can be named here."})
+    consented = current_consents(review)
+    if visibility == Review.Visibility.PUBLIC and "publish" not in consented:
+        raise ValidationError({"visibility": "The organisation has not consented to publication."})
+    if visibility == Review.Visibility.FUNDERS:
+        missing = [f.name for f in funders if f.pk not in consented.get("funders", set())]
+        if missing:
+            raise ValidationError(
+                {"shared_with": f"The organisation has not consented to sharing with {', '.join(missing)}."}
+            )
     with transaction.atomic():
         locked = Review.objects.select_for_update().get(pk=review.pk)
         locked.visibility = visibility
@@ -756,6 +769,91 @@ def publish_review(
         _snapshot(review, by=by, kind="final")
     emails.notify_contacts(review, "published")
     return review
+
+
+# --- the organisation's own rights: management response and consent --------------------------------
+
+RESPONSE_STATES = [Review.State.RIGHT_OF_REPLY, Review.State.REPLY_CONSIDERATION, Review.State.OUTCOME_DECIDED]
+
+
+def save_management_response(review: Review, *, by: Any, text: str) -> Review:
+    """The organisation's management response (up to 500 words), published beside the report and
+    never decided. Written from the draft's issue until publication freezes it."""
+    _require(by, "peerreview.respond_review", review)
+    _require_state(review, *RESPONSE_STATES, doing="write the management response")
+    text = text.strip()
+    words = len(text.split())
+    if words > RESPONSE_MAX_WORDS:
+        raise ValidationError(
+            {"text": f"A management response is up to {RESPONSE_MAX_WORDS} words; this has {words:,}."}
+        )
+    with transaction.atomic():
+        old = review.management_response
+        review.management_response, review.management_response_by = text, by if text else None
+        _save(review, by=by, reason="management_response")
+        _record(review, "management_response", by=by, review=review, old=old, new=text)
+    return review
+
+
+def current_consents(review: Review) -> dict[str, Any]:
+    """What the organisation consents to now: {"publish": True?, "funders": {ids}}."""
+    found: dict[str, Any] = {"funders": set()}
+    for kind, funder_id in review.consents.filter(withdrawn_at__isnull=True).values_list("kind", "funder_id"):
+        if kind == Consent.Kind.PUBLISH:
+            found["publish"] = True
+        else:
+            found["funders"].add(funder_id)
+    return found
+
+
+def give_consent(review: Review, *, by: Any, kind: str, funder: Organisation | None = None) -> Consent:
+    """An organisation contact consents to publication, or to sharing with one named funder. On a
+    published review the consent takes effect at once for funders; publication itself stays the
+    coordinator's step. Side effects: Consent row, history, audit "give_consent"."""
+    _require(by, "peerreview.consent_review", review)
+    if kind not in Consent.Kind.values:
+        raise ValidationError({"kind": "Choose what you consent to."})
+    if kind == Consent.Kind.FUNDER and (funder is None or funder.kind != Organisation.Kind.FUNDER):
+        raise ValidationError({"funder": "Choose the funder you consent to share with."})
+    if kind == Consent.Kind.PUBLISH:
+        funder = None
+    if review.state in (Review.State.WITHDRAWN, Review.State.CANCELLED):
+        raise ValidationError("The review has ended; there is nothing to share.")
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.consents.filter(kind=kind, funder=funder, withdrawn_at__isnull=True).exists():
+            raise ValidationError("You have already given this consent.")
+        consent = Consent(review=locked, kind=kind, funder=funder, given_by=by)
+        _save(consent, by=by, reason="give")
+        _record(consent, "give_consent", by=by, review=locked, kind=kind, funder=getattr(funder, "pk", None))
+    return consent
+
+
+def withdraw_consent(consent: Consent, *, by: Any, reason: str = "") -> Consent:
+    """An organisation contact withdraws a consent. If the report is already out, it stops being
+    public, or stops being shared with that funder, at once. Side effects: history, audit
+    "withdraw_consent" (and "visibility" with old and new values when readers change)."""
+    review = consent.review
+    _require(by, "peerreview.consent_review", review)
+    if consent.withdrawn_at is not None:
+        raise ValidationError("This consent has already been withdrawn.")
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        consent.withdrawn_at, consent.withdrawn_by, consent.withdrawal_reason = timezone.now(), by, reason.strip()
+        _save(consent, by=by, reason="withdraw")
+        _record(consent, "withdraw_consent", by=by, review=locked, reason=reason, kind=consent.kind)
+        before = (locked.visibility, sorted(locked.shared_with.values_list("pk", flat=True)))
+        if consent.kind == Consent.Kind.FUNDER:
+            locked.shared_with.remove(consent.funder_id)
+        if consent.kind == Consent.Kind.PUBLISH and locked.visibility == Review.Visibility.PUBLIC:
+            locked.visibility = Review.Visibility.PRIVATE
+        if locked.visibility == Review.Visibility.FUNDERS and not locked.shared_with.exists():
+            locked.visibility = Review.Visibility.PRIVATE
+        after = (locked.visibility, sorted(locked.shared_with.values_list("pk", flat=True)))
+        if after != before:
+            _save(locked, by=by, reason="visibility")
+            _record(locked, "visibility", by=by, review=locked, old=list(before), new=list(after))
+    return consent
 
 
 REFERRAL_FINDINGS_AGREED = [
@@ -896,7 +994,8 @@ def accept_action_plan(review: Review, *, by: Any) -> Review:
 def perform_review_move(review: Review, name: str, *, by: Any, reason: str = "", **fields: Any) -> Review:
     """Make review move `name` the one way it is made, for the pages and the API alike: through its
     own operation where it has one (deadlines, snapshots, mail), otherwise through move_review.
-    Publishing reads `visibility`, `shared_with` (funder organisations) and `consent`; an appeal
+    Publishing reads `visibility` and `shared_with` (funder organisations; the organisation's own
+    recorded consent decides what is allowed); an appeal
     reads `grounds` (process or fact) and its statement (`statement`, or else the reason); other moves
     read only the reason (fields they do not read are ignored)."""
     operations = {
@@ -921,7 +1020,6 @@ def perform_review_move(review: Review, name: str, *, by: Any, reason: str = "",
             by=by,
             visibility=fields.get("visibility", Review.Visibility.PRIVATE),
             shared_with=fields.get("shared_with", ()),
-            consent=fields.get("consent", False),
         )
     return move_review(review, name, by=by, reason=reason)
 

@@ -116,9 +116,9 @@ def _peer_on_standing_panel(role: str, name: str, organisation_name: str):
         organisation=organisation,
         role=role,
         starts_on=today - datetime.timedelta(days=30),
-        ends_on=today.replace(year=today.year + 2) if (today.month, today.day) != (2, 29) else today.replace(
-            year=today.year + 2, day=28
-        ),
+        ends_on=today.replace(year=today.year + 2)
+        if (today.month, today.day) != (2, 29)
+        else today.replace(year=today.year + 2, day=28),
     )
     return person
 

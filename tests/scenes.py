@@ -102,8 +102,10 @@ def review_in_desk_review(*, version, organisation, coordinator, lead, peer, con
         owner="CEO",
         due_on=timezone.localdate() + datetime.timedelta(days=30),
     )
+    consent = pr.give_consent(review, by=contact, kind="publish")
     return {
         "review": review,
+        "consent": consent,
         "lead_assignment": lead_assignment,
         "evidence": evidence,
         "finding": finding,
@@ -193,8 +195,13 @@ def published_review(*, version, organisation, coordinator, lead, peer, contact,
     pr.set_outcome(review, by=lead, outcome="met", rationale="A strong, trusted service.")
     review = pr.decide_outcome(Review.objects.get(pk=review.pk), by=quality)
     funders = list(funders)
+    # The organisation consents; the coordinator publishes within that consent.
+    for funder in funders:
+        pr.give_consent(review, by=contact, kind="funder", funder=funder)
+    if not funders:
+        pr.give_consent(review, by=contact, kind="publish")
     review = pr.publish_review(
-        review, by=coordinator, visibility="funders" if funders else "public", shared_with=funders, consent=True
+        review, by=coordinator, visibility="funders" if funders else "public", shared_with=funders
     )
     return {"review": review, "standards": standards, "finding": finding}
 

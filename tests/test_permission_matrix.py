@@ -136,7 +136,15 @@ PEER_REVIEW = {
     "peerreview:review-refer": ("get", _r("review-refer"), _pr(HUB)),
     # The organisation appeals (the window note shows while the review is unpublished); the appeals
     # group sees a review only once an appeal is lodged.
+    # Public, signed out: a report only with the organisation's consent to publish (the scene's review
+    # is unpublished, so nobody finds it), and the register of current quality awards.
+    "peerreview:public-report": ("get", _r("public-report"), {r: 404 for r in ROLES}),
+    "peerreview:award-register": ("get", lambda s: reverse("peerreview:award-register"), {r: 200 for r in ROLES}),
     "peerreview:review-appeal": ("get", _r("review-appeal"), _pr({"contact": 200})),
+    # The organisation's own rights: its management response and its consents (never the hub's).
+    "peerreview:review-response": ("get", _r("review-response"), _pr({"contact": 200})),
+    "peerreview:review-consent": ("get", _r("review-consent"), _pr({"contact": 200})),
+    "peerreview:consent-withdraw": ("post", _r("consent-withdraw", "consent"), _pr({"contact": 302})),
     "peerreview:review-report": ("get", _r("review-report"), _pr({}, panel_and_contact=404)),
     "peerreview:assignment-respond": ("get", _r("assignment-respond", "lead_assignment"), _pr({"lead_reviewer": 200})),
     "peerreview:assignment-score": ("get", _r("assignment-score", "lead_assignment"), _pr({"lead_reviewer": 200})),

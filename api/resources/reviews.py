@@ -287,7 +287,6 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
             reason=data["reason"],
             visibility=data["visibility"],
             shared_with=Organisation.objects.filter(pk__in=data["shared_with"]),
-            consent=data["consent"],
             grounds=data["grounds"],
         )
 

@@ -9,6 +9,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from peerreview.models import Review
+from peerreview.workflow import give_consent
 from tests.scenes import nominate_responsible_person, published_version
 
 pytestmark = pytest.mark.e2e
@@ -118,6 +120,9 @@ def test_a_script_takes_a_review_through_its_lifecycle_and_downloads_the_pdf(
     assert _move(org_api, url, "consider_replies")["state"] == "reply_consideration"
     _ok(lead_api.put(f"{url}outcome/", {"outcome": "met", "rationale": "All standards established."}, format="json"))
     assert _move(quality_api, url, "decide_outcome")["state"] == "outcome_decided"
+    refused = hub_api.post(f"{url}transitions/publish/", {"visibility": "public"}, format="json")
+    assert refused.status_code == 400 and "consented" in str(refused.json())
+    give_consent(Review.objects.get(pk=review["id"]), by=contact, kind="publish")
     published = _move(hub_api, url, "publish", visibility="public")
     assert published["state"] == "published"
 

@@ -170,6 +170,12 @@ def test_review_from_scoping_to_closed(browser, live_server, people, reviewed_or
     click(quality, "Confirm the outcome")
     expect_state("Outcome decided")
     screenshot("review-outcome-confirmed", quality)
+    # The organisation consents to publication (the coordinator cannot do it for them).
+    contact.goto(review_url)
+    contact.get_by_role("link", name="Consent to publish or share").click()
+    contact.get_by_label("Publish the report for anyone to read").check()
+    click(contact, "Record the consent")
+    contact.get_by_text("Your consent is recorded.").wait_for()
     coordinator.goto(review_url)
     coordinator.get_by_role("link", name="Publish the report").first.click()
     coordinator.get_by_label("Public").check()

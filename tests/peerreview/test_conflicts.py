@@ -70,9 +70,7 @@ def test_invitation_with_a_conflict_needs_a_coordinators_waiver(review, reviewed
     with pytest.raises(ValidationError, match="Conflict"):
         workflow.invite_reviewer(review, reviewer, by=coordinator)
     assert not Assignment.objects.exists()
-    assignment = workflow.invite_reviewer(
-        review, reviewer, by=coordinator, waiver_reason="The bid ended; no overlap."
-    )
+    assignment = workflow.invite_reviewer(review, reviewer, by=coordinator, waiver_reason="The bid ended; no overlap.")
     assert (assignment.waived_by, assignment.conflicts_found[0]["kind"]) == (coordinator, "declared")
     event = AuditEvent.objects.get(action="invite")
     assert (event.actor, event.reason) == (coordinator, "The bid ended; no overlap.")

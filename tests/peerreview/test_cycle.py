@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from casework.models import Referral
 from core import audit
 from core.models import AuditEvent
 from peerreview import workflow
@@ -160,7 +159,12 @@ def test_review_from_scoping_to_closed(
         with pytest.raises(PermissionDenied):
             workflow.decide_outcome(Review.objects.get(pk=review.pk), by=person)
     review = workflow.decide_outcome(Review.objects.get(pk=review.pk), by=quality_panel_member)
-    review = workflow.publish_review(review, by=coordinator, visibility="public")
+    with pytest.raises(ValidationError, match="not consented to publication"):
+        workflow.publish_review(review, by=coordinator, visibility="public")
+    with pytest.raises(PermissionDenied):  # consent is the organisation's, never the hub's
+        workflow.give_consent(review, by=coordinator, kind="publish")
+    workflow.give_consent(review, by=contact, kind="publish")
+    review = workflow.publish_review(Review.objects.get(pk=review.pk), by=coordinator, visibility="public")
     assert review.state == "published" and review.valid_until is not None
     assert set(Finding.objects.filter(review=review).values_list("state", flat=True)) == {"final"}
     final = ReportSnapshot.objects.get(review=review, kind="final")
@@ -192,8 +196,6 @@ def test_review_from_scoping_to_closed(
     assert ("issue_draft", quality_panel_member.pk) in moves and ("close", coordinator.pk) in moves
     assert ("decide_outcome", quality_panel_member.pk) in moves
     assert audit.verify()[1] is None
-
-
 
 
 def test_renewal_is_prefilled_and_happens_once(review, coordinator, reviewed_org, published_version):

@@ -89,7 +89,12 @@ def test_only_an_appeals_member_with_no_earlier_part_decides(
         role="appeals_group",
         ends_on=today + datetime.timedelta(days=365),
     )
-    for person in (coordinator, administrator, contact, type(quality_panel_member).objects.get(pk=quality_panel_member.pk)):
+    for person in (
+        coordinator,
+        administrator,
+        contact,
+        type(quality_panel_member).objects.get(pk=quality_panel_member.pk),
+    ):
         with pytest.raises(PermissionDenied):
             workflow.decide_appeal(_fresh(published), by=person, uphold=True, reason="Agreed.")
     assert (_fresh(published).state, Appeal.objects.get().decision) == ("appeal", "")
@@ -104,7 +109,10 @@ def test_an_appeals_member_who_decided_a_challenge_is_excluded(published, appeal
     workflow.lodge_appeal(published, by=contact, grounds="fact", statement="Wrong.")
     review = _fresh(published)
     assert not appeals_member.has_perm("peerreview.decide_appeal", review)
-    assert list(queries.reviews_visible_to(appeals_member)) == []
+    # The report is public, so everyone may read it; the appeals group's own way in is closed to them.
+    assert list(Review.objects.filter(queries._peer_panel_reviews(appeals_member, appeals_member.roles))) == []
+    with pytest.raises(PermissionDenied):
+        workflow.decide_appeal(review, by=appeals_member, uphold=False, reason="Stands.")
 
 
 def test_appeal_page_and_decision_page(published, contact, appeals_member, coordinator, client_for):
@@ -154,7 +162,9 @@ def test_quality_panel_places_are_dated_terms_from_member_bodies(reviewer, admin
     assert (term.role, term.ends_on) == ("quality_panel", ends)
 
 
-def test_the_lead_proposes_the_outcome_on_the_page(published_version, reviewed_org, coordinator, lead_reviewer, client_for):
+def test_the_lead_proposes_the_outcome_on_the_page(
+    published_version, reviewed_org, coordinator, lead_reviewer, client_for
+):
     review = Review.objects.create(
         organisation=reviewed_org,
         framework_version=published_version,
@@ -302,3 +312,29 @@ def test_referral_page_refuses_the_lead(published, lead_reviewer, coordinator, c
     assert not Referral.objects.exists()
     assert client_for(coordinator).post(url, {"concerns": "Cash.", "withhold_grounds": ""}).status_code == 302
     assert Referral.objects.count() == 1
+
+
+# --- the reviewed body's rights ------------------------------------------------------------------------
+
+
+def test_only_the_nominated_responsible_person_signs_off_replies(
+    published_version, reviewed_org, coordinator, contact, client_for, administrator
+):
+    from organisations import workflow as orgs
+
+    review = Review.objects.create(
+        organisation=reviewed_org, framework_version=published_version, coordinator=coordinator, state="right_of_reply"
+    )
+    finding = Finding.objects.create(review=review, kind="strength", text="Trusted.", state="agreed")
+    url = reverse("peerreview:review-replies", args=[review.pk])
+    data = {"part": "replies", f"f{finding.pk}-kind": "accept", "submit": "1"}
+    page = client_for(contact).post(url, data, follow=True)
+    assert "signed off by your organisation&#x27;s nominated responsible person" in page.content.decode()
+    assert _fresh(review).replies_submitted_at is None
+    with pytest.raises(ValidationError, match="current contacts"):
+        orgs.grant_membership(MembershipFactory().person, reviewed_org, "responsible_person", by=administrator)
+    orgs.grant_membership(contact, reviewed_org, "responsible_person", by=administrator)
+    assert client_for(contact).post(url, data).status_code == 302
+    assert _fresh(review).replies_submitted_at is not None
+    event = AuditEvent.objects.get(action="submit_replies")
+    assert event.actor == contact
