@@ -70,7 +70,7 @@ def test_management_response_is_published_beside_the_report(at_outcome, contact,
     assert "We welcome the review and will date the directory." in html
     page = client_for(None).get(reverse("peerreview:public-report", args=[review.pk]))
     assert page.status_code == 200
-    assert "The organisation&#x27;s management response" in page.content.decode()
+    assert "The organisation's management response" in page.content.decode()
 
 
 def test_consent_is_the_organisations_own(at_outcome, contact, coordinator, administrator, funding_org):
