@@ -438,10 +438,21 @@ MATRIX = {
     "standards:comment-create": (
         "get",
         lambda s: _v(s, "comment-create"),
+        # The quality panel and appeals group fixtures are accredited reviewers too, so they may comment.
         only(
             {
                 r: 200
-                for r in ["participant", "contact", "reviewer", "lead_reviewer", "funder", "steward", "coordinator"]
+                for r in [
+                    "participant",
+                    "contact",
+                    "reviewer",
+                    "lead_reviewer",
+                    "funder",
+                    "steward",
+                    "coordinator",
+                    "quality_panel_member",
+                    "appeals_member",
+                ]
             },
             others=403,
         ),
