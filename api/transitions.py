@@ -68,10 +68,14 @@ class TransitionRequestSerializer(serializers.Serializer):
         required=False,
         default=list,
         max_length=50,
-        help_text="review publish: funder organisation ids.",
+        help_text="review publish: funder organisation ids (each must have the organisation's consent).",
     )
-    consent = serializers.BooleanField(
-        required=False, default=False, help_text="review publish: the organisation consented to sharing."
+    grounds = serializers.ChoiceField(
+        choices=["process", "fact"],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="review appeal: grounds of process or fact (the reason is the appeal, up to 500 words).",
     )
     practitioner = serializers.CharField(
         required=False, allow_blank=True, max_length=200, default="", help_text="closure go_insolvent."

@@ -45,6 +45,7 @@ class AvailableTransition:
     target: str
     reason_required: bool
     style: str  # "primary", "secondary" or "warning": how the button looks
+    form: str = ""  # the URL name of the move's own form page, when its inputs are more than a reason
 
 
 def _meta(obj: models.Model, name: str) -> Any:
@@ -196,6 +197,7 @@ def _describe(t: Transition) -> AvailableTransition:
         target=str(t.target),
         reason_required=bool(t.custom.get("reason_required")),
         style=t.custom.get("style", "secondary"),
+        form=t.custom.get("form", ""),
     )
 
 

@@ -284,6 +284,12 @@ class Membership(TimeStamped):
         PANEL_MEMBER = "panel_member", "Lifeboat panel member"
         FUNDER_READER = "funder_reader", "Funder"
         ADMINISTRATOR = "administrator", "Administrator"
+        QUALITY_PANEL = "quality_panel", "Quality panel member"
+        APPEALS_GROUP = "appeals_group", "Appeals group member"
+        RESPONSIBLE_PERSON = "responsible_person", "Nominated responsible person"
+
+    # Standing peer panels: a term with an end date, held through a member (support) body.
+    PEER_PANEL_ROLES = frozenset({Role.QUALITY_PANEL, Role.APPEALS_GROUP})
 
     person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
@@ -311,6 +317,33 @@ class Membership(TimeStamped):
     def clean(self) -> None:
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "The end date must be on or after the start date."})
+        if self.role in self.PEER_PANEL_ROLES:
+            self._clean_peer_panel_term()
+        if self.role == self.Role.RESPONSIBLE_PERSON and self.person_id and self.organisation_id:
+            contact = Membership.objects.current().filter(
+                person_id=self.person_id, organisation_id=self.organisation_id, role=self.Role.CONTACT
+            )
+            if not contact.exists():
+                raise ValidationError({"role": "Nominate one of the organisation's current contacts."})
+
+    def _clean_peer_panel_term(self) -> None:
+        """Quality panel and appeals group places are dated terms held by peers from member bodies."""
+        name = self.get_role_display().lower()
+        if not self.ends_on:
+            raise ValidationError({"ends_on": f"A {name} serves a term: give the date the term ends."})
+        organisation = getattr(self, "organisation", None)
+        if organisation is not None and not organisation.is_support_body:
+            raise ValidationError(
+                {"organisation": f"A {name} is a peer from a member body (a CVS, volunteer centre, network…)."}
+            )
+        if self.role == self.Role.QUALITY_PANEL and self.person_id:
+            accredited = Membership.objects.filter(
+                person_id=self.person_id, role__in=[self.Role.REVIEWER, self.Role.LEAD_REVIEWER]
+            ).exists()
+            if not accredited:
+                raise ValidationError(
+                    {"role": "The quality panel is made of accredited peer reviewers: this person has none."}
+                )
 
     @property
     def is_current(self) -> bool:

@@ -41,6 +41,9 @@ is_caseworker = _has_role(Role.CASEWORKER)
 is_panel_member = _has_role(Role.PANEL_MEMBER)
 is_funder_reader = _has_role(Role.FUNDER_READER)
 is_participant = _has_role(Role.PARTICIPANT)
+# Peers who hold the judgement (a term on a standing panel), not hub staff.
+is_quality_panel_member = _has_role(Role.QUALITY_PANEL)
+is_appeals_group_member = _has_role(Role.APPEALS_GROUP)
 
 # Hub staff who need to see everyone: to build panels, to run cases, to administer.
 sees_everyone = is_administrator | is_coordinator | is_caseworker
@@ -56,6 +59,16 @@ def is_self(user: Any, person: Any) -> bool:
 def is_contact_of_organisation(user: Any, organisation: Any) -> bool:
     """The person is a current contact of this organisation."""
     return organisation is not None and user.is_authenticated and user.has_role(Role.CONTACT, organisation=organisation)
+
+
+@rules.predicate
+def is_responsible_person_of_organisation(user: Any, organisation: Any) -> bool:
+    """The person is the organisation's nominated responsible person (signs off its replies)."""
+    return (
+        organisation is not None
+        and user.is_authenticated
+        and user.has_role(Role.RESPONSIBLE_PERSON, organisation=organisation)
+    )
 
 
 @rules.predicate

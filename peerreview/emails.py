@@ -39,6 +39,20 @@ NOTICES: dict[str, tuple[str, str]] = {
     "extension_requested": ("Extension requested", "{org} has asked for more time to reply."),
     "extension_decided": ("Your extension request", "Your request was {granted_word}: {reason}"),
     "published": ("Your peer review report is published", "The final report for {org} is published."),
+    "challenge_decided": (
+        "Your challenge has been decided",
+        "A quality panel member decided your challenge to a finding about {org}: {decision}. The reason: {reason}",
+    ),
+    "appeal_lodged": ("An appeal has been lodged", "{org} has appealed against its published review."),
+    "appeal_decided": (
+        "Your appeal has been decided",
+        "A member of the appeals group decided your appeal: {decision}. The reason: {reason}",
+    ),
+    "lifeboat_referral": (
+        "Your organisation has been referred to the lifeboat",
+        "Following the agreed findings of your peer review, the hub coordinator has referred {org} to the "
+        "lifeboat scheme for support. A caseworker will be in touch.",
+    ),
     "reminder": ("Reminder: {what}", "{what} is due on {due}."),
     "overdue": ("Overdue: {what}", "{what} was due on {due} and is now overdue."),
 }
@@ -56,6 +70,7 @@ def _context(review: Any, name: str, **extra: Any) -> dict[str, Any]:
         "reason": extra.get("reason", ""),
         "granted_word": "granted" if extra.get("granted") else "refused",
         "what": extra.get("what", ""),
+        "decision": extra.get("decision", ""),
     }
     subject, body = NOTICES[name]
     return {

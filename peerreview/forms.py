@@ -8,8 +8,10 @@ from core.forms import GovukForm
 from core.uploads import ALLOWED_LABEL, MAX_UPLOAD_BYTES
 from organisations.forms import DateInput
 from organisations.models import Membership, Organisation, User
-from peerreview.models import Assignment, Evidence, Finding, Reply, Review
+from peerreview.models import APPEAL_MAX_WORDS, Appeal, Assignment, Consent, Evidence, Finding, Reply, Review
 from standards.models import FrameworkVersion, Standard
+
+WITHHOLD_CHOICES = [("safeguarding", "Safeguarding"), ("serious_incident", "A serious incident")]
 
 
 def _levels(review: Review) -> list[tuple[str, str]]:
@@ -214,14 +216,45 @@ class OutcomeForm(GovukForm):
 
 
 class PublishForm(GovukForm):
+    """The spec of peerreview.workflow.publish_review: readers within the organisation's consent."""
+
     visibility = forms.ChoiceField(choices=Review.Visibility.choices, widget=forms.RadioSelect)
     shared_with = forms.ModelMultipleChoiceField(
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER),
+        queryset=Organisation.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Funders to share with",
+        help_text="Only funders the organisation has consented to share with are listed.",
     )
-    consent = forms.BooleanField(required=False, label="The organisation has consented to sharing with these funders")
+
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        consented = review.consents.filter(withdrawn_at__isnull=True, kind="funder").values("funder")
+        self.fields["shared_with"].queryset = Organisation.objects.filter(pk__in=consented)
+
+
+class ManagementResponseForm(GovukForm):
+    """The spec of peerreview.workflow.save_management_response."""
+
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        max_length=6000,
+        label="Your management response",
+        help_text="Up to 500 words, published beside the report in your own words. It is not decided by anyone.",
+    )
+
+
+class ConsentForm(GovukForm):
+    """The spec of peerreview.workflow.give_consent."""
+
+    kind = forms.ChoiceField(choices=Consent.Kind.choices, widget=forms.RadioSelect, label="We consent to")
+    funder = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER),
+        required=False,
+        label="The funder",
+        help_text="Needed when you consent to sharing with a funder.",
+    )
 
 
 class ActionForm(GovukForm):
@@ -238,9 +271,48 @@ class ActionForm(GovukForm):
 
 
 class ReferralForm(GovukForm):
+    """The spec of peerreview.workflow.refer_to_lifeboat."""
+
     concerns = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}), max_length=5000, label="What concerns the panel"
     )
+    withhold_grounds = forms.ChoiceField(
+        choices=[("", "No: tell the organisation (the usual case)"), *WITHHOLD_CHOICES],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Is there a reason not to tell the organisation?",
+    )
+    withhold_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=3000,
+        label="Why the organisation is not told",
+        help_text="Recorded on the referral, where the lifeboat panel reads it.",
+    )
+
+
+class AppealForm(GovukForm):
+    """The spec of peerreview.workflow.lodge_appeal."""
+
+    grounds = forms.ChoiceField(choices=Appeal.Grounds.choices, widget=forms.RadioSelect, label="Grounds")
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=6000,
+        label="Your appeal",
+        help_text=f"Up to {APPEAL_MAX_WORDS} words. Disagreeing with a judgement alone is not a ground for appeal.",
+    )
+
+
+class AppealDecisionForm(GovukForm):
+    """The spec of peerreview.workflow.decide_appeal."""
+
+    uphold = forms.TypedChoiceField(
+        choices=[("0", "Dismiss: the review stands"), ("1", "Uphold: reopen the review for a new report")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
 
 
 ACTION_MOVES = {

@@ -29,6 +29,8 @@ from standards.models import FrameworkVersion, Indicator, Standard
 User = settings.AUTH_USER_MODEL
 SPREAD_FLAG = 2  # reviewers differing by this many levels or more must be resolved with a note
 APPEAL_WINDOW_WORKING_DAYS = 15
+APPEAL_MAX_WORDS = 500
+RESPONSE_MAX_WORDS = 500
 
 
 class Review(ConcurrentTransitionMixin, TimeStamped):
@@ -91,6 +93,8 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         State.REOPENED,
     ]
     HOLDABLE = [State.SCOPING, State.SELF_ASSESSMENT, State.DESK_REVIEW]
+    # An appeal may be lodged within its window whatever the review has moved on to.
+    APPEALABLE = [State.PUBLISHED, State.ACTION_PLANNING, State.MONITORING, State.PROGRESS_REVIEW, State.CLOSED]
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="reviews")
     framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="reviews")
@@ -120,6 +124,11 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     progress_review_due = models.DateField(null=True, blank=True)
     report_version = models.PositiveIntegerField(default=0)
     held_from = models.CharField(max_length=30, blank=True)  # the state to resume after on_hold
+    appealed_from = models.CharField(max_length=30, blank=True)  # the state to return to when dismissed
+    management_response = models.TextField(
+        blank=True, help_text="The organisation's own response, published beside the report; not decided."
+    )
+    management_response_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     previous_review = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     history = audited_history(m2m_fields=[in_scope, shared_with])
@@ -447,34 +456,45 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
 
     @transition(
         field=state,
-        source=State.PUBLISHED,
+        source=APPEALABLE,
         target=State.APPEAL,
         conditions=[within_appeal_window],
         permission="peerreview.appeal_review",
-        custom={"label": "Appeal on process grounds", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Appeal on grounds of process or fact",
+            "reason_required": True,
+            "style": "warning",
+            "form": "peerreview:review-appeal",
+        },
     )
     def appeal(self) -> None:
-        pass
+        self.appealed_from = self.state
 
     @transition(
         field=state,
         source=State.APPEAL,
-        target=State.PUBLISHED,
+        target=RETURN_VALUE(*APPEALABLE),
         permission="peerreview.decide_appeal",
-        custom={"label": "Dismiss the appeal", "reason_required": True},
+        custom={"label": "Dismiss the appeal", "reason_required": True, "form": "peerreview:review-appeal"},
     )
-    def dismiss_appeal(self) -> None:
-        pass
+    def dismiss_appeal(self) -> str:
+        back, self.appealed_from = self.appealed_from or self.State.PUBLISHED, ""
+        return back
 
     @transition(
         field=state,
         source=State.APPEAL,
         target=State.REOPENED,
         permission="peerreview.decide_appeal",
-        custom={"label": "Uphold the appeal", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Uphold the appeal",
+            "reason_required": True,
+            "style": "warning",
+            "form": "peerreview:review-appeal",
+        },
     )
     def uphold_appeal(self) -> None:
-        pass
+        self.appealed_from = ""
 
     @transition(
         field=state,
@@ -504,6 +524,10 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
             return "contact"
         if user.has_role("coordinator"):
             return "coordinator"
+        if user.has_role("quality_panel"):
+            return "quality_panel"
+        if user.has_role("appeals_group"):
+            return "appeals_group"
         return "administrator" if user.has_role("administrator") or user.is_superuser else ""
 
 
@@ -870,6 +894,75 @@ class ExtensionRequest(TimeStamped):
 
     def __str__(self) -> str:
         return f"Extension of {self.working_days} working days for {self.review}"
+
+
+class Appeal(TimeStamped):
+    """The organisation's appeal against a published review (grounds of process or fact, up to 500
+    words), and the decision of an appeals group member who had no earlier part in the review."""
+
+    class Grounds(models.TextChoices):
+        PROCESS = "process", "Process: the review was not carried out as the method says"
+        FACT = "fact", "Fact: the judgement rests on facts that are wrong"
+
+    class Decision(models.TextChoices):
+        DISMISSED = "dismissed", "Dismissed"
+        UPHELD = "upheld", "Upheld"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="appeals")
+    grounds = models.CharField(max_length=10, choices=Grounds.choices)
+    statement = models.TextField()
+    lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["review", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Appeal on {self.get_grounds_display().split(':')[0].lower()} grounds against {self.review}"
+
+    def clean(self) -> None:
+        words = len(self.statement.split())
+        if not words:
+            raise ValidationError({"statement": "Say what went wrong and why it changes the result."})
+        if words > APPEAL_MAX_WORDS:
+            raise ValidationError(
+                {"statement": f"An appeal is up to {APPEAL_MAX_WORDS} words; this one has {words:,}."}
+            )
+
+
+class Consent(TimeStamped):
+    """The organisation's consent to publish its report, or to share it with one named funder. Given
+    and withdrawn by the organisation's contacts only; a withdrawn consent keeps its row."""
+
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", "Publish the report for anyone to read"
+        FUNDER = "funder", "Share the report with a named funder"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    funder = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    given_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawal_reason = models.TextField(blank=True)
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["review", "-created_at"]
+
+    def __str__(self) -> str:
+        what = f"share with {self.funder}" if self.funder_id else "publish"
+        return f"Consent to {what} ({'withdrawn' if self.withdrawn_at else 'current'})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class Action(ConcurrentTransitionMixin, TimeStamped):

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_coordinator
-from peerreview.models import Assignment, Finding, Review
+from peerreview import conflicts
+from peerreview.models import Assignment, Finding, Reply, Review
 
 OPEN_ASSIGNMENT = ["invited", "accepted", "submitted", "returned"]
 
@@ -29,12 +30,34 @@ def reviews_visible_to(user: Any) -> QuerySet[Review]:
     # (which made PostgreSQL sort the whole visible set on disk for a funder's home page).
     assigned = Assignment.objects.filter(reviewer=user, state__in=OPEN_ASSIGNMENT).values("review_id")
     shared = Review.shared_with.through.objects.filter(organisation__in=funder_of).values("review_id")
-    return qs.filter(
+    visible = (
         Q(pk__in=assigned)
         | Q(organisation__in=contact_of)
         | (published & Q(visibility="public"))
         | (published & Q(visibility="funders", pk__in=shared))
     )
+    roles = user.roles
+    if Membership.Role.QUALITY_PANEL in roles or Membership.Role.APPEALS_GROUP in roles:
+        visible |= _peer_panel_reviews(user, roles)
+    return qs.filter(visible)
+
+
+def _peer_panel_reviews(user: Any, roles: set[str]) -> Q:
+    """Twin of the quality panel's and the appeals group's part of peerreview.view_review."""
+    from peerreview.rules import JUDGEMENT_STEPS, QUALITY_ASSURED
+
+    placed = Assignment.objects.filter(reviewer=user).exclude(state="declined").values("review_id")
+    independent = ~Q(pk__in=placed) & ~Q(organisation__in=conflicts.conflicted_organisations(user))
+    seen = Q(pk__in=[])
+    if Membership.Role.QUALITY_PANEL in roles:
+        seen |= Q(state__in=QUALITY_ASSURED)
+    if Membership.Role.APPEALS_GROUP in roles:
+        decided = Reply.objects.filter(decided_by=user).values("finding__review_id")
+        judged = Review.history.filter(history_user=user, history_change_reason__in=JUDGEMENT_STEPS).values("id")
+        seen |= (
+            Q(pk__in=Review.objects.filter(appeals__isnull=False).values("pk")) & ~Q(pk__in=decided) & ~Q(pk__in=judged)
+        )
+    return independent & seen
 
 
 def overdue(review: Review) -> list[str]:
@@ -185,3 +208,34 @@ def findings_visible_to(user: Any, review: Review | None = None) -> QuerySet[Fin
         | Q(review__in=submitted)
         | (~Q(state=Finding.State.DRAFT) & (Q(review__in=working) | Review.draft_issued_q("review__")))
     )
+
+
+def public_reviews() -> QuerySet[Review]:
+    """Reviews anyone may read signed out: published with the organisation's consent to publish."""
+    return Review.objects.filter(published_at__isnull=False, visibility=Review.Visibility.PUBLIC).exclude(
+        state__in=[Review.State.WITHDRAWN, Review.State.CANCELLED]
+    )
+
+
+def current_awards() -> list[dict[str, Any]]:
+    """The public register: each organisation's newest public review that met the standards (with or
+    without conditions) and is still valid, with its latest published report's fingerprint."""
+    from peerreview.models import ReportSnapshot
+
+    today = timezone.localdate()
+    reviews = (
+        public_reviews()
+        .filter(outcome__in=[Review.Outcome.MET, Review.Outcome.MET_WITH_CONDITIONS], valid_until__gte=today)
+        .exclude(state=Review.State.REOPENED)
+        .select_related("organisation")
+        .order_by("organisation__name", "-published_at")
+    )
+    newest: dict[int, Review] = {}
+    for review in reviews:
+        newest.setdefault(review.organisation_id, review)
+    fingerprints = dict(
+        ReportSnapshot.objects.filter(review__in=list(newest.values()), kind="final")
+        .order_by("review_id", "version")
+        .values_list("review_id", "fingerprint")
+    )
+    return [{"review": r, "fingerprint": fingerprints.get(r.pk, "")} for r in newest.values()]

@@ -9,7 +9,8 @@ import rules
 
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_coordinator
-from peerreview.models import Review
+from peerreview import conflicts
+from peerreview.models import Reply, Review
 
 Role = Membership.Role
 WORKING = ("accepted", "submitted", "returned")
@@ -67,6 +68,14 @@ def is_contact_of_reviewed(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
+def is_responsible_person_of_reviewed(user: Any, obj: Any) -> bool:
+    """The person is the reviewed organisation's nominated responsible person."""
+    if obj is None or not user.is_authenticated:
+        return False
+    return user.has_role(Role.RESPONSIBLE_PERSON, organisation=review_of(obj).organisation_id)
+
+
+@rules.predicate
 def is_assigned_reviewer(user: Any, assignment: Any) -> bool:
     """The assignment is the person's own."""
     return assignment is not None and user.is_authenticated and assignment.reviewer_id == user.pk
@@ -86,22 +95,117 @@ def funder_may_read(user: Any, obj: Any) -> bool:
     return review.visibility == "funders" and review.shared_with.filter(pk__in=funders).exists()
 
 
-hub = is_coordinator | is_administrator
-independent_hub = hub & ~is_on_panel
+def _has_any_place(user: Any, obj: Any) -> bool:
+    """The person was ever put on the review's panel (invited, working or replaced; not declined)."""
+    return any(state != "declined" for _, state in panel_places(user, obj))
 
-rules.add_perm("peerreview.view_review", hub | is_invited_or_on_panel | is_contact_of_reviewed | funder_may_read)
+
+INDEPENDENCE_CACHE = "_independence"
+
+
+def _is_free_of_conflict(user: Any, review: Review) -> bool:
+    """No conflict of interest with the reviewed organisation (the yearly cap aside); once per
+    review instance and person."""
+    cache = review.__dict__.setdefault(INDEPENDENCE_CACHE, {})
+    if user.pk not in cache:
+        cache[user.pk] = not conflicts.check(user, review, cap=False)
+    return cache[user.pk]
+
+
+@rules.predicate
+def is_independent_quality_panel_member(user: Any, obj: Any) -> bool:
+    """The person serves on the quality panel, is not on this review's panel, and has no conflict
+    with the organisation under review."""
+    if obj is None or not user.is_authenticated or not user.has_role(Role.QUALITY_PANEL):
+        return False
+    review = review_of(obj)
+    return not _has_any_place(user, review) and _is_free_of_conflict(user, review)
+
+
+# The steps that are a part in the review's judgement (history reasons on the review).
+JUDGEMENT_STEPS = (
+    "return_to_moderation",
+    "issue_draft",
+    "outcome",
+    "decide_outcome",
+    "dismiss_appeal",
+    "uphold_appeal",
+)
+
+
+def had_earlier_part(user: Any, review: Review) -> bool:
+    """The person sat on the panel, did quality assurance, decided a challenge, or proposed or
+    confirmed the outcome of this review (its history says so)."""
+    if _has_any_place(user, review):
+        return True
+    if Reply.objects.filter(finding__review=review, decided_by=user).exists():
+        return True
+    steps = review.history.filter(id=review.pk, history_user=user, history_change_reason__in=JUDGEMENT_STEPS)
+    return steps.exists()
+
+
+@rules.predicate
+def is_independent_appeals_member(user: Any, obj: Any) -> bool:
+    """The person serves on the appeals group, had no earlier part in this review, and has no
+    conflict with the organisation under review."""
+    if obj is None or not user.is_authenticated or not user.has_role(Role.APPEALS_GROUP):
+        return False
+    review = review_of(obj)
+    return not had_earlier_part(user, review) and _is_free_of_conflict(user, review)
+
+
+QUALITY_ASSURED = {
+    "quality_assurance",
+    "right_of_reply",
+    "reply_consideration",
+    "outcome_decided",
+    "published",
+    "appeal",
+    "action_planning",
+    "monitoring",
+    "progress_review",
+    "closed",
+    "reopened",
+}
+
+
+@rules.predicate
+def has_reached_quality_assurance(user: Any, obj: Any) -> bool:
+    """The review has been sent for quality assurance (or gone further)."""
+    return obj is not None and review_of(obj).state in QUALITY_ASSURED
+
+
+@rules.predicate
+def has_an_appeal(user: Any, obj: Any) -> bool:
+    """The organisation has lodged an appeal against the review."""
+    return obj is not None and review_of(obj).appeals.exists()
+
+
+hub = is_coordinator | is_administrator
+quality_panel = is_independent_quality_panel_member & has_reached_quality_assurance
+appeals_group = is_independent_appeals_member & has_an_appeal
+
+rules.add_perm(
+    "peerreview.view_review",
+    hub | is_invited_or_on_panel | is_contact_of_reviewed | funder_may_read | quality_panel | appeals_group,
+)
 rules.add_perm("peerreview.add_review", hub)
 rules.add_perm("peerreview.coordinate_review", hub)
 rules.add_perm("peerreview.lead_review", is_lead_of_review | hub)
-rules.add_perm("peerreview.assure_review", independent_hub)
+# Peers decide, the hub facilitates: quality assurance and confirming the outcome are the quality
+# panel's; the review panel's lead proposes the outcome; appeals are the appeals group's.
+rules.add_perm("peerreview.assure_review", is_independent_quality_panel_member)
+rules.add_perm("peerreview.propose_outcome", is_lead_of_review)
 rules.add_perm("peerreview.consider_replies", is_contact_of_reviewed | hub)
+# A lifeboat referral from a review goes through the coordinator (never the panel alone).
+rules.add_perm("peerreview.refer_review", hub)
 rules.add_perm("peerreview.plan_actions", is_contact_of_reviewed | hub)
 rules.add_perm("peerreview.withdraw_review", is_contact_of_reviewed)
 rules.add_perm("peerreview.appeal_review", is_contact_of_reviewed)
-rules.add_perm("peerreview.decide_appeal", independent_hub)
+rules.add_perm("peerreview.decide_appeal", is_independent_appeals_member)
 rules.add_perm("peerreview.self_assess_review", is_contact_of_reviewed)
 rules.add_perm("peerreview.write_findings", is_on_panel | hub)
-rules.add_perm("peerreview.view_panel_work", is_on_panel | hub)
+rules.add_perm("peerreview.view_panel_work", is_on_panel | hub | quality_panel)
 
 # Assignments
 rules.add_perm("peerreview.respond_assignment", is_assigned_reviewer)
@@ -111,7 +215,14 @@ rules.add_perm("peerreview.return_assignment", (is_lead_of_review & ~is_assigned
 
 # Findings and replies
 rules.add_perm("peerreview.reply_finding", is_contact_of_reviewed)
-rules.add_perm("peerreview.decide_reply", independent_hub)
+# The organisation's own rights: its management response, and consent to publish or share with a
+# named funder (given and withdrawn by its contacts only, never by the hub).
+rules.add_perm("peerreview.respond_review", is_contact_of_reviewed)
+rules.add_perm("peerreview.consent_review", is_contact_of_reviewed)
+# Any contact drafts replies; the organisation's nominated responsible person signs them off.
+rules.add_perm("peerreview.sign_off_replies", is_contact_of_reviewed & is_responsible_person_of_reviewed)
+# Challenges are decided by a peer who was not on the visit: an independent quality panel member.
+rules.add_perm("peerreview.decide_reply", is_independent_quality_panel_member)
 
 
 # --- Judgements are private until issued (issue #16) ----------------------------------------------
@@ -154,6 +265,13 @@ def may_view_review(user: Any, obj: Any) -> bool:
 rules.add_perm(
     "peerreview.view_finding",
     may_view_review
-    & (hub | wrote_finding | has_submitted_own_scores | (finding_is_agreed & (is_on_panel | draft_is_issued))),
+    & (
+        hub
+        | wrote_finding
+        | has_submitted_own_scores
+        | (finding_is_agreed & (is_on_panel | quality_panel | draft_is_issued))
+    ),
 )
-rules.add_perm("peerreview.view_result", hub | has_submitted_own_scores | (may_view_review & draft_is_issued))
+rules.add_perm(
+    "peerreview.view_result", hub | quality_panel | has_submitted_own_scores | (may_view_review & draft_is_issued)
+)

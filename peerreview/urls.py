@@ -22,6 +22,10 @@ urlpatterns = [
     path("reviews/<int:pk>/publish/", views.review_publish, name="review-publish"),
     path("reviews/<int:pk>/actions/new/", views.action_create, name="action-create"),
     path("reviews/<int:pk>/refer/", views.review_refer, name="review-refer"),
+    path("reviews/<int:pk>/appeal/", views.review_appeal, name="review-appeal"),
+    path("reviews/<int:pk>/response/", views.review_response, name="review-response"),
+    path("reviews/<int:pk>/consent/", views.review_consent, name="review-consent"),
+    path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
     path("reviews/<int:pk>/report/", views.review_report, name="review-report"),
     path("assignments/<int:pk>/", views.assignment_respond, name="assignment-respond"),
     path("assignments/<int:pk>/score/", views.assignment_score, name="assignment-score"),
@@ -31,4 +35,6 @@ urlpatterns = [
     path("replies/<int:pk>/decide/", views.reply_decide, name="reply-decide"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension-decide"),
     path("actions/<int:pk>/move/<str:name>/", views.action_move, name="action-move"),
+    path("public/reviews/<int:pk>/", views.public_report, name="public-report"),
+    path("register/", views.award_register, name="award-register"),
 ]

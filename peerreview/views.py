@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import audit, uploads
@@ -28,6 +29,7 @@ from peerreview import forms, queries, workflow
 from peerreview.models import (
     Action,
     Assignment,
+    Consent,
     Evidence,
     ExtensionRequest,
     Finding,
@@ -155,6 +157,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "plan_actions",
                     "decide_reply",
                     "view_panel_work",
+                    "propose_outcome",
+                    "refer_review",
+                    "respond_review",
+                    "consent_review",
                 ]
             },
         },
@@ -168,8 +174,10 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     known = {t.name for t in review.get_all_state_transitions()}
     if name not in known:
         raise Http404
-    if name == "publish":  # publishing needs its form (visibility, funders, consent)
+    if name == "publish":  # publishing needs its form (visibility, funders)
         return redirect("peerreview:review-publish", pk=review.pk)
+    if name in ("appeal", "dismiss_appeal", "uphold_appeal"):  # appeals have their own form
+        return redirect("peerreview:review-appeal", pk=review.pk)
     reason = request.POST.get("reason", "")
     try:
         workflow.perform_review_move(review, name, by=request.user, reason=reason)
@@ -656,6 +664,7 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
             "review": review,
             "rows": rows,
             "can_reply": can_reply,
+            "can_sign_off": user.has_perm("peerreview.sign_off_replies", review),
             "extension_form": extension_form,
             "form": extension_form if extension_form.is_bound else None,
         },
@@ -705,7 +714,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk, perm="peerreview.assure_review")
+    review = _review(request, pk, perm="peerreview.propose_outcome")
     form = forms.OutcomeForm(
         request.POST or None, initial={"outcome": review.outcome, "rationale": review.outcome_rationale}
     )
@@ -716,7 +725,7 @@ def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         {"review": review, "result": result},
         lambda d: workflow.set_outcome(review, by=request.user, **d),
-        "The outcome is recorded. Confirm it when every challenge is decided.",
+        "The proposed outcome is recorded. The quality panel confirms it when every challenge is decided.",
         review,
     )
 
@@ -724,7 +733,7 @@ def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
-    form = forms.PublishForm(request.POST or None, initial={"visibility": review.visibility})
+    form = forms.PublishForm(request.POST or None, review=review, initial={"visibility": review.visibility})
     return form_page(
         request,
         "peerreview/review_publish.html",
@@ -734,6 +743,52 @@ def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
         "The report is published.",
         review,
     )
+
+
+@login_required
+def review_response(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's management response, published beside the report."""
+    review = _review(request, pk, perm="peerreview.respond_review")
+    form = forms.ManagementResponseForm(request.POST or None, initial={"text": review.management_response})
+    return form_page(
+        request,
+        "peerreview/review_response.html",
+        form,
+        {"review": review},
+        lambda d: workflow.save_management_response(review, by=request.user, **d),
+        "Your management response is saved. It is published beside the report.",
+        review,
+    )
+
+
+@login_required
+def review_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's consents to publish and to share with named funders: give and withdraw."""
+    review = _review(request, pk, perm="peerreview.consent_review")
+    form = forms.ConsentForm(request.POST or None)
+    return form_page(
+        request,
+        "peerreview/review_consent.html",
+        form,
+        {"review": review, "consents": review.consents.select_related("funder", "given_by", "withdrawn_by")},
+        lambda d: workflow.give_consent(review, by=request.user, **d),
+        "Your consent is recorded.",
+        reverse("peerreview:review-consent", args=[review.pk]),
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = get_object_for_user(
+        request, Consent.objects.select_related("review"), view_perm=VIEW, perm="peerreview.consent_review", pk=pk
+    )
+    attempt(
+        request,
+        lambda: workflow.withdraw_consent(consent, by=request.user, reason=request.POST.get("reason", "")),
+        "Your consent is withdrawn.",
+    )
+    return redirect("peerreview:review-consent", pk=consent.review_id)
 
 
 @login_required
@@ -767,15 +822,49 @@ def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 def review_refer(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk, perm="peerreview.lead_review")
+    review = _review(request, pk, perm="peerreview.refer_review")
     form = forms.ReferralForm(request.POST or None)
     return form_page(
         request,
         "peerreview/review_refer.html",
         form,
         {"review": review},
-        lambda d: workflow.refer_to_lifeboat(review, by=request.user, concerns=d["concerns"]),
+        lambda d: workflow.refer_to_lifeboat(review, by=request.user, **d),
         "A lifeboat referral has been opened with this review's link.",
+        review,
+    )
+
+
+@login_required
+def review_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lodge an appeal (the organisation) or decide it (an independent appeals group member)."""
+    review = _review(request, pk)
+    user = request.user
+    if review.state == Review.State.APPEAL:
+        if not user.has_perm("peerreview.decide_appeal", review):
+            raise PermissionDenied
+        form: Any = forms.AppealDecisionForm(request.POST or None)
+
+        def act(d: dict[str, Any]) -> Any:
+            return workflow.decide_appeal(review, by=user, **d)
+
+        done = "The appeal has been decided and the organisation told."
+    else:
+        if not user.has_perm("peerreview.appeal_review", review):
+            raise PermissionDenied
+        form = forms.AppealForm(request.POST or None)
+
+        def act(d: dict[str, Any]) -> Any:
+            return workflow.lodge_appeal(review, by=user, **d)
+
+        done = "Your appeal has been lodged. A member of the appeals group with no part in the review decides it."
+    return form_page(
+        request,
+        "peerreview/review_appeal.html",
+        form,
+        {"review": review, "appeal": review.appeals.first(), "open_window": review.within_appeal_window()},
+        act,
+        done,
         review,
     )
 
@@ -802,3 +891,22 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
             "superseded": snapshots.filter(version__gt=snapshot.version).exists(),
         },
     )
+
+
+# --- public pages (no sign-in) ------------------------------------------------------------------------
+
+
+def public_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """A published report the organisation consented to make public, readable signed out."""
+    review = get_object_or_404(queries.public_reviews().select_related("organisation"), pk=pk)
+    snapshot = ReportSnapshot.objects.filter(review=review, kind="final").order_by("-version").first()
+    if snapshot is None:
+        raise Http404
+    return render(
+        request, "peerreview/public_report.html", {"review": review, "snapshot": snapshot, "data": snapshot.data}
+    )
+
+
+def award_register(request: HttpRequest) -> HttpResponse:
+    """The public register of current quality awards."""
+    return render(request, "peerreview/award_register.html", {"awards": queries.current_awards()})

@@ -23,8 +23,11 @@ from core.workflow import transition
 from organisations.models import Organisation
 from peerreview import conflicts, emails, queries
 from peerreview.models import (
+    RESPONSE_MAX_WORDS,
     Action,
+    Appeal,
     Assignment,
+    Consent,
     Evidence,
     ExtensionRequest,
     Finding,
@@ -302,12 +305,22 @@ def invite_reviewer(
     if review.active_assignments().filter(reviewer=reviewer).exists():
         raise ValidationError({"reviewer": "This person is already on the panel."})
     found = conflicts.check(reviewer, review)
+    fixed = conflicts.absolute(found)
+    if fixed:
+        raise ValidationError(
+            {"reviewer": [f"Conflict that cannot be waived: {c.detail}" for c in fixed] + [_ABSOLUTE_RULE]}
+        )
     if found and not waiver_reason.strip():
         raise ValidationError(
             {
                 "reviewer": [f"Conflict: {c.detail}" for c in found]
                 + ["A coordinator may waive these with a recorded reason."]
             }
+        )
+    if found and _benefits_from(by, reviewer, review):
+        raise PermissionDenied(
+            "A conflict is waived by someone who does not benefit: not the reviewer, and nobody who holds a role "
+            "at the organisation under review or at the reviewer's own organisation."
         )
     with transaction.atomic():
         assignment = Assignment(
@@ -332,6 +345,21 @@ def invite_reviewer(
         )
     emails.notify_people([reviewer], "invitation", review=review, assignment=assignment)
     return assignment
+
+
+_ABSOLUTE_RULE = (
+    "Nobody may review their own organisation, one where they hold a current role, or one in which they have "
+    "declared an employment, trusteeship, personal or financial interest; these conflicts cannot be waived."
+)
+
+
+def _benefits_from(by: Any, reviewer: Any, review: Review) -> bool:
+    """Whether `by` gains from waiving `reviewer`'s conflict: the reviewer themselves, or anyone with a
+    current role at the reviewed organisation or at the reviewer's own organisations."""
+    if by.pk == reviewer.pk:
+        return True
+    theirs = {m.organisation_id for m in reviewer.current_memberships} | {review.organisation_id}
+    return bool(theirs & {m.organisation_id for m in by.current_memberships})
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
@@ -565,6 +593,7 @@ def build_report(review: Review) -> dict[str, Any]:
             for f in findings
         ],
         "outcome": {"value": review.get_outcome_display(), "rationale": review.outcome_rationale},
+        "management_response": review.management_response,
         "actions": [
             {"text": a.text, "owner": a.owner, "due": str(a.due_on), "state": a.get_state_display()}
             for a in review.actions.all()
@@ -629,7 +658,13 @@ def reply_to_finding(
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def submit_replies(review: Review, *, by: Any) -> Review:
+    """The organisation's nominated responsible person signs off and submits the replies."""
     _require(by, "peerreview.reply_finding", review)
+    if not by.has_perm("peerreview.sign_off_replies", review):
+        raise ValidationError(
+            "Replies are signed off by your organisation's nominated responsible person. "
+            "Save them, and ask them to submit."
+        )
     _require_state(review, Review.State.RIGHT_OF_REPLY, doing="submit replies")
     unanswered = review.findings.filter(state=Finding.State.AGREED, reply__isnull=True).count()
     if unanswered:
@@ -703,11 +738,13 @@ def decide_reply(reply: Reply, *, by: Any, decision: str, reason: str, amended_t
         else:
             transition(finding, "amend", by=by, reason=reason, text=amended_text.strip())
         _record(reply, "decide", by=by, review=finding.review, reason=reason, decision=decision)
+    emails.notify_contacts(finding.review, "challenge_decided", decision=reply.get_decision_display(), reason=reason)
     return reply
 
 
 def set_outcome(review: Review, *, by: Any, outcome: str, rationale: str) -> Review:
-    _require(by, "peerreview.assure_review", review)
+    """The review panel's lead proposes the outcome; the quality panel confirms it (decide_outcome)."""
+    _require(by, "peerreview.propose_outcome", review)
     _require_state(review, Review.State.REPLY_CONSIDERATION, doing="set the outcome")
     if outcome not in Review.Outcome.values or not rationale.strip():
         raise ValidationError({"outcome": "Choose the outcome and explain it."})
@@ -723,15 +760,25 @@ def decide_outcome(review: Review, *, by: Any) -> Review:
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def publish_review(
-    review: Review, *, by: Any, visibility: str, shared_with: Iterable[Organisation] = (), consent: bool = False
-) -> Review:
-    """Publish: finalise findings, freeze the final report snapshot, set who may read it."""
+def publish_review(review: Review, *, by: Any, visibility: str, shared_with: Iterable[Organisation] = ()) -> Review:
+    """Publish: finalise findings, freeze the final report snapshot, set who may read it, within
+    what the organisation itself has consented to (give_consent)."""
     funders = list(shared_with)
-    if visibility == Review.Visibility.FUNDERS and not (funders and consent):
-        raise ValidationError({"shared_with": "Name the funders and confirm the organisation has consented."})
+    if visibility not in Review.Visibility.values:
+        raise ValidationError({"visibility": "Choose who may read the report."})
+    if visibility == Review.Visibility.FUNDERS and not funders:
+        raise ValidationError({"shared_with": "Name the funders to share with."})
     if any(f.kind != Organisation.Kind.FUNDER for f in funders):
         raise ValidationError({"shared_with": "Only funders can be named here."})
+    consented = current_consents(review)
+    if visibility == Review.Visibility.PUBLIC and "publish" not in consented:
+        raise ValidationError({"visibility": "The organisation has not consented to publication."})
+    if visibility == Review.Visibility.FUNDERS:
+        missing = [f.name for f in funders if f.pk not in consented.get("funders", set())]
+        if missing:
+            raise ValidationError(
+                {"shared_with": f"The organisation has not consented to sharing with {', '.join(missing)}."}
+            )
     with transaction.atomic():
         locked = Review.objects.select_for_update().get(pk=review.pk)
         locked.visibility = visibility
@@ -748,17 +795,189 @@ def publish_review(
     return review
 
 
-def refer_to_lifeboat(review: Review, *, by: Any, concerns: str) -> Any:
-    """Open a lifeboat referral carrying this review's link and the concerns, in one step."""
-    _require(by, "peerreview.lead_review", review)
-    return casework.refer_organisation(
-        review.organisation,
-        by=by,
-        source="peer_review",
-        concerns=concerns,
-        source_reference=f"peerreview.review:{review.pk}",
-        role=review.acting_role(by),
-    )
+# --- the organisation's own rights: management response and consent --------------------------------
+
+RESPONSE_STATES = [Review.State.RIGHT_OF_REPLY, Review.State.REPLY_CONSIDERATION, Review.State.OUTCOME_DECIDED]
+
+
+def save_management_response(review: Review, *, by: Any, text: str) -> Review:
+    """The organisation's management response (up to 500 words), published beside the report and
+    never decided. Written from the draft's issue until publication freezes it."""
+    _require(by, "peerreview.respond_review", review)
+    _require_state(review, *RESPONSE_STATES, doing="write the management response")
+    text = text.strip()
+    words = len(text.split())
+    if words > RESPONSE_MAX_WORDS:
+        raise ValidationError(
+            {"text": f"A management response is up to {RESPONSE_MAX_WORDS} words; this has {words:,}."}
+        )
+    with transaction.atomic():
+        old = review.management_response
+        review.management_response, review.management_response_by = text, by if text else None
+        _save(review, by=by, reason="management_response")
+        _record(review, "management_response", by=by, review=review, old=old, new=text)
+    return review
+
+
+def current_consents(review: Review) -> dict[str, Any]:
+    """What the organisation consents to now: {"publish": True?, "funders": {ids}}."""
+    found: dict[str, Any] = {"funders": set()}
+    for kind, funder_id in review.consents.filter(withdrawn_at__isnull=True).values_list("kind", "funder_id"):
+        if kind == Consent.Kind.PUBLISH:
+            found["publish"] = True
+        else:
+            found["funders"].add(funder_id)
+    return found
+
+
+def give_consent(review: Review, *, by: Any, kind: str, funder: Organisation | None = None) -> Consent:
+    """An organisation contact consents to publication, or to sharing with one named funder. On a
+    published review the consent takes effect at once for funders; publication itself stays the
+    coordinator's step. Side effects: Consent row, history, audit "give_consent"."""
+    _require(by, "peerreview.consent_review", review)
+    if kind not in Consent.Kind.values:
+        raise ValidationError({"kind": "Choose what you consent to."})
+    if kind == Consent.Kind.FUNDER and (funder is None or funder.kind != Organisation.Kind.FUNDER):
+        raise ValidationError({"funder": "Choose the funder you consent to share with."})
+    if kind == Consent.Kind.PUBLISH:
+        funder = None
+    if review.state in (Review.State.WITHDRAWN, Review.State.CANCELLED):
+        raise ValidationError("The review has ended; there is nothing to share.")
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.consents.filter(kind=kind, funder=funder, withdrawn_at__isnull=True).exists():
+            raise ValidationError("You have already given this consent.")
+        consent = Consent(review=locked, kind=kind, funder=funder, given_by=by)
+        _save(consent, by=by, reason="give")
+        _record(consent, "give_consent", by=by, review=locked, kind=kind, funder=getattr(funder, "pk", None))
+    return consent
+
+
+def withdraw_consent(consent: Consent, *, by: Any, reason: str = "") -> Consent:
+    """An organisation contact withdraws a consent. If the report is already out, it stops being
+    public, or stops being shared with that funder, at once. Side effects: history, audit
+    "withdraw_consent" (and "visibility" with old and new values when readers change)."""
+    review = consent.review
+    _require(by, "peerreview.consent_review", review)
+    if consent.withdrawn_at is not None:
+        raise ValidationError("This consent has already been withdrawn.")
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        consent.withdrawn_at, consent.withdrawn_by, consent.withdrawal_reason = timezone.now(), by, reason.strip()
+        _save(consent, by=by, reason="withdraw")
+        _record(consent, "withdraw_consent", by=by, review=locked, reason=reason, kind=consent.kind)
+        before = (locked.visibility, sorted(locked.shared_with.values_list("pk", flat=True)))
+        if consent.kind == Consent.Kind.FUNDER:
+            locked.shared_with.remove(consent.funder_id)
+        if consent.kind == Consent.Kind.PUBLISH and locked.visibility == Review.Visibility.PUBLIC:
+            locked.visibility = Review.Visibility.PRIVATE
+        if locked.visibility == Review.Visibility.FUNDERS and not locked.shared_with.exists():
+            locked.visibility = Review.Visibility.PRIVATE
+        after = (locked.visibility, sorted(locked.shared_with.values_list("pk", flat=True)))
+        if after != before:
+            _save(locked, by=by, reason="visibility")
+            _record(locked, "visibility", by=by, review=locked, old=list(before), new=list(after))
+    return consent
+
+
+REFERRAL_FINDINGS_AGREED = [
+    Review.State.QUALITY_ASSURANCE,
+    Review.State.RIGHT_OF_REPLY,
+    Review.State.REPLY_CONSIDERATION,
+    Review.State.OUTCOME_DECIDED,
+    Review.State.PUBLISHED,
+    Review.State.APPEAL,
+    Review.State.ACTION_PLANNING,
+    Review.State.MONITORING,
+    Review.State.PROGRESS_REVIEW,
+    Review.State.REOPENED,
+]
+WITHHOLD_GROUNDS = {"safeguarding": "a safeguarding concern", "serious_incident": "a serious incident"}
+
+
+def refer_to_lifeboat(
+    review: Review, *, by: Any, concerns: str, withhold_grounds: str = "", withhold_reason: str = ""
+) -> Any:
+    """The coordinator opens a lifeboat referral carrying this review's link and the concerns, once
+    the panel's findings are agreed. The organisation is told by email, unless a recorded
+    safeguarding or serious-incident reason says not to; that reason goes on the referral, where
+    the lifeboat panel reads it. Side effects: referral (casework), audit "refer_to_lifeboat", mail."""
+    _require(by, "peerreview.refer_review", review)
+    if review.state not in REFERRAL_FINDINGS_AGREED or not review.has_agreed_findings():
+        raise ValidationError(
+            "A review refers an organisation to the lifeboat only once the panel's findings are agreed "
+            "(from quality assurance on)."
+        )
+    withhold_grounds, withhold_reason = withhold_grounds.strip(), withhold_reason.strip()
+    if withhold_grounds and withhold_grounds not in WITHHOLD_GROUNDS:
+        raise ValidationError({"withhold_grounds": "Choose safeguarding or a serious incident."})
+    if bool(withhold_grounds) != bool(withhold_reason):
+        raise ValidationError(
+            {"withhold_reason": "To refer without telling the organisation, choose the grounds and record the reason."}
+        )
+    text = concerns.strip()
+    if withhold_grounds and text:
+        text += (
+            f"\n\nThe organisation has not been told of this referral because of "
+            f"{WITHHOLD_GROUNDS[withhold_grounds]}: {withhold_reason}"
+        )
+    with transaction.atomic():
+        referral = casework.refer_organisation(
+            review.organisation,
+            by=by,
+            source="peer_review",
+            concerns=text,
+            source_reference=f"peerreview.review:{review.pk}",
+            role=review.acting_role(by),
+        )
+        _record(
+            review,
+            "refer_to_lifeboat",
+            by=by,
+            review=review,
+            reason=withhold_reason,
+            referral=referral.pk,
+            organisation_told=not withhold_grounds,
+            withhold_grounds=withhold_grounds,
+        )
+    if not withhold_grounds:
+        emails.notify_contacts(review, "lifeboat_referral")
+    return referral
+
+
+# --- appeals -------------------------------------------------------------------------------------------
+
+
+def lodge_appeal(review: Review, *, by: Any, grounds: str, statement: str) -> Appeal:
+    """The organisation appeals on grounds of process or fact (up to 500 words) within 15 working
+    days of publication, whatever state the review has moved on to. Side effects: the "appeal"
+    transition (the statement is its reason), an Appeal row, audit "lodge_appeal", mail to the hub."""
+    appeal = Appeal(review=review, grounds=grounds, statement=statement.strip(), lodged_by=by)
+    appeal.full_clean(exclude=["review", "lodged_by"])
+    with transaction.atomic():
+        review = transition(review, "appeal", by=by, reason=appeal.statement, role="contact")
+        appeal.review = review
+        _save(appeal, by=by, reason="lodge")
+        _record(appeal, "lodge_appeal", by=by, review=review, reason=appeal.statement, grounds=grounds)
+    emails.notify_coordinator(review, "appeal_lodged")
+    return appeal
+
+
+def decide_appeal(review: Review, *, by: Any, uphold: bool, reason: str) -> Review:
+    """An appeals group member with no earlier part in the review dismisses the appeal (the review
+    goes back where it was) or upholds it (the review reopens for a new report version). Side
+    effects: the transition, the Appeal's decision, audit "decide_appeal", mail to the organisation."""
+    appeal = review.appeals.filter(decision="").first()
+    if appeal is None:
+        raise ValidationError("There is no open appeal on this review.")
+    with transaction.atomic():
+        review = transition(review, "uphold_appeal" if uphold else "dismiss_appeal", by=by, reason=reason)
+        appeal.decision = Appeal.Decision.UPHELD if uphold else Appeal.Decision.DISMISSED
+        appeal.decision_reason, appeal.decided_by, appeal.decided_at = reason.strip(), by, timezone.now()
+        _save(appeal, by=by, reason="decide")
+        _record(appeal, "decide_appeal", by=by, review=review, reason=reason, decision=appeal.decision)
+    emails.notify_contacts(review, "appeal_decided", decision=appeal.get_decision_display().lower(), reason=reason)
+    return review
 
 
 # --- action plan and follow-up -----------------------------------------------------------------------
@@ -799,7 +1018,9 @@ def accept_action_plan(review: Review, *, by: Any) -> Review:
 def perform_review_move(review: Review, name: str, *, by: Any, reason: str = "", **fields: Any) -> Review:
     """Make review move `name` the one way it is made, for the pages and the API alike: through its
     own operation where it has one (deadlines, snapshots, mail), otherwise through move_review.
-    Publishing reads `visibility`, `shared_with` (funder organisations) and `consent`; other moves
+    Publishing reads `visibility` and `shared_with` (funder organisations; the organisation's own
+    recorded consent decides what is allowed); an appeal
+    reads `grounds` (process or fact) and its statement (`statement`, or else the reason); other moves
     read only the reason (fields they do not read are ignored)."""
     operations = {
         "start_self_assessment": start_self_assessment,
@@ -811,13 +1032,18 @@ def perform_review_move(review: Review, name: str, *, by: Any, reason: str = "",
     }
     if name in operations:
         return operations[name](review, by=by)
+    if name == "appeal":
+        return lodge_appeal(
+            review, by=by, grounds=fields.get("grounds", ""), statement=fields.get("statement", "") or reason
+        ).review
+    if name in ("dismiss_appeal", "uphold_appeal"):
+        return decide_appeal(review, by=by, uphold=name == "uphold_appeal", reason=reason)
     if name == "publish":
         return publish_review(
             review,
             by=by,
             visibility=fields.get("visibility", Review.Visibility.PRIVATE),
             shared_with=fields.get("shared_with", ()),
-            consent=fields.get("consent", False),
         )
     return move_review(review, name, by=by, reason=reason)
 

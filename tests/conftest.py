@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib
 
 import pytest
 from django.core.management.commands import flush
 from django.test import Client
+from django.utils import timezone
 
 from core import audit
+from core.dates import years_after
 from organisations.models import Membership, Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -104,6 +107,8 @@ def build_cast() -> dict:
     for name, (role, where, full_name) in CAST.items():
         organisation = where() if callable(where) else cast[where]
         cast[name] = _person(role, organisation, full_name)
+    for name, (role, full_name, organisation_name) in STANDING.items():
+        cast[name] = _peer_on_standing_panel(role, full_name, organisation_name)
     cast["outsider"] = _outsider()
     return cast
 
@@ -144,7 +149,40 @@ def outsider(db):  # signed in, but holds no role anywhere
     return _outsider()
 
 
-ROLE_FIXTURES = [*CAST, "outsider"]
+def _peer_on_standing_panel(role: str, name: str, organisation_name: str):
+    organisation = OrganisationFactory(name=organisation_name)
+    person = _person(Role.REVIEWER, organisation, name)
+    today = timezone.localdate()
+    MembershipFactory(
+        person=person,
+        organisation=organisation,
+        role=role,
+        starts_on=today - datetime.timedelta(days=30),
+        ends_on=years_after(today, 2),
+    )
+    return person
+
+
+# Peers on the standing panels, each from a CVS of their own (fixture name -> role, name, CVS).
+STANDING = {
+    "quality_panel_member": (Role.QUALITY_PANEL, "Quinn Quality", "Quality Panel CVS"),  # QA, confirms outcomes
+    "appeals_member": (Role.APPEALS_GROUP, "Abe Appeals", "Appeals Group CVS"),  # decides appeals
+}
+
+
+def _standing_fixture(name: str):
+    @pytest.fixture(name=name)
+    def fixture(db):
+        return _peer_on_standing_panel(*STANDING[name])
+
+    return fixture
+
+
+for _name in STANDING:
+    globals()[_name] = _standing_fixture(_name)
+
+
+ROLE_FIXTURES = [*CAST, *STANDING, "outsider"]
 
 
 @pytest.fixture(autouse=True)

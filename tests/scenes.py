@@ -102,8 +102,10 @@ def review_in_desk_review(*, version, organisation, coordinator, lead, peer, con
         owner="CEO",
         due_on=timezone.localdate() + datetime.timedelta(days=30),
     )
+    consent = pr.give_consent(review, by=contact, kind="publish")
     return {
         "review": review,
+        "consent": consent,
         "lead_assignment": lead_assignment,
         "evidence": evidence,
         "finding": finding,
@@ -113,10 +115,39 @@ def review_in_desk_review(*, version, organisation, coordinator, lead, peer, con
     }
 
 
-def published_review(*, version, organisation, coordinator, lead, peer, contact, funders=()) -> dict:
+def quality_panel_peer(name: str = "Quentin Panel"):
+    """An accredited reviewer from a member body of their own, with a two-year term on the quality panel."""
+    from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+    organisation = OrganisationFactory(name=f"{name}'s CVS")
+    person = UserFactory(full_name=name)
+    MembershipFactory(person=person, organisation=organisation, role="reviewer")
+    today = timezone.localdate()
+    MembershipFactory(
+        person=person,
+        organisation=organisation,
+        role="quality_panel",
+        starts_on=today - datetime.timedelta(days=30),
+        ends_on=today + datetime.timedelta(days=730),
+    )
+    return person
+
+
+def nominate_responsible_person(contact, organisation):
+    """Make `contact` the organisation's nominated responsible person (who signs off replies)."""
+    from organisations.models import Membership
+    from tests.factories import MembershipFactory
+
+    if not Membership.objects.current().filter(person=contact, organisation=organisation, role="responsible_person"):
+        MembershipFactory(person=contact, organisation=organisation, role="responsible_person")
+    contact.__dict__.pop("current_memberships", None)
+
+
+def published_review(*, version, organisation, coordinator, lead, peer, contact, funders=(), quality=None) -> dict:
     """A review taken from scoping to published through the workflow functions: both reviewers
     rate every standard 3, the panel agrees 3 ("Seen in the evidence and at the visit."), one
-    strength is accepted by the organisation, and the report is shared with `funders`."""
+    strength is accepted by the organisation, the lead proposes "met", a quality panel member
+    (`quality`, or a new one) assures and confirms it, and the report is shared with `funders`."""
     from peerreview import workflow as pr
     from peerreview.models import Assignment, Finding, Review
 
@@ -155,15 +186,22 @@ def published_review(*, version, organisation, coordinator, lead, peer, contact,
     finding = pr.add_finding(review, by=lead, kind="strength", text="Trusted by groups.", standards=standards[:1])
     pr.agree_finding(finding, by=lead)
     review = pr.move_review(review, "submit_for_quality_assurance", by=lead)
-    review = pr.issue_draft(review, by=coordinator)
+    quality = quality or quality_panel_peer()
+    nominate_responsible_person(contact, organisation)
+    review = pr.issue_draft(review, by=quality)
     pr.reply_to_finding(Finding.objects.get(pk=finding.pk), by=contact, kind="accept")
     pr.submit_replies(Review.objects.get(pk=review.pk), by=contact)
     review = pr.consider_replies(Review.objects.get(pk=review.pk), by=contact)
-    pr.set_outcome(review, by=coordinator, outcome="met", rationale="A strong, trusted service.")
-    review = pr.decide_outcome(Review.objects.get(pk=review.pk), by=coordinator)
+    pr.set_outcome(review, by=lead, outcome="met", rationale="A strong, trusted service.")
+    review = pr.decide_outcome(Review.objects.get(pk=review.pk), by=quality)
     funders = list(funders)
+    # The organisation consents; the coordinator publishes within that consent.
+    for funder in funders:
+        pr.give_consent(review, by=contact, kind="funder", funder=funder)
+    if not funders:
+        pr.give_consent(review, by=contact, kind="publish")
     review = pr.publish_review(
-        review, by=coordinator, visibility="funders" if funders else "public", shared_with=funders, consent=True
+        review, by=coordinator, visibility="funders" if funders else "public", shared_with=funders
     )
     return {"review": review, "standards": standards, "finding": finding}
 

@@ -129,10 +129,23 @@ PEER_REVIEW = {
     ),
     "peerreview:finding-create": ("get", _r("finding-create"), _pr({**HUB, "reviewer": 200, "lead_reviewer": 200})),
     "peerreview:review-replies": ("get", _r("review-replies"), _pr(PANEL_HUB_CONTACT)),
-    "peerreview:review-outcome": ("get", _r("review-outcome"), _pr(HUB)),
+    # The review panel's lead proposes the outcome; the hub decides no judgement.
+    "peerreview:review-outcome": ("get", _r("review-outcome"), _pr({"lead_reviewer": 200})),
     "peerreview:review-publish": ("get", _r("review-publish"), _pr(HUB)),
     "peerreview:action-create": ("get", _r("action-create"), _pr({**HUB, "contact": 200})),
-    "peerreview:review-refer": ("get", _r("review-refer"), _pr({**HUB, "lead_reviewer": 200})),
+    # Lifeboat referral from a review goes through the coordinator (the lead may not refer quietly).
+    "peerreview:review-refer": ("get", _r("review-refer"), _pr(HUB)),
+    # The organisation appeals (the window note shows while the review is unpublished); the appeals
+    # group sees a review only once an appeal is lodged.
+    # Public, signed out: a report only with the organisation's consent to publish (the scene's review
+    # is unpublished, so nobody finds it), and the register of current quality awards.
+    "peerreview:public-report": ("get", _r("public-report"), {r: 404 for r in ROLES}),
+    "peerreview:award-register": ("get", lambda s: reverse("peerreview:award-register"), {r: 200 for r in ROLES}),
+    "peerreview:review-appeal": ("get", _r("review-appeal"), _pr({"contact": 200})),
+    # The organisation's own rights: its management response and its consents (never the hub's).
+    "peerreview:review-response": ("get", _r("review-response"), _pr({"contact": 200})),
+    "peerreview:review-consent": ("get", _r("review-consent"), _pr({"contact": 200})),
+    "peerreview:consent-withdraw": ("post", _r("consent-withdraw", "consent"), _pr({"contact": 302})),
     "peerreview:review-report": ("get", _r("review-report"), _pr({}, panel_and_contact=404)),
     "peerreview:assignment-respond": ("get", _r("assignment-respond", "lead_assignment"), _pr({"lead_reviewer": 200})),
     "peerreview:assignment-score": ("get", _r("assignment-score", "lead_assignment"), _pr({"lead_reviewer": 200})),
@@ -148,7 +161,9 @@ PEER_REVIEW = {
         # A draft finding is its author's and the hub's (issue #16): 404 to the others.
         _pr({**{k: 302 for k in HUB}, "lead_reviewer": 302, **DRAFT_HIDDEN}),
     ),
-    "peerreview:reply-decide": ("get", _r("reply-decide", "reply"), _pr(HUB)),
+    # Challenges are decided by a quality panel member not on the visit; the scene's review is still
+    # at desk review, which the quality panel does not see yet (404), and the hub may not decide (403).
+    "peerreview:reply-decide": ("get", _r("reply-decide", "reply"), _pr({})),
     "peerreview:extension-decide": ("get", _r("extension-decide", "extension"), _pr(HUB)),
     "peerreview:action-move": (
         "post",
@@ -226,8 +241,9 @@ API = {
         _apr({r: 200 for r in ["coordinator", "administrator", "reviewer", "lead_reviewer"]}),
     ),
     "api:review-findings": ("get", _u("review-findings", "review"), API_REVIEW_VIEWERS),
+    # Contacts draft replies; only the nominated responsible person signs them off (a refusal, 400).
     "api:review-replies-submit": ("post", _u("review-replies-submit", "review"), _apr({"contact": 400})),
-    "api:review-outcome": ("put", _u("review-outcome", "review"), _apr(HUB_400)),
+    "api:review-outcome": ("put", _u("review-outcome", "review"), _apr({"lead_reviewer": 400})),
     "api:review-actions": ("get", _u("review-actions", "review"), API_REVIEW_VIEWERS),
     # No published report yet: nobody gets a PDF.
     "api:review-assessment-pdf": ("get", _u("review-assessment-pdf", "review"), _apr({}, viewers=404)),
@@ -244,7 +260,7 @@ API = {
         _apr({"coordinator": 409, "administrator": 409, "lead_reviewer": 409, **DRAFT_HIDDEN}),
     ),
     "api:finding-reply": ("put", _u("finding-reply", "finding"), _apr(DRAFT_HIDDEN)),
-    "api:finding-reply-decision": ("post", _u("finding-reply-decision", "finding"), _apr({**HUB_400, **DRAFT_HIDDEN})),
+    "api:finding-reply-decision": ("post", _u("finding-reply-decision", "finding"), _apr(DRAFT_HIDDEN)),
     "api:action-list": ("get", _u("action-list"), API_SIGNED_IN),
     "api:action-detail": ("get", _u("action-detail", "action"), API_REVIEW_VIEWERS),
     "api:action-transition": (
@@ -451,10 +467,21 @@ MATRIX = {
     "standards:comment-create": (
         "get",
         lambda s: _v(s, "comment-create"),
+        # The quality panel and appeals group fixtures are accredited reviewers too, so they may comment.
         only(
             {
                 r: 200
-                for r in ["participant", "contact", "reviewer", "lead_reviewer", "funder", "steward", "coordinator"]
+                for r in [
+                    "participant",
+                    "contact",
+                    "reviewer",
+                    "lead_reviewer",
+                    "funder",
+                    "steward",
+                    "coordinator",
+                    "quality_panel_member",
+                    "appeals_member",
+                ]
             },
             others=403,
         ),

@@ -287,7 +287,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
             reason=data["reason"],
             visibility=data["visibility"],
             shared_with=Organisation.objects.filter(pk__in=data["shared_with"]),
-            consent=data["consent"],
+            grounds=data["grounds"],
         )
 
     def visible(self, user: Any) -> QuerySet[Review]:
@@ -429,8 +429,9 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @extend_schema(request=OutcomeSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["put"])
     def outcome(self, request: Request, pk: Any = None) -> Response:
-        """Record the outcome and its rationale (independent hub staff, while considering replies)."""
-        review = self._review("peerreview.assure_review")
+        """Propose the outcome and its rationale (the panel's lead, while considering replies); an
+        independent quality panel member confirms it with the decide_outcome transition."""
+        review = self._review("peerreview.propose_outcome")
         return self._answer(pr.set_outcome(review, by=request.user, **_body(OutcomeSerializer, request)))
 
     @extend_schema(methods=["get"], responses=ActionSerializer(many=True))

@@ -9,7 +9,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.scenes import published_version
+from peerreview.models import Review
+from peerreview.workflow import give_consent
+from tests.scenes import nominate_responsible_person, published_version
 
 pytestmark = pytest.mark.e2e
 
@@ -35,10 +37,21 @@ def _move(client: APIClient, url: str, name: str, **body) -> dict:
 
 
 def test_a_script_takes_a_review_through_its_lifecycle_and_downloads_the_pdf(
-    client_for, steward, hub, participant, coordinator, lead_reviewer, reviewer, contact, reviewed_org
+    client_for,
+    steward,
+    hub,
+    participant,
+    coordinator,
+    lead_reviewer,
+    reviewer,
+    contact,
+    reviewed_org,
+    quality_panel_member,
 ):
     version = published_version(steward=steward, owner=hub, commenter=participant)
+    nominate_responsible_person(contact, reviewed_org)
     hub_api = _token_via_api(client_for, coordinator)
+    quality_api = _token_via_api(client_for, quality_panel_member)
     lead_api = _token_via_api(client_for, lead_reviewer)
     peer_api = _token_via_api(client_for, reviewer)
     org_api = _token_via_api(client_for, contact)
@@ -100,13 +113,16 @@ def test_a_script_takes_a_review_through_its_lifecycle_and_downloads_the_pdf(
             201,
         )
     assert _move(lead_api, url, "submit_for_quality_assurance")["state"] == "quality_assurance"
-    assert _move(hub_api, url, "issue_draft")["state"] == "right_of_reply"
+    assert _move(quality_api, url, "issue_draft")["state"] == "right_of_reply"
 
     _ok(org_api.put(f"/api/v1/findings/{finding['id']}/reply/", {"kind": "accept"}, format="json"))
     _ok(org_api.post(f"{url}replies/submit/"))
     assert _move(org_api, url, "consider_replies")["state"] == "reply_consideration"
-    _ok(hub_api.put(f"{url}outcome/", {"outcome": "met", "rationale": "All standards established."}, format="json"))
-    assert _move(hub_api, url, "decide_outcome")["state"] == "outcome_decided"
+    _ok(lead_api.put(f"{url}outcome/", {"outcome": "met", "rationale": "All standards established."}, format="json"))
+    assert _move(quality_api, url, "decide_outcome")["state"] == "outcome_decided"
+    refused = hub_api.post(f"{url}transitions/publish/", {"visibility": "public"}, format="json")
+    assert refused.status_code == 400 and "consented" in str(refused.json())
+    give_consent(Review.objects.get(pk=review["id"]), by=contact, kind="publish")
     published = _move(hub_api, url, "publish", visibility="public")
     assert published["state"] == "published"
 

@@ -1,5 +1,7 @@
-"""The executable spec in a real browser: a coordinator, two reviewers and the organisation's
-contact, each signed in separately, take one review from scoping to closed."""
+"""The executable spec in a real browser: a coordinator, two reviewers, the organisation's
+contact (its nominated responsible person), a quality panel member and an appeals group member,
+each signed in separately, take one review from scoping to closed, with an appeal lodged after the
+coordinator moved the review on."""
 
 import datetime
 
@@ -16,12 +18,33 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def people(coordinator, lead_reviewer, reviewer_org, contact, steward, hub, participant, settings):
+def people(
+    coordinator,
+    lead_reviewer,
+    reviewer_org,
+    reviewed_org,
+    contact,
+    steward,
+    hub,
+    participant,
+    quality_panel_member,
+    appeals_member,
+    settings,
+):
     settings.PEER_REVIEW_SAME_BOROUGH_CONFLICT = False
     peer = UserFactory(full_name="Sol Second", email="sol@example.org")
     MembershipFactory(person=peer, organisation=reviewer_org, role=Membership.Role.REVIEWER)
+    scenes.nominate_responsible_person(contact, reviewed_org)
     version = scenes.published_version(steward=steward, owner=hub, commenter=participant)
-    return {"coordinator": coordinator, "lead": lead_reviewer, "peer": peer, "contact": contact, "version": version}
+    return {
+        "coordinator": coordinator,
+        "lead": lead_reviewer,
+        "peer": peer,
+        "contact": contact,
+        "quality": quality_panel_member,
+        "appeals": appeals_member,
+        "version": version,
+    }
 
 
 def test_review_from_scoping_to_closed(browser, live_server, people, reviewed_org, screenshot):
@@ -32,7 +55,9 @@ def test_review_from_scoping_to_closed(browser, live_server, people, reviewed_or
         page.get_by_role("heading", name="Your work").wait_for()
         return page
 
-    coordinator, lead, peer, contact = (session(people[k]) for k in ("coordinator", "lead", "peer", "contact"))
+    coordinator, lead, peer, contact, quality, appeals = (
+        session(people[k]) for k in ("coordinator", "lead", "peer", "contact", "quality", "appeals")
+    )
 
     def click(page, name):
         page.get_by_role("button", name=name, exact=True).click()
@@ -122,23 +147,36 @@ def test_review_from_scoping_to_closed(browser, live_server, people, reviewed_or
     click(lead, "Send for quality assurance")
     expect_state("Quality assurance")
 
-    # Coordinator (not on the panel) issues the draft; the contact replies.
+    # A quality panel member (a peer, not hub staff) issues the draft; the contact replies.
     coordinator.goto(review_url)
-    click(coordinator, "Issue the draft report")
+    assert coordinator.get_by_role("button", name="Issue the draft report", exact=True).count() == 0
+    quality.goto(review_url)
+    click(quality, "Issue the draft report")
     expect_state("Right of reply")
     contact.goto(review_url + "replies/")
     contact.get_by_label("We accept this finding").check()
-    contact.get_by_role("button", name="Save and submit all replies").click()
+    contact.get_by_role("button", name="Sign off and submit all replies").click()
     contact.get_by_text("Your replies are submitted.").wait_for()
     click(contact, "Consider the replies")
     expect_state("Considering replies")
 
+    # The lead proposes the outcome; the quality panel member confirms it; the coordinator publishes.
+    lead.goto(review_url)
+    lead.get_by_role("link", name="Propose the outcome").click()
+    lead.get_by_label("Met with conditions").check()
+    lead.get_by_label("Rationale").fill("Good; dating the directory is a condition.")
+    click(lead, "Save outcome")
+    quality.goto(review_url)
+    click(quality, "Confirm the outcome")
+    expect_state("Outcome decided")
+    screenshot("review-outcome-confirmed", quality)
+    # The organisation consents to publication (the coordinator cannot do it for them).
+    contact.goto(review_url)
+    contact.get_by_role("link", name="Consent to publish or share").click()
+    contact.get_by_label("Publish the report for anyone to read").check()
+    click(contact, "Record the consent")
+    contact.get_by_text("Your consent is recorded.").wait_for()
     coordinator.goto(review_url)
-    coordinator.get_by_role("link", name="Record the outcome").click()
-    coordinator.get_by_label("Met with conditions").check()
-    coordinator.get_by_label("Rationale").fill("Good; dating the directory is a condition.")
-    click(coordinator, "Save outcome")
-    click(coordinator, "Confirm the outcome")
     coordinator.get_by_role("link", name="Publish the report").first.click()
     coordinator.get_by_label("Public").check()
     click(coordinator, "Publish")
@@ -146,9 +184,26 @@ def test_review_from_scoping_to_closed(browser, live_server, people, reviewed_or
     expect_state("Published")
     screenshot("review-published", coordinator)
 
+    # The coordinator moves the review on; the organisation can still appeal, and an appeals group
+    # member with no earlier part dismisses it, returning the review to action planning.
+    coordinator.goto(review_url)
+    click(coordinator, "Start the action plan")
+    expect_state("Action planning")
+    contact.goto(review_url)
+    contact.get_by_role("link", name="Appeal on grounds of process or fact").click()
+    contact.get_by_label("Process: the review was not carried out as the method says").check()
+    contact.get_by_label("Your appeal").fill("The visit was skipped without our agreement.")
+    click(contact, "Lodge the appeal")
+    expect_state("Under appeal")
+    appeals.goto(review_url + "appeal/")
+    appeals.get_by_label("Dismiss: the review stands").check()
+    appeals.get_by_label("Reason").fill("The organisation agreed a remote review at scoping.")
+    screenshot("review-appeal-decision", appeals)
+    click(appeals, "Record the decision")
+    expect_state("Action planning")
+
     # Action plan, monitoring, progress review, closed.
     contact.goto(review_url)
-    click(contact, "Start the action plan")
     contact.get_by_role("link", name="Add an action").click()
     contact.get_by_label("Action", exact=True).fill("Show a 'last checked' date on every entry.")
     contact.get_by_label("Owner").fill("Information officer")

@@ -66,16 +66,14 @@ def test_yearly_cap(review, reviewer, coordinator, published_version, settings):
 
 
 def test_invitation_with_a_conflict_needs_a_coordinators_waiver(review, reviewed_org, reviewer, coordinator):
-    ConflictDeclarationFactory(person=reviewer, organisation=reviewed_org)
+    ConflictDeclarationFactory(person=reviewer, organisation=reviewed_org, kind="consortium", reason="Joint bid.")
     with pytest.raises(ValidationError, match="Conflict"):
         workflow.invite_reviewer(review, reviewer, by=coordinator)
     assert not Assignment.objects.exists()
-    assignment = workflow.invite_reviewer(
-        review, reviewer, by=coordinator, waiver_reason="Trustee role ended; no overlap."
-    )
+    assignment = workflow.invite_reviewer(review, reviewer, by=coordinator, waiver_reason="The bid ended; no overlap.")
     assert (assignment.waived_by, assignment.conflicts_found[0]["kind"]) == (coordinator, "declared")
     event = AuditEvent.objects.get(action="invite")
-    assert (event.actor, event.reason) == (coordinator, "Trustee role ended; no overlap.")
+    assert (event.actor, event.reason) == (coordinator, "The bid ended; no overlap.")
 
 
 def test_a_reviewer_can_never_waive_or_invite(review, reviewed_org, reviewer):

@@ -1,5 +1,5 @@
 """The executable spec: one review from scoping to closed through the workflow functions,
-as the coordinator, two reviewers, the organisation's contact and an independent QA."""
+as the coordinator, two reviewers, the organisation's contact and a quality panel member."""
 
 import datetime
 
@@ -9,17 +9,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from casework.models import Referral
 from core import audit
 from core.models import AuditEvent
 from peerreview import workflow
 from peerreview.models import Assignment, Finding, Reply, ReportSnapshot, Review
+from tests import scenes
 
 pytestmark = pytest.mark.integration
 
 
 def test_review_from_scoping_to_closed(
-    review, coordinator, lead_reviewer, second_reviewer, contact, administrator, django_capture_on_commit_callbacks
+    review,
+    coordinator,
+    lead_reviewer,
+    second_reviewer,
+    contact,
+    administrator,
+    quality_panel_member,
+    django_capture_on_commit_callbacks,
 ):
     version = review.framework_version
     standards = list(version.standards.order_by("position"))
@@ -107,11 +114,12 @@ def test_review_from_scoping_to_closed(
     assert result.level.value == 2 and "mean of 2.00" in result.steps[0]
 
     review = workflow.move_review(review, "submit_for_quality_assurance", by=lead_reviewer)
-    # The coordinator is not on the panel, so may assure; the lead may not.
-    with pytest.raises(PermissionDenied):
-        workflow.issue_draft(review, by=lead_reviewer)
+    # Quality assurance is the quality panel's: not the lead's, and not hub staff's.
+    for person in (lead_reviewer, coordinator, administrator):
+        with pytest.raises(PermissionDenied):
+            workflow.issue_draft(Review.objects.get(pk=review.pk), by=person)
     with django_capture_on_commit_callbacks(execute=True):
-        review = workflow.issue_draft(review, by=coordinator)
+        review = workflow.issue_draft(Review.objects.get(pk=review.pk), by=quality_panel_member)
     assert review.state == "right_of_reply" and review.report_version == 1
     assert ReportSnapshot.objects.get(review=review, kind="draft").data["result"]["label"] == "2 – Developing"
 
@@ -123,20 +131,40 @@ def test_review_from_scoping_to_closed(
         text="Our directory was online since March.",
         evidence=evidence,
     )
+    with pytest.raises(ValidationError, match="nominated responsible person"):
+        workflow.submit_replies(Review.objects.get(pk=review.pk), by=contact)
+    scenes.nominate_responsible_person(contact, review.organisation)
     workflow.submit_replies(Review.objects.get(pk=review.pk), by=contact)
     review = workflow.consider_replies(Review.objects.get(pk=review.pk), by=contact)
     reply = Reply.objects.get(finding=development)
-    workflow.decide_reply(
-        reply,
-        by=coordinator,
-        decision="partly",
-        reason="It was online but undated.",
-        amended_text="Date the directory entries.",
-    )
+    with pytest.raises(PermissionDenied):  # a peer not on the visit decides challenges, not the hub
+        workflow.decide_reply(reply, by=coordinator, decision="rejected", reason="No.")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.decide_reply(
+            reply,
+            by=quality_panel_member,
+            decision="partly",
+            reason="It was online but undated.",
+            amended_text="Date the directory entries.",
+        )
     assert Finding.objects.get(pk=development.pk).state == "amended"
-    workflow.set_outcome(review, by=coordinator, outcome="met_with_conditions", rationale="Good core; dating needed.")
-    review = workflow.decide_outcome(Review.objects.get(pk=review.pk), by=coordinator)
-    review = workflow.publish_review(review, by=coordinator, visibility="public")
+    told = mail.outbox[-1]
+    assert (told.to, told.subject) == ([contact.email], "Your challenge has been decided")
+    assert "Partly accepted" in told.body and "It was online but undated." in told.body
+    # The review panel's lead proposes the outcome; the quality panel confirms it.
+    with pytest.raises(PermissionDenied):
+        workflow.set_outcome(review, by=coordinator, outcome="met", rationale="Hub view.")
+    workflow.set_outcome(review, by=lead_reviewer, outcome="met_with_conditions", rationale="Good core; dating needed.")
+    for person in (lead_reviewer, coordinator):
+        with pytest.raises(PermissionDenied):
+            workflow.decide_outcome(Review.objects.get(pk=review.pk), by=person)
+    review = workflow.decide_outcome(Review.objects.get(pk=review.pk), by=quality_panel_member)
+    with pytest.raises(ValidationError, match="not consented to publication"):
+        workflow.publish_review(review, by=coordinator, visibility="public")
+    with pytest.raises(PermissionDenied):  # consent is the organisation's, never the hub's
+        workflow.give_consent(review, by=coordinator, kind="publish")
+    workflow.give_consent(review, by=contact, kind="publish")
+    review = workflow.publish_review(Review.objects.get(pk=review.pk), by=coordinator, visibility="public")
     assert review.state == "published" and review.valid_until is not None
     assert set(Finding.objects.filter(review=review).values_list("state", flat=True)) == {"final"}
     final = ReportSnapshot.objects.get(review=review, kind="final")
@@ -165,14 +193,9 @@ def test_review_from_scoping_to_closed(
         .values_list("action", "actor_id")
     )
     assert moves[0] == ("start_self_assessment", coordinator.pk)
-    assert ("issue_draft", coordinator.pk) in moves and ("close", coordinator.pk) in moves
+    assert ("issue_draft", quality_panel_member.pk) in moves and ("close", coordinator.pk) in moves
+    assert ("decide_outcome", quality_panel_member.pk) in moves
     assert audit.verify()[1] is None
-
-
-def test_a_review_can_open_a_lifeboat_referral(review, coordinator):
-    referral = workflow.refer_to_lifeboat(review, by=coordinator, concerns="Reserves below one month.")
-    assert Referral.objects.get() == referral
-    assert referral.source_reference == f"peerreview.review:{review.pk}"
 
 
 def test_renewal_is_prefilled_and_happens_once(review, coordinator, reviewed_org, published_version):

@@ -45,14 +45,17 @@ SOURCES = {
     "resume": {S.ON_HOLD},
     "withdraw": BEFORE_PUBLICATION,
     "cancel": BEFORE_PUBLICATION,
-    "appeal": {S.PUBLISHED},
+    # The appeal window stays open whatever the review has moved on to.
+    "appeal": {S.PUBLISHED, S.ACTION_PLANNING, S.MONITORING, S.PROGRESS_REVIEW, S.CLOSED},
     "dismiss_appeal": {S.APPEAL},
     "uphold_appeal": {S.APPEAL},
     "reopen": {S.PUBLISHED, S.ACTION_PLANNING, S.MONITORING},
     "remoderate": {S.REOPENED},
 }
 # Who may make each move (permission only; guards are tested elsewhere). "lead" is the panel lead,
-# "peer" another panel member, "contact" the reviewed organisation's contact.
+# "peer" another panel member, "contact" the reviewed organisation's contact, "quality_panel" a
+# quality panel member with no place on this review, "appeals" an appeals group member with no
+# earlier part. Peers decide; the hub (coordinator, administrator) decides no judgement.
 MAY = {
     "start_self_assessment": {"coordinator", "administrator"},
     "start_desk_review": {"coordinator", "administrator"},
@@ -60,10 +63,10 @@ MAY = {
     "skip_visit": {"lead", "coordinator", "administrator"},
     "start_moderation": {"lead", "coordinator", "administrator"},
     "submit_for_quality_assurance": {"lead", "coordinator", "administrator"},
-    "return_to_moderation": {"coordinator", "administrator"},
-    "issue_draft": {"coordinator", "administrator"},
+    "return_to_moderation": {"quality_panel"},
+    "issue_draft": {"quality_panel"},
     "consider_replies": {"contact", "coordinator", "administrator"},
-    "decide_outcome": {"coordinator", "administrator"},
+    "decide_outcome": {"quality_panel"},
     "publish": {"coordinator", "administrator"},
     "start_action_planning": {"contact", "coordinator", "administrator"},
     "accept_action_plan": {"coordinator", "administrator"},
@@ -74,8 +77,8 @@ MAY = {
     "withdraw": {"contact"},
     "cancel": {"coordinator", "administrator"},
     "appeal": {"contact"},
-    "dismiss_appeal": {"coordinator", "administrator"},
-    "uphold_appeal": {"coordinator", "administrator"},
+    "dismiss_appeal": {"appeals"},
+    "uphold_appeal": {"appeals"},
     "reopen": {"coordinator", "administrator"},
     "remoderate": {"coordinator", "administrator"},
 }
@@ -100,9 +103,18 @@ def make_review(reviewed_org, coordinator, published_version):
     return make
 
 
+@pytest.fixture
+def actor_for(administrator, contact, quality_panel_member, appeals_member):
+    def actor(name):
+        who = {"quality_panel": quality_panel_member, "appeals": appeals_member, "contact": contact}
+        return next((who[r] for r in MAY[name] if r in who), administrator)
+
+    return actor
+
+
 @pytest.mark.parametrize("name", sorted(SOURCES))
-def test_every_transition_from_every_state(name, make_review, administrator, contact):
-    actor = contact if name in ("withdraw", "appeal") else administrator
+def test_every_transition_from_every_state(name, make_review, actor_for):
+    actor = actor_for(name)
     for state in S:
         review = make_review(state)
         try:
@@ -116,8 +128,21 @@ def test_every_transition_from_every_state(name, make_review, administrator, con
 
 
 @pytest.fixture
-def cast(coordinator, administrator, lead_reviewer, reviewer, contact, steward, funder, outsider):
+def cast(
+    coordinator,
+    administrator,
+    lead_reviewer,
+    reviewer,
+    contact,
+    steward,
+    funder,
+    outsider,
+    quality_panel_member,
+    appeals_member,
+):
     return {
+        "quality_panel": quality_panel_member,
+        "appeals": appeals_member,
         "coordinator": coordinator,
         "administrator": administrator,
         "lead": lead_reviewer,
@@ -137,12 +162,34 @@ def test_every_role_against_every_transition(name, make_review, cast):
     meta = getattr(Review, name)._django_fsm
     t = meta.get_transition(review.state)
     allowed = {role for role, person in cast.items() if may(t, review, person)}
-    # The independent-QA moves refuse hub staff who sit on the panel; nobody in the cast does here.
     assert allowed == MAY[name]
 
 
-def test_quality_assurance_must_be_independent_of_the_panel(make_review, coordinator):
+def test_quality_assurance_must_be_independent_of_the_panel(make_review, quality_panel_member):
     review = make_review(S.QUALITY_ASSURANCE)
-    Assignment.objects.create(review=review, reviewer=coordinator, role="peer", state="accepted")
+    Assignment.objects.create(review=review, reviewer=quality_panel_member, role="peer", state="accepted")
     with pytest.raises(PermissionDenied):
-        transition(review, "issue_draft", by=coordinator)
+        transition(review, "issue_draft", by=quality_panel_member)
+    assert Review.objects.get(pk=review.pk).state == S.QUALITY_ASSURANCE
+
+
+def test_quality_panel_member_with_a_conflict_cannot_assure(make_review, quality_panel_member, reviewed_org):
+    from tests.factories import ConflictDeclarationFactory
+
+    review = make_review(S.QUALITY_ASSURANCE)
+    ConflictDeclarationFactory(person=quality_panel_member, organisation=reviewed_org, kind="consortium")
+    with pytest.raises(PermissionDenied):
+        transition(review, "issue_draft", by=quality_panel_member)
+
+
+def test_quality_panel_term_that_ended_gives_no_power(make_review, quality_panel_member):
+    from django.utils import timezone
+
+    from organisations.models import Membership
+
+    term = Membership.objects.get(person=quality_panel_member, role="quality_panel")
+    term.ends_on = timezone.localdate()
+    term.save()
+    quality_panel_member = type(quality_panel_member).objects.get(pk=quality_panel_member.pk)
+    with pytest.raises(PermissionDenied):
+        transition(make_review(S.QUALITY_ASSURANCE), "issue_draft", by=quality_panel_member)
