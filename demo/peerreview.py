@@ -12,6 +12,8 @@ import random
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.dates import years_after
+from organisations import workflow as org_workflow
 from organisations.models import Membership, Organisation, User
 from peerreview import conflicts, workflow
 from peerreview.models import Assignment, Finding, Reply, Review
@@ -62,6 +64,40 @@ class DemoPeople:
         if membership is None:
             raise RuntimeError(f"No contact at {organisation}")
         return membership.person
+
+    def standing_peer(self, review: Review, role: str, perm: str) -> User:
+        """A peer on the standing quality panel or appeals group who may act on `review` (`perm`):
+        one already serving if any is free of the review, else a conflict-free reviewer from a member
+        body given a two-year term, as the hub would appoint them."""
+        serving = User.objects.filter(memberships__role=role).distinct().order_by("pk")
+        for person in serving:
+            if person.has_perm(perm, review):
+                return person
+        pool = list(User.objects.filter(memberships__role="reviewer").distinct().order_by("pk"))
+        self.rng.shuffle(pool)
+        for person in pool:
+            if review.assignments.filter(reviewer=person).exists() or conflicts.check(person, review):
+                continue
+            home = next(m.organisation for m in person.current_memberships if m.role == "reviewer")
+            today = timezone.localdate()
+            org_workflow.grant_membership(
+                person, home, role, by=self.coordinator, starts_on=today, ends_on=years_after(today, 2)
+            )
+            person = User.objects.get(pk=person.pk)  # fresh: its memberships are cached
+            if person.has_perm(perm, review):
+                return person
+        raise RuntimeError(f"No independent {role.replace('_', ' ')} member for {review}")
+
+    def responsible_person(self, organisation: Organisation) -> User:
+        """The organisation's contact, nominated as the person who signs off its replies."""
+        contact = self.contact_of(organisation)
+        if (
+            not Membership.objects.current()
+            .filter(person=contact, organisation=organisation, role="responsible_person")
+            .exists()
+        ):
+            org_workflow.grant_membership(contact, organisation, "responsible_person", by=self.coordinator)
+        return User.objects.get(pk=contact.pk)
 
     def reviewers_for(self, review: Review, count: int, prefer: list[User]) -> list[User]:
         pool = list(User.objects.filter(memberships__role__in=["reviewer", "lead_reviewer"]).distinct().order_by("pk"))
@@ -160,7 +196,8 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
             workflow.agree_finding(finding, by=lead.reviewer)
         return workflow.move_review(Review.objects.get(pk=review.pk), "submit_for_quality_assurance", by=lead.reviewer)
     if stage == "right_of_reply":
-        return workflow.issue_draft(review, by=coordinator)
+        quality_panel = people.standing_peer(review, "quality_panel", "peerreview.assure_review")
+        return workflow.issue_draft(review, by=quality_panel)
     if stage == "reply_consideration":
         for finding in review.findings.filter(state=Finding.State.AGREED).order_by("pk"):
             if finding.kind == "development":
@@ -172,27 +209,30 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
                 )
             else:
                 workflow.reply_to_finding(finding, by=contact, kind=Reply.Kind.ACCEPT)
-        workflow.submit_replies(Review.objects.get(pk=review.pk), by=contact)
+        workflow.submit_replies(Review.objects.get(pk=review.pk), by=people.responsible_person(review.organisation))
         return workflow.consider_replies(Review.objects.get(pk=review.pk), by=contact)
     if stage == "outcome_decided":
+        quality_panel = people.standing_peer(review, "quality_panel", "peerreview.assure_review")
         for reply in Reply.objects.filter(finding__review=review, kind__in=Reply.CHALLENGES):
             workflow.decide_reply(
                 reply,
-                by=coordinator,
+                by=quality_panel,
                 decision="partly",
                 reason="Dates exist but not on every entry.",
                 amended_text="Not every directory entry shows when it was last checked.",
             )
         workflow.set_outcome(
             review,
-            by=coordinator,
+            by=lead.reviewer,
             outcome="met_with_conditions",
             rationale="A strong, trusted service; dating the directory is a condition.",
         )
-        return workflow.decide_outcome(Review.objects.get(pk=review.pk), by=coordinator)
+        return workflow.decide_outcome(Review.objects.get(pk=review.pk), by=quality_panel)
     if stage == "published":
         funders = list(Organisation.objects.filter(kind="funder")[:1])
-        return workflow.publish_review(review, by=coordinator, visibility="funders", shared_with=funders, consent=True)
+        for funder in funders:  # the organisation consents; the hub only publishes within that
+            workflow.give_consent(review, by=contact, kind="funder", funder=funder)
+        return workflow.publish_review(review, by=coordinator, visibility="funders", shared_with=funders)
     if stage == "action_planning":
         review = workflow.move_review(review, "start_action_planning", by=contact)
         finding = review.findings.filter(kind="recommendation").first()
@@ -274,6 +314,15 @@ def seed(
             before, move, who = SIDE[target]
             review = walk_to(review, before, people, prefer)
             actor = coordinator if who == "coordinator" else people.contact_of(organisation)
+            if move == "appeal":  # an appeal is lodged with its grounds (peerreview.Appeal)
+                workflow.lodge_appeal(
+                    review,
+                    by=actor,
+                    grounds="process",
+                    statement="Demo: the visit was shortened without our agreement.",
+                )
+                reviews.append(Review.objects.get(pk=review.pk))
+                continue
             review = workflow.move_review(
                 review,
                 move,
