@@ -391,7 +391,7 @@ def walk_closure(
                 slot="board_resolution",
                 title="Resolution to close",
                 dated_on=today,
-                upload=evidence.pdf("resolution", closure.case.organisation.name),
+                upload=evidence.pdf("resolution"),
             )
             closure = workflow.move_closure(closure, "decide", by=caseworker)
         elif stage == "planning":
@@ -418,7 +418,7 @@ def walk_closure(
                 slot="final_accounts",
                 title="Final accounts",
                 dated_on=today,
-                upload=evidence.pdf("final-accounts", closure.case.organisation.name),
+                upload=evidence.pdf("final-accounts"),
             )
             workflow.update_closure(closure, by=caseworker, part="filing", final_accounts_approved_on=today)
             closure = workflow.move_closure(closure, "file", by=caseworker)
@@ -429,7 +429,7 @@ def walk_closure(
                 slot="dissolution",
                 title="Regulator's removal confirmation",
                 dated_on=today,
-                upload=evidence.pdf("removal", closure.case.organisation.name),
+                upload=evidence.pdf("removal"),
             )
             workflow.update_closure(
                 closure,
@@ -657,7 +657,7 @@ def _interim_to(target: str, case: Case, caseworker: User, panel: User) -> Any:
         slot="agreement",
         title="Signed placement agreement",
         dated_on=today,
-        upload=evidence.pdf("agreement", case.organisation.name),
+        upload=evidence.pdf("agreement"),
     )
     pathways.update_interim(fresh(), by=caseworker, start_on=today, reporting_line="The chair, every fortnight")
     record = pathways.move_interim(fresh(), "start_placement", by=caseworker)
@@ -678,7 +678,7 @@ def _interim_to(target: str, case: Case, caseworker: User, panel: User) -> Any:
         slot="exit_report",
         title="Exit report",
         dated_on=today,
-        upload=evidence.pdf("exit-report", case.organisation.name),
+        upload=evidence.pdf("exit-report"),
     )
     pathways.update_interim(
         fresh(),

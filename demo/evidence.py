@@ -70,26 +70,26 @@ PDF_TEXT: dict[str, tuple[str, list[str]]] = {
 _PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>
 <style>@page {{ size: A4; margin: 25mm }} body {{ font-family: sans-serif; font-size: 11pt }}
 h1 {{ font-size: 16pt }} .who {{ color: #444 }}</style></head>
-<body><h1>{title}</h1><p class="who">{organisation}</p>{paragraphs}
+<body><h1>{title}</h1>{paragraphs}
 <p class="who">Demo document: fictional organisation, generated for the demo.</p></body></html>"""
 
 
 @functools.cache
-def pdf_bytes(kind: str, organisation: str = "") -> bytes:
-    """A small, real PDF of the document `kind` (one of PDF_TEXT), rendered once per run."""
+def pdf_bytes(kind: str) -> bytes:
+    """A small, real PDF of the document `kind` (one of PDF_TEXT), rendered once per run (so it
+    names no organisation: the case or review it is filed under does)."""
     from weasyprint import HTML  # slow to import: only when the demo needs it
 
     title, lines = PDF_TEXT[kind]
     html = _PAGE.format(
         title=escape(title),
-        organisation=escape(organisation),
         paragraphs="".join(f"<p>{escape(line)}</p>" for line in lines),
     )
     return bytes(HTML(string=html).write_pdf())
 
 
-def pdf(kind: str, organisation: str = "") -> SimpleUploadedFile:
-    return SimpleUploadedFile(f"{kind}.pdf", pdf_bytes(kind, organisation), content_type="application/pdf")
+def pdf(kind: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(f"{kind}.pdf", pdf_bytes(kind), content_type="application/pdf")
 
 
 @functools.cache

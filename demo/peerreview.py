@@ -110,7 +110,7 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
             review,
             by=contact,
             title="Annual report and accounts",
-            upload=files.pdf("annual-report", review.organisation.name),
+            upload=files.pdf("annual-report"),
             dated_on=timezone.localdate() - datetime.timedelta(days=200),
             indicators=indicators[::3],
             content_type="application/pdf",
