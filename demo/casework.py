@@ -235,6 +235,16 @@ PROFILES = [
     ),
 ]
 
+# Which profile fits a group, from the words in its name (the rest take one in turn).
+KEYWORDS = [
+    (("Pantry", "Kitchen", "Supper", "Mutual Aid", "Laundry", "Traders"), 0),
+    (("School", "Sewing", "Poetry"), 1),
+    (("Lunch", "Older", "Pensioners", "Elders", "Dementia", "Carers", "Coffee"), 2),
+    (("Youth", "Cricket", "Boxing", "Theatre", "Radio", "Rowing", "Bike"), 3),
+    (("Refugee", "Welcome", "Advice", "Speakers", "Parents", "Tenants", "Drop-in"), 4),
+    (("Growing", "Garden", "Angling", "Walking", "Repair"), 5),
+]
+
 
 def _near(organisation: Organisation, partners: list[Organisation]) -> list[Organisation]:
     """Partners that serve one of the organisation's boroughs, so transfers stay local."""
@@ -250,12 +260,15 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
     today = timezone.localdate()
     organisation = closure.case.organisation
     funders = [p for p in partners if p.kind == Organisation.Kind.FUNDER] or partners
-    local = _near(organisation, [p for p in partners if p.kind not in {Organisation.Kind.FUNDER, "public_body"}])
+    # Services pass to bodies that run services: community anchors, CVSs and active groups.
+    takers = {"community_anchor", "cvs", "cvs_volunteer_centre", "volunteer_centre", "frontline_group"}
+    local = _near(organisation, [p for p in partners if p.kind in takers and p.status == "active"])
     n = closure.case.pk
     a, b = local[n % len(local)], local[(n + 1) % len(local)]
     funder = funders[n % len(funders)]
+    profile = next((i for words, i in KEYWORDS if any(w in organisation.name for w in words)), n % len(PROFILES))
     service, ended, fund, (asset_kind, asset, asset_value), moving, leaving, lease, creditor, signpost = PROFILES[
-        n % len(PROFILES)
+        profile
     ]
     common = {"owner": caseworker, "due_on": today + datetime.timedelta(days=30)}
     items = [
