@@ -7,11 +7,12 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from casework import workflow
 from casework.models import Case, Closure, RegisterItem
+from demo import evidence
+from organisations import workflow as organisations_workflow
 from organisations.models import Organisation, User
 
 # The order a case passes through on its way to archived.
@@ -30,7 +31,7 @@ SIDE = {"declined": "triage", "withdrawn": "active", "on_hold": "active", "escal
 CONCERNS = [
     "Lost its main council contract; three months of cash left.",
     "Chair and treasurer resigned together; no quorate board.",
-    "Trustees want to close and pass the food bank to a neighbour.",
+    "Trustees want to close and pass their main service to a neighbour.",
 ]
 
 
@@ -108,7 +109,7 @@ def seed(
     cases = []
     targets = [*PATH, *SIDE]
     for n, target in enumerate(targets):
-        organisation = organisations[n % len(organisations)]
+        organisation = organisations[n % len(organisations)]  # one case per group, not several
         referral = workflow.refer_organisation(
             organisation, by=caseworker, source="cvs", concerns=CONCERNS[n % len(CONCERNS)], role="caseworker"
         )
@@ -126,9 +127,29 @@ def seed(
         else:
             case = _walk(case, target, n, caseworker, panel, partners)
         cases.append(case)
-    cases += seed_closures(caseworker=caseworker, panel=panel, organisations=organisations, partners=partners)
-    seed_pathways(caseworker=caseworker, panel=panel, organisations=organisations)
+    rest = organisations[len(targets) :] or organisations
+    cases += seed_closures(caseworker=caseworker, panel=panel, organisations=rest, partners=partners)
+    rest = rest[len(CLOSURE_PATH) + 1 :] or organisations
+    seed_pathways(caseworker=caseworker, panel=panel, organisations=rest)
+    _mark_status(caseworker)
     return cases
+
+
+def _mark_status(by: User) -> None:
+    """Record what the cases imply for the organisations: dissolved once the regulator confirms
+    removal, in difficulty while a case is open. (Nothing in the demo reviews a dissolved body.)"""
+    gone = {"dissolved", "post_closure"}
+    finished = {"declined", "withdrawn", "closed", "follow_up", "archived"}
+    for case in Case.objects.select_related("organisation").order_by("pk"):
+        closure = Closure.objects.filter(case=case).first()
+        if (closure is not None and closure.state in gone) or case.state in {"closed", "follow_up", "archived"}:
+            status = Organisation.Status.DISSOLVED
+        elif case.state in finished:
+            continue
+        else:
+            status = Organisation.Status.IN_DIFFICULTY
+        if case.organisation.status != status and case.organisation.status != Organisation.Status.DISSOLVED:
+            organisations_workflow.update_organisation(case.organisation, by=by, status=status)
 
 
 # --- Orderly closure --------------------------------------------------------------------------------
@@ -142,28 +163,119 @@ CLOSURE_PATH = [
     "dissolved",
     "post_closure",
 ]
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+# What a closing group ran, so that no two closures hand the same thing to the same neighbour:
+# (service passed on, service that ends, restricted fund, asset, post that transfers, post made
+# redundant, contract, creditor, and where the users of the ended service are signposted).
+PROFILES = [
+    (
+        "Food bank",
+        "Benefits advice drop-in",
+        "Food bank grant balance",
+        ("vehicle", "Delivery van", 4500),
+        "Food bank coordinator",
+        "Advice worker",
+        "Warehouse lease",
+        "Wholesale supplier",
+        "the borough's advice service, with a warm handover list",
+    ),
+    (
+        "Saturday school",
+        "Parents' English class",
+        "Tuition grant balance",
+        ("equipment", "Laptops and projector", 1200),
+        "Head teacher",
+        "Class assistant",
+        "Church hall hire",
+        "Exam board fees",
+        "the adult learning service's ESOL classes",
+    ),
+    (
+        "Lunch club for older people",
+        "Minibus outings",
+        "Healthy ageing grant balance",
+        ("vehicle", "Accessible minibus", 9800),
+        "Lunch club organiser",
+        "Minibus driver",
+        "Community centre kitchen hire",
+        "Catering supplier",
+        "the council's community transport scheme",
+    ),
+    (
+        "Youth football sessions",
+        "Summer holiday camp",
+        "Holiday activities grant balance",
+        ("equipment", "Kit and goalposts", 900),
+        "Youth worker",
+        "Sessional coach",
+        "Pitch booking contract",
+        "Coach hire firm",
+        "the borough's holiday activities programme",
+    ),
+    (
+        "Refugee welcome drop-in",
+        "Immigration advice clinic",
+        "Resettlement grant balance",
+        ("equipment", "Donated laptops", 800),
+        "Drop-in coordinator",
+        "Caseworker",
+        "Office sublease",
+        "Interpreting agency",
+        "a regulated immigration adviser nearby",
+    ),
+    (
+        "Community garden",
+        "Cooking workshops",
+        "Growing spaces grant balance",
+        ("equipment", "Polytunnel and tools", 2100),
+        "Garden coordinator",
+        "Sessional cook",
+        "Allotment licence",
+        "Seed and compost supplier",
+        "the neighbourhood's food growing network",
+    ),
+]
+
+# Which profile fits a group, from the words in its name (the rest take one in turn).
+KEYWORDS = [
+    (("Pantry", "Kitchen", "Supper", "Mutual Aid", "Laundry", "Traders"), 0),
+    (("School", "Sewing", "Poetry"), 1),
+    (("Lunch", "Older", "Pensioners", "Elders", "Dementia", "Carers", "Coffee"), 2),
+    (("Youth", "Cricket", "Boxing", "Theatre", "Radio", "Rowing", "Bike"), 3),
+    (("Refugee", "Welcome", "Advice", "Speakers", "Parents", "Tenants", "Drop-in"), 4),
+    (("Growing", "Garden", "Angling", "Walking", "Repair"), 5),
+]
 
 
-def _pdf(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+def _near(organisation: Organisation, partners: list[Organisation]) -> list[Organisation]:
+    """Partners that serve one of the organisation's boroughs, so transfers stay local."""
+    mine = set(organisation.boroughs.values_list("pk", flat=True))
+    return [p for p in partners if mine & set(p.boroughs.values_list("pk", flat=True))] or partners
 
 
 def _registers(closure: Closure, caseworker: User, panel: User, partners: list[Organisation]) -> None:
     """A realistic register: services, staff and a restricted fund go to neighbours; the rest is
-    sold, paid, filed or closed, the bank account last. The transfers and leaving dates have already
-    passed, so that later stages can complete them "today" (never before they take effect)."""
+    sold, paid, filed or closed, the bank account last. What the group ran and who takes it on vary
+    by case (PROFILES, and partners serving the same boroughs). The transfers and leaving dates have
+    already passed, so that later stages can complete them "today" (never before they take effect)."""
     today = timezone.localdate()
-    a, b, funder = partners[0], partners[1 % len(partners)], partners[2 % len(partners)]
+    organisation = closure.case.organisation
+    funders = [p for p in partners if p.kind == Organisation.Kind.FUNDER] or partners
+    # Services pass to bodies that run services: community anchors, CVSs and active groups.
+    takers = {"community_anchor", "cvs", "cvs_volunteer_centre", "volunteer_centre", "frontline_group"}
+    local = _near(organisation, [p for p in partners if p.kind in takers and p.status == "active"])
+    n = closure.case.pk
+    a, b = local[n % len(local)], local[(n + 1) % len(local)]
+    funder = funders[n % len(funders)]
+    profile = next((i for words, i in KEYWORDS if any(w in organisation.name for w in words)), n % len(PROFILES))
+    service, ended, fund, (asset_kind, asset, asset_value), moving, leaving, lease, creditor, signpost = PROFILES[
+        profile
+    ]
     common = {"owner": caseworker, "due_on": today + datetime.timedelta(days=30)}
     items = [
         {
             "register": "service",
             "kind": "service",
-            "name": "Food bank",
+            "name": service,
             "outcome": "transferred",
             "destination": a,
             "go_live_on": today - datetime.timedelta(days=5),
@@ -171,15 +283,15 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
         {
             "register": "service",
             "kind": "service",
-            "name": "Benefits advice drop-in",
+            "name": ended,
             "outcome": "ended",
-            "destination_note": "Users signposted to the borough's Citizens Advice, with a warm handover list.",
+            "destination_note": f"Users signposted to {signpost}.",
         },
         {
             "register": "fund",
             "kind": "restricted",
-            "name": "Food bank grant balance",
-            "value": Decimal("6200"),
+            "name": fund,
+            "value": Decimal(1500 + 700 * (n % 9)),
             "outcome": "transferred",
             "destination": a,
             "funder": funder,
@@ -189,15 +301,15 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
             "register": "fund",
             "kind": "unrestricted",
             "name": "General reserves",
-            "value": Decimal("3100"),
+            "value": Decimal(800 + 450 * (n % 7)),
             "outcome": "spent",
             "destination_note": "Final salaries and closure costs.",
         },
         {
             "register": "asset",
-            "kind": "vehicle",
-            "name": "Delivery van",
-            "value": Decimal("4500"),
+            "kind": asset_kind,
+            "name": asset,
+            "value": Decimal(asset_value),
             "outcome": "transferred",
             "destination": a,
             "destination_note": "Accepted by the receiving trustees.",
@@ -208,12 +320,12 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
             "name": "Website domain",
             "outcome": "transferred",
             "destination": b,
-            "destination_note": "Redirects to the new provider's food bank page.",
+            "destination_note": f"Redirects to {b.name}'s page about the {service.lower()}.",
         },
         {
             "register": "employee",
             "kind": "employee",
-            "name": "Food bank coordinator",
+            "name": moving,
             "outcome": "tupe",
             "destination": a,
             "eli_sent_on": today - datetime.timedelta(days=40),
@@ -222,7 +334,7 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
         {
             "register": "employee",
             "kind": "employee",
-            "name": "Advice worker",
+            "name": leaving,
             "outcome": "redundancy",
             "notice_on": today - datetime.timedelta(days=35),
             "leaving_on": today - datetime.timedelta(days=5),
@@ -230,17 +342,17 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
         {
             "register": "contract",
             "kind": "contract",
-            "name": "Warehouse lease",
+            "name": lease,
             "outcome": "terminated",
-            "reference": "Break clause served",
+            "reference": "Notice served under the break clause",
         },
         {
             "register": "creditor",
             "kind": "creditor",
-            "name": "Wholesale supplier",
-            "value": Decimal("850"),
+            "name": creditor,
+            "value": Decimal(250 + 120 * (n % 8)),
             "outcome": "paid",
-            "reference": "BACS 0412",
+            "reference": f"BACS {4000 + n:04d}",
         },
         {
             "register": "filing",
@@ -253,8 +365,10 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
     ]
     for fields in items:
         workflow.save_item(closure, by=caseworker, **common, **fields)
-    fund = closure.items.get(kind="restricted")
-    workflow.mark_compatible(fund, by=panel, note="Both run food banks for the same wards; same charitable purposes.")
+    restricted = closure.items.get(kind="restricted")
+    workflow.mark_compatible(
+        restricted, by=panel, note=f"{a.name} runs similar work for the same area; the purposes match."
+    )
 
 
 def _settle_all(closure: Closure, caseworker: User) -> None:
@@ -277,7 +391,7 @@ def walk_closure(
                 closure,
                 by=caseworker,
                 part="decision",
-                options_note="Merger and a transfer of undertakings considered; the neighbours take the food bank.",
+                options_note="Merger and a transfer of undertakings considered; a neighbour takes on the main service.",
                 balance_sheet_solvent=True,
                 cash_flow_solvent=True,
                 solvency_tested_on=today,
@@ -291,7 +405,7 @@ def walk_closure(
                 slot="board_resolution",
                 title="Resolution to close",
                 dated_on=today,
-                upload=_pdf("resolution.pdf"),
+                upload=evidence.pdf("resolution"),
             )
             closure = workflow.move_closure(closure, "decide", by=caseworker)
         elif stage == "planning":
@@ -302,7 +416,7 @@ def walk_closure(
                 closure,
                 by=caseworker,
                 part="winding_down",
-                staff_timeline="The coordinator transfers with the food bank; the advice worker leaves in a month.",
+                staff_timeline="One post transfers with the main service; the other ends after notice.",
                 safeguarding_handover="None open; historic records with the chair.",
                 data_disposition="Client records transferred with consent; the rest deleted.",
                 records_custodian="The chair of trustees",
@@ -318,7 +432,7 @@ def walk_closure(
                 slot="final_accounts",
                 title="Final accounts",
                 dated_on=today,
-                upload=_pdf("final-accounts.pdf"),
+                upload=evidence.pdf("final-accounts"),
             )
             workflow.update_closure(closure, by=caseworker, part="filing", final_accounts_approved_on=today)
             closure = workflow.move_closure(closure, "file", by=caseworker)
@@ -329,7 +443,7 @@ def walk_closure(
                 slot="dissolution",
                 title="Regulator's removal confirmation",
                 dated_on=today,
-                upload=_pdf("removal.pdf"),
+                upload=evidence.pdf("removal"),
             )
             workflow.update_closure(
                 closure,
@@ -358,7 +472,7 @@ def seed_closures(
     """One active closure case in each closure state, and one on the insolvent route."""
     cases = []
     for n, target in enumerate([*CLOSURE_PATH, "insolvent_route"]):
-        organisation = organisations[(n + 3) % len(organisations)]
+        organisation = organisations[n % len(organisations)]
         referral = workflow.refer_organisation(
             organisation, by=caseworker, source="self", concerns=CONCERNS[2], role="caseworker"
         )
@@ -396,12 +510,6 @@ def seed_closures(
 
 
 # --- Turnaround and interim management: a case in every state of each pathway -------------------
-def _pdf(slot: str) -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(f"{slot}.pdf", b"%PDF-1.4 demo " + slot.encode(), content_type="application/pdf")
-
-
 def _active_on(pathway: str, organisation: Organisation, n: int, caseworker: User, panel: User) -> Case:
     referral = workflow.refer_organisation(
         organisation, by=caseworker, source="cvs", concerns=CONCERNS[n % len(CONCERNS)], role="caseworker"
@@ -433,7 +541,12 @@ def _turnaround_to(target: str, case: Case, caseworker: User, panel: User) -> An
         pathways.update_turnaround(record, by=caseworker, causes_of_distress="Lost its main council contract.")
         return record
     workflow.add_document(
-        case, by=caseworker, slot="cash_forecast", title="13-week cash forecast", dated_on=today, upload=_pdf("cf")
+        case,
+        by=caseworker,
+        slot="cash_forecast",
+        title="13-week cash forecast",
+        dated_on=today,
+        upload=evidence.cash_forecast(),
     )
     pathways.update_turnaround(
         record,
@@ -560,7 +673,12 @@ def _interim_to(target: str, case: Case, caseworker: User, panel: User) -> Any:
     if not reached("in_post"):
         return record
     workflow.add_document(
-        case, by=caseworker, slot="agreement", title="Signed placement agreement", dated_on=today, upload=_pdf("ag")
+        case,
+        by=caseworker,
+        slot="agreement",
+        title="Signed placement agreement",
+        dated_on=today,
+        upload=evidence.pdf("agreement"),
     )
     pathways.update_interim(fresh(), by=caseworker, start_on=today, reporting_line="The chair, every fortnight")
     record = pathways.move_interim(fresh(), "start_placement", by=caseworker)
@@ -576,7 +694,12 @@ def _interim_to(target: str, case: Case, caseworker: User, panel: User) -> Any:
     if not reached("ended"):
         return record
     workflow.add_document(
-        case, by=caseworker, slot="exit_report", title="Exit report", dated_on=today, upload=_pdf("er")
+        case,
+        by=caseworker,
+        slot="exit_report",
+        title="Exit report",
+        dated_on=today,
+        upload=evidence.pdf("exit-report"),
     )
     pathways.update_interim(
         fresh(),

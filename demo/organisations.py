@@ -1,7 +1,10 @@
-"""Demo London: fictional organisations in all 33 areas, people in every role, one login per role.
+"""Demo London: fictional organisations across the 33 areas, people in every role, one login per role.
 
-Built through organisations.workflow, exactly as the pages do it. Names are invented; none is
-meant to match a real organisation.
+Built through organisations.workflow, exactly as the pages do it. Names are invented in the style of
+London bodies -- after rivers and brooks, streets and markets, neighbourhoods -- and none is meant
+to match a real organisation (no borough's real CVS, no real charity). Each borough has one or two
+local support bodies serving it and, at most, its neighbours; the City of London has none of its
+own and is served by the CVSs next door, as in real life.
 """
 
 from __future__ import annotations
@@ -17,71 +20,115 @@ from organisations.backends import DEMO_PASSWORD
 from organisations.models import Borough, Membership, Organisation, User
 
 DEMO_DOMAIN = "demo.example"
-HUB_NAME = "Thameslink Support Hub (demo)"
+HUB_NAME = "Walbrook Lifeboat and Peer Review Hub (demo)"
 
-PLACES = [
-    "Alderhithe",
-    "Brackenmere",
-    "Cindervale",
-    "Dunmarsh",
-    "Elmwick",
-    "Fallowden",
-    "Glenhurst",
-    "Hollinbrook",
-    "Ivydene",
-    "Juniper Vale",
-    "Kestrelford",
-    "Larkspur",
-    "Millbourne",
-    "Nettlecombe",
-    "Oakhollow",
-    "Pennyroyal",
-    "Quarrendon",
-    "Rookwood",
-    "Sallowfield",
-    "Thistlebank",
-    "Underhill",
-    "Vetchley",
-    "Willowmere",
-    "Yarrowby",
-    "Ashcombe",
-    "Birchanger",
-    "Coldharbour Reach",
-    "Dovecote",
-    "Emberlea",
-    "Foxglove",
-    "Greystoke Row",
-    "Hazelbury",
-    "Inkpen",
-    "Jessamine",
-    "Kingsmoss",
-    "Lanternfield",
-    "Marigold",
-    "Northwold",
-    "Orchard Rise",
+K = Organisation.Kind
+# (name, kind, the borough it is based in, other boroughs it serves). Only neighbours, never
+# across London; equalities networks, specialist services and funders work sub-regionally.
+SPECS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    # Local support bodies: one or two per borough.
+    ("Mayes Brook Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Barking and Dagenham", ()),
+    ("Dollis Brook Council for Voluntary Service", K.CVS, "Barnet", ()),
+    ("Silk Stream Volunteer Centre", K.VOLUNTEER_CENTRE, "Barnet", ("Brent",)),
+    ("Cray Valley Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Bexley", ("Bromley",)),
+    ("Mitchell Brook Council for Voluntary Service", K.CVS, "Brent", ()),
+    ("Neasden Lane Volunteer Centre", K.VOLUNTEER_CENTRE, "Brent", ()),
+    ("Ravensbourne Council for Voluntary Service", K.CVS, "Bromley", ()),
+    ("Fleet Valley Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Camden", ("City of London",)),
+    ("Norbury Brook Council for Voluntary Service", K.CVS, "Croydon", ()),
+    ("Surrey Street Volunteer Centre", K.VOLUNTEER_CENTRE, "Croydon", ("Sutton",)),
+    ("Pitshanger Council for Voluntary Service", K.CVS, "Ealing", ()),
+    ("Salmons Brook Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Enfield", ()),
+    ("Pymmes Brook Volunteer Centre", K.VOLUNTEER_CENTRE, "Enfield", ("Haringey",)),
+    ("Kidbrooke Council for Voluntary Service", K.CVS, "Greenwich", ("Bexley",)),
+    ("Well Street Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Hackney", ()),
+    ("Kingsland Waste Volunteer Centre", K.VOLUNTEER_CENTRE, "Hackney", ("Islington",)),
+    ("Counter's Creek Council for Voluntary Service", K.CVS, "Hammersmith and Fulham", ()),
+    ("Moselle Brook Council for Voluntary Service", K.CVS, "Haringey", ()),
+    ("Seven Sisters Road Volunteer Centre", K.VOLUNTEER_CENTRE, "Haringey", ("Islington",)),
+    ("Yeading Brook Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Harrow", ("Hillingdon",)),
+    ("Ingrebourne Council for Voluntary Service", K.CVS, "Havering", ()),
+    ("Rom Valley Volunteer Centre", K.VOLUNTEER_CENTRE, "Havering", ("Barking and Dagenham",)),
+    ("Pinn Valley Council for Voluntary Service", K.CVS, "Hillingdon", ()),
+    ("Crane Meadows Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Hounslow", ()),
+    ("Chapel Market Council for Voluntary Service", K.CVS, "Islington", ("City of London",)),
+    ("Golborne Road Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Kensington and Chelsea", ("Hammersmith and Fulham",)),
+    ("Hogsmill Council for Voluntary Service", K.CVS, "Kingston upon Thames", ()),
+    ("Effra Council for Voluntary Service", K.CVS, "Lambeth", ()),
+    ("Lower Marsh Volunteer Centre", K.VOLUNTEER_CENTRE, "Lambeth", ("Southwark",)),
+    ("Pool River Council for Voluntary Service", K.CVS, "Lewisham", ()),
+    ("Deptford High Street Volunteer Centre", K.VOLUNTEER_CENTRE, "Lewisham", ("Greenwich",)),
+    ("Pyl Brook Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Merton", ("Sutton",)),
+    ("Green Street Council for Voluntary Service", K.CVS, "Newham", ()),
+    ("Channelsea Volunteer Centre", K.VOLUNTEER_CENTRE, "Newham", ()),
+    ("Roding Valley Council for Voluntary Service", K.CVS, "Redbridge", ()),
+    ("Beverley Brook Council for Voluntary Service", K.CVS, "Richmond upon Thames", ("Kingston upon Thames",)),
+    ("Neckinger Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Southwark", ()),
+    ("East Street Volunteer Centre", K.VOLUNTEER_CENTRE, "Southwark", ("Lambeth",)),
+    ("Wrythe Green Council for Voluntary Service", K.CVS, "Sutton", ()),
+    ("Chrisp Street Council for Voluntary Service", K.CVS, "Tower Hamlets", ("City of London",)),
+    ("Roman Road Volunteer Centre", K.VOLUNTEER_CENTRE, "Tower Hamlets", ()),
+    ("Ching Brook Voluntary Action", K.CVS_VOLUNTEER_CENTRE, "Waltham Forest", ()),
+    ("Lea Bridge Road Volunteer Centre", K.VOLUNTEER_CENTRE, "Waltham Forest", ("Hackney",)),
+    ("Falcon Brook Council for Voluntary Service", K.CVS, "Wandsworth", ()),
+    ("Tyburn Council for Voluntary Service", K.CVS, "Westminster", ()),
+    ("Church Street Market Volunteer Centre", K.VOLUNTEER_CENTRE, "Westminster", ("Kensington and Chelsea",)),
+    # Equalities networks, anchors and specialist services: a sub-region each, not all London.
+    ("Whitechapel Road Equalities Network", K.EQUALITIES_NETWORK, "Tower Hamlets", ("Newham", "Hackney")),
+    ("Old Kent Road Equalities Network", K.EQUALITIES_NETWORK, "Southwark", ("Lambeth", "Lewisham")),
+    ("Uxbridge Road Equalities Network", K.EQUALITIES_NETWORK, "Ealing", ("Hammersmith and Fulham", "Hounslow")),
+    ("Green Lanes Equalities Network", K.EQUALITIES_NETWORK, "Haringey", ("Enfield", "Barnet")),
+    ("Effra Community Trust", K.COMMUNITY_ANCHOR, "Lambeth", ()),
+    ("Bow Common Community Trust", K.COMMUNITY_ANCHOR, "Tower Hamlets", ()),
+    ("Plumstead Common Community Hub", K.COMMUNITY_ANCHOR, "Greenwich", ()),
+    ("Acton Vale Community Hub", K.COMMUNITY_ANCHOR, "Ealing", ()),
+    ("Holloway Road Governance Advice", K.SPECIALIST_SUPPORT, "Islington", ("Camden", "Hackney", "Haringey")),
+    ("Beam Parklands Community Accounts", K.SPECIALIST_SUPPORT, "Barking and Dagenham", ("Havering", "Redbridge")),
+    # Frontline groups: one in most boroughs, each named after its street, market or green.
+    ("Ridley Road Traders' Network", K.FRONTLINE_GROUP, "Hackney", ()),
+    ("Effra Road Community Pantry", K.FRONTLINE_GROUP, "Lambeth", ()),
+    ("Queens Market Sewing Circle", K.FRONTLINE_GROUP, "Newham", ()),
+    ("Woolwich Ferry Supper Club", K.FRONTLINE_GROUP, "Greenwich", ()),
+    ("Cable Street Bangla Saturday School", K.FRONTLINE_GROUP, "Tower Hamlets", ()),
+    ("Deptford Creek Rowing and Wellbeing Club", K.FRONTLINE_GROUP, "Lewisham", ()),
+    ("Pinner Road Carers' Circle", K.FRONTLINE_GROUP, "Harrow", ()),
+    ("Southall Broadway Somali Elders", K.FRONTLINE_GROUP, "Ealing", ()),
+    ("Tottenham Hale Refugee Welcome", K.FRONTLINE_GROUP, "Haringey", ()),
+    ("Edmonton Green Polish Saturday School", K.FRONTLINE_GROUP, "Enfield", ()),
+    ("Colindale Avenue Tenants' Forum", K.FRONTLINE_GROUP, "Barnet", ()),
+    ("Neasden Parade Cricket for All", K.FRONTLINE_GROUP, "Brent", ()),
+    ("Hounslow Heath Growing Project", K.FRONTLINE_GROUP, "Hounslow", ()),
+    ("Hayes Town Arabic Speakers' Network", K.FRONTLINE_GROUP, "Hillingdon", ()),
+    ("Romford Market Mutual Aid", K.FRONTLINE_GROUP, "Havering", ()),
+    ("Ilford Lane Community Kitchen", K.FRONTLINE_GROUP, "Redbridge", ()),
+    ("Walthamstow Marshes Bike Workshop", K.FRONTLINE_GROUP, "Waltham Forest", ()),
+    ("Barking Riverside Parents' Network", K.FRONTLINE_GROUP, "Barking and Dagenham", ()),
+    ("Erith Pier Angling for Health", K.FRONTLINE_GROUP, "Bexley", ()),
+    ("Anerley Hill Lunch Club", K.FRONTLINE_GROUP, "Bromley", ()),
+    ("Thornton Heath Pond Chinese Association", K.FRONTLINE_GROUP, "Croydon", ()),
+    ("Fair Green Dementia Café", K.FRONTLINE_GROUP, "Merton", ()),
+    ("Rose Hill Youth Theatre", K.FRONTLINE_GROUP, "Sutton", ()),
+    ("Norbiton Fields Tamil School", K.FRONTLINE_GROUP, "Kingston upon Thames", ()),
+    ("Ham Riverside Walking Group", K.FRONTLINE_GROUP, "Richmond upon Thames", ()),
+    ("Battersea Park Road Advice Drop-in", K.FRONTLINE_GROUP, "Wandsworth", ()),
+    ("Marchmont Street Community Laundry", K.FRONTLINE_GROUP, "Camden", ()),
+    ("Portobello Road Urdu Poetry Circle", K.FRONTLINE_GROUP, "Kensington and Chelsea", ()),
+    ("North End Road Market Pantry", K.FRONTLINE_GROUP, "Hammersmith and Fulham", ()),
+    ("Lisson Grove Boxing and Mentoring", K.FRONTLINE_GROUP, "Westminster", ()),
+    ("Blue Market Older People's Club", K.FRONTLINE_GROUP, "Southwark", ()),
+    ("Caledonian Road Somali Parents' Forum", K.FRONTLINE_GROUP, "Islington", ()),
+    ("Lea Bridge Tenants' Association", K.FRONTLINE_GROUP, "Hackney", ()),
+    ("Whitecross Street Lunch Club", K.FRONTLINE_GROUP, "Islington", ()),
+    ("Tooting Market Youth Radio", K.FRONTLINE_GROUP, "Wandsworth", ()),
+    ("Kilburn High Road Irish Pensioners", K.FRONTLINE_GROUP, "Brent", ()),
+    ("Chalk Farm Road Drop-in", K.FRONTLINE_GROUP, "Camden", ()),
+    ("Bellingham Green Repair Club", K.FRONTLINE_GROUP, "Lewisham", ()),
+    ("Gants Hill Carers' Coffee Morning", K.FRONTLINE_GROUP, "Redbridge", ()),
+    # Funders and a public body.
+    ("Tyburn and Fleet Community Fund", K.FUNDER, "Westminster", ("Camden", "Islington", "City of London")),
+    ("Kyd Brook Community Fund", K.FUNDER, "Lewisham", ("Greenwich", "Southwark", "Lambeth")),
+    ("Three Mills Neighbourhoods Partnership Board", K.PUBLIC_BODY, "Newham", ("Tower Hamlets", "Hackney")),
 ]
-SUFFIXES = {
-    Organisation.Kind.CVS: "Council for Voluntary Service",
-    Organisation.Kind.VOLUNTEER_CENTRE: "Volunteer Centre",
-    Organisation.Kind.CVS_VOLUNTEER_CENTRE: "Voluntary Action and Volunteering",
-    Organisation.Kind.EQUALITIES_NETWORK: "Equalities Network",
-    Organisation.Kind.COMMUNITY_ANCHOR: "Community Hub",
-    Organisation.Kind.SPECIALIST_SUPPORT: "Community Accountancy Service",
-    Organisation.Kind.FRONTLINE_GROUP: "Community Food Project",
-    Organisation.Kind.FUNDER: "Community Foundation",
-    Organisation.Kind.PUBLIC_BODY: "Partnership Board",
-}
-KIND_MIX = (
-    [Organisation.Kind.CVS] * 12
-    + [Organisation.Kind.VOLUNTEER_CENTRE] * 6
-    + [Organisation.Kind.CVS_VOLUNTEER_CENTRE] * 5
-    + [Organisation.Kind.EQUALITIES_NETWORK] * 4
-    + [Organisation.Kind.COMMUNITY_ANCHOR] * 4
-    + [Organisation.Kind.SPECIALIST_SUPPORT] * 2
-    + [Organisation.Kind.FRONTLINE_GROUP] * 4
-    + [Organisation.Kind.FUNDER] * 2
-    + [Organisation.Kind.PUBLIC_BODY] * 1
-)
 FIRST_NAMES = [
     "Amara",
     "Ben",
@@ -202,39 +249,26 @@ def seed(*, by: Any, rng: random.Random, scale: int = 1) -> DemoLondon:
         website="https://hub.demo.example/",
     )
     used.update({"1190001", "12000001"})
+    by_name = {b.name: b for b in boroughs}
     organisations: list[Organisation] = []
-    count = len(KIND_MIX) * scale
-    for i in range(count):
-        kind = KIND_MIX[i % len(KIND_MIX)]
-        place = PLACES[i % len(PLACES)]
-        round_no = i // len(PLACES)
-        name = f"{place} {SUFFIXES[kind]}" + (f" {round_no + 1}" if round_no else "")
-        form, charity, company = _unique_numbers(rng, kind, used)
-        # Every area gets at least one support body: walk the boroughs in order first.
-        home = boroughs[i % len(boroughs)]
-        served = {home}
-        if kind in {Organisation.Kind.EQUALITIES_NETWORK, Organisation.Kind.FUNDER}:
-            served.update(rng.sample(boroughs, rng.randint(3, 8)))
-        elif rng.random() < 0.3:
-            served.add(rng.choice(boroughs))
-        status = (
-            Organisation.Status.IN_DIFFICULTY
-            if kind == Organisation.Kind.FRONTLINE_GROUP and i % 3 == 0
-            else Organisation.Status.ACTIVE
-        )
-        organisations.append(
-            workflow.register_organisation(
-                by=by,
-                boroughs=sorted(served, key=lambda b: b.ons_code),
-                name=name,
-                kind=kind,
-                legal_form=form,
-                charity_number=charity,
-                company_number=company,
-                website=f"https://{place.lower().replace(' ', '-')}-{i}.demo.example/",
-                status=status,
+    # Above scale 1 (benchmarks), the same London again with numbered names.
+    for round_no in range(scale):
+        for name, kind, home, also in SPECS:
+            form, charity, company = _unique_numbers(rng, kind, used)
+            served = sorted({by_name[home], *(by_name[b] for b in also)}, key=lambda b: b.ons_code)
+            slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+            organisations.append(
+                workflow.register_organisation(
+                    by=by,
+                    boroughs=served,
+                    name=name + (f" {round_no + 1}" if round_no else ""),
+                    kind=kind,
+                    legal_form=form,
+                    charity_number=charity,
+                    company_number=company,
+                    website=f"https://{slug}{'-' + str(round_no + 1) if round_no else ''}.demo.example/",
+                )
             )
-        )
 
     password_hash = make_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: hash once, not per person
     support = [o for o in organisations if o.is_support_body]

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime
 import random
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.dates import years_after
+from demo import evidence as files
 from organisations import workflow as org_workflow
 from organisations.models import Membership, Organisation, User
 from peerreview import conflicts, workflow
-from peerreview.models import Assignment, Finding, Reply, Review
+from peerreview.models import Assignment, Finding, ModeratedRating, Reply, Review, ReviewerRating
 from standards.models import FrameworkVersion
 
 # The order a review passes through; each stage is reached by running every step before it.
@@ -56,6 +56,23 @@ class DemoPeople:
         self.coordinator = coordinator
         self.rng = rng
         self.favourites = favourites  # demo logins that should have work waiting
+        self._quality: dict[int, float] = {}
+
+    def quality_of(self, review: Review) -> float:
+        """The organisation's underlying quality on the 1-4 scale, drawn once per review from the
+        seed: some bodies are excellent, a few struggle, most sit in between."""
+        if review.pk not in self._quality:
+            self._quality[review.pk] = self.rng.choice([1.5, 2.0, 2.4, 2.7, 3.0, 3.3, 3.7]) + self.rng.uniform(
+                -0.2, 0.2
+            )
+        return self._quality[review.pk]
+
+    def rating(self, review: Review, position: int, spread: float) -> int:
+        """A rating near the body's quality: standards differ (some are its strengths), and each
+        rater sees it a little differently (`spread`)."""
+        strength = ((position * 7) % 5 - 2) * 0.3  # a fixed pattern of stronger and weaker standards
+        value = self.quality_of(review) + strength + self.rng.uniform(-spread, spread)
+        return max(1, min(4, round(value)))
 
     def contact_of(self, organisation: Organisation) -> User:
         membership = (
@@ -112,11 +129,6 @@ class DemoPeople:
         raise RuntimeError(f"Not enough conflict-free reviewers for {review}")
 
 
-def _pdf(title: str) -> SimpleUploadedFile:
-    body = f"%PDF-1.4\n% demo evidence: {title}\n".encode()
-    return SimpleUploadedFile(f"{title.lower().replace(' ', '-')}.pdf", body, content_type="application/pdf")
-
-
 def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) -> Review:
     """Move `review` one stage forward, into `stage`."""
     coordinator = people.coordinator
@@ -134,18 +146,30 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
             review,
             by=contact,
             title="Annual report and accounts",
-            upload=_pdf("Annual report"),
+            upload=files.pdf("annual-report"),
             dated_on=timezone.localdate() - datetime.timedelta(days=200),
             indicators=indicators[::3],
             content_type="application/pdf",
         )
-        tagged = set(evidence.indicators.values_list("pk", flat=True))
-        for indicator in indicators:
+        survey = workflow.add_evidence(
+            review,
+            by=contact,
+            title="Member groups' survey results",
+            upload=files.member_survey(),
+            dated_on=timezone.localdate() - datetime.timedelta(days=90),
+            indicators=indicators[1::4],
+            content_type=files.XLSX,
+        )
+        tagged = set(evidence.indicators.values_list("pk", flat=True)) | set(
+            survey.indicators.values_list("pk", flat=True)
+        )
+        for n, indicator in enumerate(indicators):
             workflow.save_self_rating(
                 review,
                 indicator,
                 by=contact,
-                rating=people.rng.choice([2, 3, 3, 4]),
+                # Self-assessments run a little more generous than the reviewers.
+                rating=people.rating(review, n, 0.9) if n % 3 else min(4, people.rating(review, n, 0.5) + 1),
                 commentary="We do this routinely and can show examples.",
                 no_evidence=indicator.pk not in tagged,
                 no_evidence_note="" if indicator.pk in tagged else "We have not written this down yet.",
@@ -156,10 +180,16 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
         workflow.submit_self_assessment(review, by=contact)
         return workflow.start_desk_review(Review.objects.get(pk=review.pk), by=coordinator)
     if stage == "visit":
+        # Each reviewer rates independently; about half the panels disagree widely somewhere (the
+        # peer misses evidence the lead saw), which moderation then has to settle.
+        wide = people.rng.random() < 0.5
         for n, assignment in enumerate(review.assignments.filter(state="accepted").select_related("reviewer")):
             for k, standard in enumerate(review.standards_in_scope().order_by("position")):
-                base = 2 + (k % 2)
-                rating = 1 if (n == 1 and k == 0) else base  # one wide disagreement on the first standard
+                rating = people.rating(review, k, 0.7)
+                if wide and n == 1 and k == 0:
+                    lead_rating = ReviewerRating.objects.filter(assignment__review=review, standard=standard).first()
+                    if lead_rating is not None and lead_rating.rating is not None:
+                        rating = lead_rating.rating - 2 if lead_rating.rating >= 3 else lead_rating.rating + 2
                 workflow.save_rating(
                     assignment,
                     standard,
@@ -180,13 +210,27 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
     if stage == "quality_assurance":
         flags = set(workflow.spread_flags(review))
         for standard in review.standards_in_scope().order_by("position"):
+            given = list(
+                ReviewerRating.objects.filter(
+                    assignment__review=review, standard=standard, rating__isnull=False
+                ).order_by("assignment__role", "pk")
+            )
+            lead_rating = next((r.rating for r in given if r.assignment.role == "lead"), None)
+            values = [r.rating for r in given] or [3]
+            if standard.pk in flags and lead_rating is not None:
+                agreed = lead_rating  # the lead had seen evidence the peer had not
+            else:
+                mean = sum(values) / len(values)
+                agreed = round(mean) if mean % 1 != 0.5 else people.rng.choice([int(mean), int(mean) + 1])
             workflow.moderate_standard(
                 review,
                 standard,
                 by=lead.reviewer,
-                rating=2 if standard.pk in flags else 3,
+                rating=agreed,
                 rationale="Agreed after discussing the evidence and the visit.",
-                flag_note="The peer had not seen the online directory; agreed on 2." if standard.pk in flags else "",
+                flag_note=f"The peer had not seen the evidence from the visit; agreed on {agreed}."
+                if standard.pk in flags
+                else "",
             )
         standards = list(review.standards_in_scope().order_by("position"))
         for n, (kind, text) in enumerate(FINDINGS):
@@ -221,12 +265,16 @@ def _step(review: Review, stage: str, people: DemoPeople, prefer: list[User]) ->
                 reason="Dates exist but not on every entry.",
                 amended_text="Not every directory entry shows when it was last checked.",
             )
-        workflow.set_outcome(
-            review,
-            by=lead.reviewer,
-            outcome="met_with_conditions",
-            rationale="A strong, trusted service; dating the directory is a condition.",
+        agreed = list(ModeratedRating.objects.filter(review=review).values_list("rating", flat=True)) or [3]
+        mean = sum(agreed) / len(agreed)
+        outcome, rationale = (
+            ("met", "A strong, trusted service that meets every standard well.")
+            if mean >= 3.0 and min(agreed) >= 2
+            else ("met_with_conditions", "A trusted service; dating the directory is a condition.")
+            if mean >= 2.3 and min(agreed) >= 2
+            else ("not_yet_met", "Several standards are not yet met; the action plan sets out how to get there.")
         )
+        workflow.set_outcome(review, by=lead.reviewer, outcome=outcome, rationale=rationale)
         return workflow.decide_outcome(Review.objects.get(pk=review.pk), by=quality_panel)
     if stage == "published":
         funders = list(Organisation.objects.filter(kind="funder")[:1])

@@ -511,8 +511,20 @@ def _review(
                 "set_outcome",
                 "coordinator",
                 when,
-                outcome="met_with_conditions" if quality >= 2.5 else "not_yet_met",
-                outcome_rationale="A strong, trusted service; dating the directory is a condition.",
+                # The outcome follows the body's quality, as the panel's would.
+                **(
+                    {"outcome": "met", "outcome_rationale": "A strong, trusted service that meets every standard."}
+                    if quality >= 3.1
+                    else {
+                        "outcome": "met_with_conditions",
+                        "outcome_rationale": "A trusted service; dating the directory is a condition.",
+                    }
+                    if quality >= 2.5
+                    else {
+                        "outcome": "not_yet_met",
+                        "outcome_rationale": "Several standards are not yet met; the action plan says how to get there.",
+                    }
+                ),
             )
             move(stage, name, "coordinator", t)
         elif stage == "published":

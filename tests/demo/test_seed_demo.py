@@ -1,5 +1,10 @@
 """The demo data, loaded once (it is slow on purpose: everything goes through the workflow)."""
 
+import io
+from collections import Counter
+
+import openpyxl
+import pypdf
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -17,9 +22,10 @@ pytestmark = pytest.mark.integration
 def test_demo_london(db, capsys, settings):
     call_command("seed_demo", seed=1)
 
-    # About 40 organisations across all 33 areas, a login for every role.
-    assert 38 <= Organisation.objects.count() <= 45
+    # About a hundred organisations across all 33 areas, a login for every role.
+    assert 90 <= Organisation.objects.count() <= 110
     assert list(Borough.objects.filter(organisations__isnull=True)) == []
+    _london_is_believable()
     roles = set(
         Membership.objects.current().filter(person__email__endswith="@demo.example").values_list("role", flat=True)
     )
@@ -78,3 +84,111 @@ def test_demo_london(db, capsys, settings):
     call_command("seed_demo", seed=1)
     assert (Organisation.objects.count(), User.objects.count(), Review.objects.count()) == counts
     assert "already loaded" in capsys.readouterr().out
+
+
+# Sub-regions of the London Plan, to check that no local body serves both ends of London.
+SUBREGIONS = {
+    "central": {
+        "City of London",
+        "Camden",
+        "Islington",
+        "Kensington and Chelsea",
+        "Lambeth",
+        "Southwark",
+        "Westminster",
+    },
+    "east": {
+        "Barking and Dagenham",
+        "Bexley",
+        "Greenwich",
+        "Hackney",
+        "Havering",
+        "Lewisham",
+        "Newham",
+        "Redbridge",
+        "Tower Hamlets",
+        "Waltham Forest",
+    },
+    "north": {"Barnet", "Enfield", "Haringey"},
+    "south": {"Bromley", "Croydon", "Kingston upon Thames", "Merton", "Richmond upon Thames", "Sutton", "Wandsworth"},
+    "west": {"Brent", "Ealing", "Hammersmith and Fulham", "Harrow", "Hillingdon", "Hounslow"},
+}
+LOCAL_KINDS = {"cvs", "volunteer_centre", "cvs_volunteer_centre"}
+
+
+def _london_is_believable():
+    from casework.models import Case, Closure, RegisterItem
+    from peerreview.models import ModeratedRating, ReviewerRating
+
+    hub = Organisation.objects.get(name__endswith="(demo)")
+    local = Organisation.objects.filter(kind__in=LOCAL_KINDS).prefetch_related("boroughs")
+    # One or two local CVSs or volunteer centres per borough (the City served from next door).
+    for borough in Borough.objects.exclude(name="City of London"):
+        based = [o for o in local if o.boroughs.filter(pk=borough.pk).exists()]
+        assert 1 <= len(based) <= 3, (borough.name, [o.name for o in based])
+    city = Organisation.objects.filter(boroughs__name="City of London").exclude(pk=hub.pk).distinct().count()
+    assert city <= 5
+    # No local body serves boroughs in different sub-regions that are not neighbours: at most two.
+    for organisation in local:
+        regions = {r for r, names in SUBREGIONS.items() for b in organisation.boroughs.all() if b.name in names}
+        assert len(regions) <= 2 and len(organisation.boroughs.all()) <= 2, organisation.name
+    # No real CVS names, no English villages: names of streets, rivers and markets.
+    names = list(Organisation.objects.values_list("name", flat=True))
+    for borough in Borough.objects.values_list("name", flat=True):
+        assert f"{borough} CVS" not in names and f"{borough} Council for Voluntary Service" not in names
+    assert "Alderhithe Council for Voluntary Service" not in names
+
+    # A handful of lifeboat cases per group, not several on one CVS; none on a reviewed body.
+    per_org = Counter(Case.objects.values_list("organisation_id", flat=True))
+    assert max(per_org.values()) == 1
+    assert not Case.objects.filter(organisation__kind__in=Organisation.SUPPORT_BODY_KINDS).exists()
+    dissolved = Organisation.objects.filter(status="dissolved")
+    assert dissolved.exists()
+    assert not Review.objects.filter(organisation__in=dissolved).exists()
+    # Closures pass different services to different local recipients.
+    moved = RegisterItem.objects.filter(kind="service", destination__isnull=False)
+    assert len(set(moved.values_list("name", flat=True))) >= 4
+    assert len(set(moved.values_list("destination", flat=True))) >= 4
+    for item in moved.select_related("closure__case__organisation", "destination"):
+        mine = set(item.closure.case.organisation.boroughs.values_list("pk", flat=True))
+        assert mine & set(item.destination.boroughs.values_list("pk", flat=True)), item.name
+    assert Closure.objects.exists()
+
+    # Ratings across the whole scale, and reviewers who disagree.
+    assert set(ModeratedRating.objects.values_list("rating", flat=True)) == {1, 2, 3, 4}
+    assert set(Review.objects.exclude(outcome="").values_list("outcome", flat=True)) == {
+        "met",
+        "met_with_conditions",
+        "not_yet_met",
+    }
+    by_standard = {}
+    for review_id, standard_id, rating in ReviewerRating.objects.values_list(
+        "assignment__review", "standard", "rating"
+    ):
+        by_standard.setdefault((review_id, standard_id), set()).add(rating)
+    assert sum(1 for values in by_standard.values() if len(values) > 1) >= 10
+
+    # Evidence files are real: PDFs that parse, spreadsheets that open.
+    from casework.models import CaseDocument
+    from peerreview.models import Evidence
+
+    files = [e.file for e in Evidence.objects.all()[:5]] + [d.file for d in CaseDocument.objects.all()[:10]]
+    assert files
+    for stored in files:
+        with stored.open("rb") as handle:
+            data = handle.read()
+        if stored.name.endswith(".pdf"):
+            assert data.startswith(b"%PDF-") and len(data) > 2000, stored.name
+            assert len(pypdf.PdfReader(io.BytesIO(data)).pages) == 1
+        else:
+            assert openpyxl.load_workbook(io.BytesIO(data)).active.max_row > 4, stored.name
+
+    # Enough published reviews for the intelligence: five or more in every sub-region.
+    from reports import analytics
+
+    latest = analytics.latest_reviews(analytics.Filters())
+    for region, boroughs in SUBREGIONS.items():
+        count = latest.filter(organisation__boroughs__name__in=boroughs).values("organisation").distinct().count()
+        assert count >= 5, region
+    table = analytics.ratings_by_standard(analytics.Filters())
+    assert (table["organisations"] >= 5).all()

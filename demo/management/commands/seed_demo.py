@@ -15,11 +15,14 @@ from demo import organisations as organisations_demo
 from demo import peerreview as peerreview_demo
 from demo import standards as standards_demo
 from organisations.models import Membership, Organisation, User
+from peerreview.models import Review
 
 # Above scale 1, the walked demo (one review and one case in every state, through the workflow)
 # is topped up with years of past reviews and cases written in bulk, to these totals per scale.
 REVIEWS_PER_SCALE = 200
 CASES_PER_SCALE = 100
+# At every scale: this many past reviews of each support body, loaded in bulk.
+PAST_REVIEWS_PER_SUPPORT_BODY = 2
 
 
 class Command(BaseCommand):
@@ -55,25 +58,41 @@ class Command(BaseCommand):
                 scored, _ = standards_demo.seed(
                     steward=london.logins["steward"], owner=london.hub, consultees=london.logins
                 )
-                walked = peerreview_demo.seed(
+                peerreview_demo.seed(
                     coordinator=london.logins["coordinator"],
                     logins=london.logins,
                     version=scored.current_published(),
                     rng=rng,
                 )
+                # Lifeboat cases are for frontline groups, one case each, never a reviewed support
+                # body; services, staff and funds pass to support bodies and groups nearby.
+                # A hub with history: each support body's past reviews (closed and published, the
+                # newest of some still in progress), so that the intelligence has groups of five or
+                # more to show, London-wide and by sub-region. Written in bulk: walking them through
+                # the workflow would take minutes.
+                peerreview_bulk.seed_history(
+                    coordinator=london.logins["coordinator"],
+                    version=scored.current_published(),
+                    rng=rng,
+                    reviews=PAST_REVIEWS_PER_SUPPORT_BODY * sum(1 for o in london.organisations if o.is_support_body),
+                )
                 frontline = [o for o in london.organisations if o.kind == Organisation.Kind.FRONTLINE_GROUP]
+                # The participant login's group stays out of the lifeboat (it comments on standards).
+                frontline = [
+                    o for o in frontline if o != london.logins["participant"].current_memberships[0].organisation
+                ]
                 cases = casework_demo.seed(
                     caseworker=london.logins["caseworker"],
                     panel=london.logins["panel"],
-                    organisations=frontline + [o for o in london.organisations if o.is_support_body][5:10],
-                    partners=[o for o in london.organisations if o.is_support_body][10:13],
+                    organisations=frontline,
+                    partners=[o for o in london.organisations if o not in frontline],
                 )
                 if scale > 1:
                     peerreview_bulk.seed_history(
                         coordinator=london.logins["coordinator"],
                         version=scored.current_published(),
                         rng=rng,
-                        reviews=REVIEWS_PER_SCALE * scale - len(walked),
+                        reviews=REVIEWS_PER_SCALE * scale - Review.objects.count(),
                         lean=lean,
                     )
                     casework_bulk.seed_history(
