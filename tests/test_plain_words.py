@@ -14,7 +14,7 @@ from django.template import Context, Template
 from core.templatetags.words import event_words, pounds, role_label
 from organisations.models import Membership
 from tests.pages import collect
-from tests.test_permission_matrix import scene  # noqa: F401 - a fixture
+from tests.shared_scene import *  # noqa: F403 - the module's scene and cast (fixtures)
 
 
 def _codes() -> set[str]:

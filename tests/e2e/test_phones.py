@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from tests.conftest import ROLE_FIXTURES
 from tests.pages import client_as, collect
-from tests.test_permission_matrix import scene  # noqa: F401 - a fixture
+from tests.shared_scene import PLACES, build_matrix_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -20,6 +21,12 @@ OVERFLOWING = """(width) => Array.from(document.querySelectorAll("main *"))
      c => c.getBoundingClientRect().right > width + 1))
   .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : "")
      + " " + Math.round(e.getBoundingClientRect().right))"""
+
+
+@pytest.fixture
+def scene(request):
+    """The matrix's scene, committed (the browser reads it through the live server), built per test."""
+    return build_matrix_scene({name: request.getfixturevalue(name) for name in [*PLACES, *ROLE_FIXTURES]})
 
 
 def _phone(browser, live_server, request, role: str, *, javascript: bool = True):
