@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
@@ -69,7 +70,10 @@ def world(_keep_the_test_connection, db, settings, shared_world):
 
 
 # Loaded once at collection, in process: the schema view needs no database.
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+# (A cache in memory while loading: the API's throttling would otherwise reach for the database cache
+# table, which does not exist while tests are being collected.)
+with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
 @schema.parametrize()
