@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from django.core.wsgi import get_wsgi_application
+from django.test import Client
 from openapi_spec_validator import validate
 
 from api import tokens
@@ -27,8 +28,9 @@ PACKAGE = "peer_review_api_client"
 
 @pytest.fixture(scope="module")
 def schema(module_db) -> dict:
-    response = httpx.Client(transport=httpx.WSGITransport(app=get_wsgi_application()), base_url="http://testserver")
-    return response.get("/api/schema/?format=json").json()
+    # Django's test client keeps the test's connection open; the bare WSGI handler's request signals
+    # would close it, and with it the module's transaction on PostgreSQL.
+    return Client().get("/api/schema/?format=json").json()
 
 
 @pytest.fixture(scope="module")
