@@ -18,10 +18,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, transition
 
 from core.audit import audited_history
 from core.dates import working_days_between
+from core.fields import StateField
 from core.models import TimeStamped
 from organisations.models import Organisation
 from standards.models import FrameworkVersion, Indicator, Standard
@@ -99,7 +100,7 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="reviews")
     framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="reviews")
     coordinator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="coordinated_reviews")
-    state = FSMField(choices=State.choices, default=State.SCOPING, protected=True)
+    state = StateField(choices=State.choices, default=State.SCOPING, protected=True)
     scope = models.TextField(blank=True, help_text="Local focus areas agreed with the organisation.")
     in_scope = models.ManyToManyField(Standard, blank=True, related_name="+", help_text="Empty means every standard.")
     position_statement = models.TextField(blank=True)
@@ -562,7 +563,7 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.PEER)
-    state = FSMField(choices=State.choices, default=State.INVITED, protected=True)
+    state = StateField(choices=State.choices, default=State.INVITED, protected=True)
     respond_by = models.DateField(null=True, blank=True)
     declaration_signed_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
@@ -782,7 +783,7 @@ class Finding(ConcurrentTransitionMixin, TimeStamped):
     text = models.TextField()
     standards = models.ManyToManyField(Standard, blank=True, related_name="+")
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="findings")
-    state = FSMField(choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(choices=State.choices, default=State.DRAFT, protected=True)
     original_text = models.TextField(blank=True, help_text="The wording before an amendment.")
 
     history = audited_history(m2m_fields=[standards, evidence])
@@ -980,7 +981,7 @@ class Action(ConcurrentTransitionMixin, TimeStamped):
     text = models.TextField()
     owner = models.CharField(max_length=150, help_text="Who at the organisation is responsible.")
     due_on = models.DateField()
-    state = FSMField(choices=State.choices, default=State.PROPOSED, protected=True)
+    state = StateField(choices=State.choices, default=State.PROPOSED, protected=True)
     progress = models.TextField(blank=True)
 
     history = audited_history()

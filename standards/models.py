@@ -18,9 +18,10 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
 from core.audit import audited_history
+from core.fields import StateField
 from core.models import TimeStamped
 from organisations.models import Organisation
 
@@ -124,7 +125,7 @@ class FrameworkVersion(ConcurrentTransitionMixin, TimeStamped):
 
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    state = FSMField(choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(choices=State.choices, default=State.DRAFT, protected=True)
     previous = models.ForeignKey(
         "self",
         null=True,

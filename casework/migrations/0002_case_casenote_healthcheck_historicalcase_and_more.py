@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import core.fields
 import django_fsm
 import simple_history.models
 from django.conf import settings
@@ -23,7 +24,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('state', django_fsm.FSMField(choices=[('referred', 'Referred'), ('screening', 'Screening'), ('triage', 'Triage'), ('awaiting_decision', "Awaiting the panel's decision"), ('active', 'Active'), ('closing_review', 'Closing review'), ('closed', 'Closed'), ('follow_up', 'Follow-up'), ('archived', 'Archived'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('on_hold', 'On hold'), ('escalated', 'Escalated')], default='referred', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('referred', 'Referred'), ('screening', 'Screening'), ('triage', 'Triage'), ('awaiting_decision', "Awaiting the panel's decision"), ('active', 'Active'), ('closing_review', 'Closing review'), ('closed', 'Closed'), ('follow_up', 'Follow-up'), ('archived', 'Archived'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('on_hold', 'On hold'), ('escalated', 'Escalated')], default='referred', max_length=50, protected=True)),
                 ('pathway', models.CharField(blank=True, choices=[('turnaround', 'Turnaround'), ('interim', 'Interim management'), ('closure', 'Orderly closure')], max_length=20)),
                 ('identity_confirmed', models.BooleanField(default=False, help_text='Legal form and register numbers checked.')),
                 ('conflict_declared_at', models.DateTimeField(blank=True, null=True)),
@@ -98,7 +99,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('state', django_fsm.FSMField(choices=[('referred', 'Referred'), ('screening', 'Screening'), ('triage', 'Triage'), ('awaiting_decision', "Awaiting the panel's decision"), ('active', 'Active'), ('closing_review', 'Closing review'), ('closed', 'Closed'), ('follow_up', 'Follow-up'), ('archived', 'Archived'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('on_hold', 'On hold'), ('escalated', 'Escalated')], default='referred', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('referred', 'Referred'), ('screening', 'Screening'), ('triage', 'Triage'), ('awaiting_decision', "Awaiting the panel's decision"), ('active', 'Active'), ('closing_review', 'Closing review'), ('closed', 'Closed'), ('follow_up', 'Follow-up'), ('archived', 'Archived'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('on_hold', 'On hold'), ('escalated', 'Escalated')], default='referred', max_length=50, protected=True)),
                 ('pathway', models.CharField(blank=True, choices=[('turnaround', 'Turnaround'), ('interim', 'Interim management'), ('closure', 'Orderly closure')], max_length=20)),
                 ('identity_confirmed', models.BooleanField(default=False, help_text='Legal form and register numbers checked.')),
                 ('conflict_declared_at', models.DateTimeField(blank=True, null=True)),

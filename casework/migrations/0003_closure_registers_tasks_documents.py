@@ -2,6 +2,7 @@
 
 import casework.models.tools
 import django.db.models.deletion
+import core.fields
 import django_fsm
 import simple_history.models
 from django.conf import settings
@@ -68,7 +69,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('state', django_fsm.FSMField(choices=[('decision_pending', 'Decision pending'), ('decision_made', 'Decision made'), ('planning', 'Planning'), ('winding_down', 'Winding down'), ('final_accounts', 'Final accounts'), ('regulator_filing', 'Regulator filing'), ('dissolved', 'Dissolved'), ('post_closure', 'After closure'), ('insolvent_route', 'Insolvent route')], default='decision_pending', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('decision_pending', 'Decision pending'), ('decision_made', 'Decision made'), ('planning', 'Planning'), ('winding_down', 'Winding down'), ('final_accounts', 'Final accounts'), ('regulator_filing', 'Regulator filing'), ('dissolved', 'Dissolved'), ('post_closure', 'After closure'), ('insolvent_route', 'Insolvent route')], default='decision_pending', max_length=50, protected=True)),
                 ('options_note', models.TextField(blank=True, help_text='Options considered: merger, transfer, closure.')),
                 ('balance_sheet_solvent', models.BooleanField(help_text='Assets exceed liabilities, closure costs included.', null=True)),
                 ('cash_flow_solvent', models.BooleanField(help_text='Debts can be paid as they fall due.', null=True)),
@@ -145,7 +146,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('state', django_fsm.FSMField(choices=[('decision_pending', 'Decision pending'), ('decision_made', 'Decision made'), ('planning', 'Planning'), ('winding_down', 'Winding down'), ('final_accounts', 'Final accounts'), ('regulator_filing', 'Regulator filing'), ('dissolved', 'Dissolved'), ('post_closure', 'After closure'), ('insolvent_route', 'Insolvent route')], default='decision_pending', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('decision_pending', 'Decision pending'), ('decision_made', 'Decision made'), ('planning', 'Planning'), ('winding_down', 'Winding down'), ('final_accounts', 'Final accounts'), ('regulator_filing', 'Regulator filing'), ('dissolved', 'Dissolved'), ('post_closure', 'After closure'), ('insolvent_route', 'Insolvent route')], default='decision_pending', max_length=50, protected=True)),
                 ('options_note', models.TextField(blank=True, help_text='Options considered: merger, transfer, closure.')),
                 ('balance_sheet_solvent', models.BooleanField(help_text='Assets exceed liabilities, closure costs included.', null=True)),
                 ('cash_flow_solvent', models.BooleanField(help_text='Debts can be paid as they fall due.', null=True)),
@@ -193,7 +194,7 @@ class Migration(migrations.Migration):
                 ('detail', models.TextField(blank=True)),
                 ('value', models.DecimalField(blank=True, decimal_places=2, help_text='£, where it has one.', max_digits=12, null=True)),
                 ('due_on', models.DateField(blank=True, null=True)),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('completed', 'Completed'), ('na_requested', 'Not applicable: awaiting approval'), ('not_applicable', 'Not applicable')], default='proposed', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('completed', 'Completed'), ('na_requested', 'Not applicable: awaiting approval'), ('not_applicable', 'Not applicable')], default='proposed', max_length=50, protected=True)),
                 ('outcome', models.CharField(blank=True, choices=[('transferred', 'Transferred to another organisation'), ('statutory', 'Handed to statutory services'), ('ended', 'Ended, users signposted'), ('sold', 'Sold'), ('disposed', 'Disposed of or written off'), ('closed', 'Closed'), ('spent', 'Spent on its purpose'), ('returned', 'Returned to the funder'), ('tupe', 'TUPE transfer'), ('redundancy', 'Redundancy'), ('terminated', 'Terminated'), ('novated', 'Novated to another organisation'), ('paid', 'Paid'), ('settled', 'Settled'), ('provided_for', 'Provided for (trustee declaration)'), ('filed', 'Filed or notified')], max_length=20)),
                 ('destination_note', models.TextField(blank=True, help_text="Where users were signposted, why it was disposed of, the recipient's acceptance…")),
                 ('go_live_on', models.DateField(blank=True, help_text='When the new provider takes the service on.', null=True)),
@@ -240,7 +241,7 @@ class Migration(migrations.Migration):
                 ('detail', models.TextField(blank=True)),
                 ('value', models.DecimalField(blank=True, decimal_places=2, help_text='£, where it has one.', max_digits=12, null=True)),
                 ('due_on', models.DateField(blank=True, null=True)),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('completed', 'Completed'), ('na_requested', 'Not applicable: awaiting approval'), ('not_applicable', 'Not applicable')], default='proposed', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('completed', 'Completed'), ('na_requested', 'Not applicable: awaiting approval'), ('not_applicable', 'Not applicable')], default='proposed', max_length=50, protected=True)),
                 ('outcome', models.CharField(blank=True, choices=[('transferred', 'Transferred to another organisation'), ('statutory', 'Handed to statutory services'), ('ended', 'Ended, users signposted'), ('sold', 'Sold'), ('disposed', 'Disposed of or written off'), ('closed', 'Closed'), ('spent', 'Spent on its purpose'), ('returned', 'Returned to the funder'), ('tupe', 'TUPE transfer'), ('redundancy', 'Redundancy'), ('terminated', 'Terminated'), ('novated', 'Novated to another organisation'), ('paid', 'Paid'), ('settled', 'Settled'), ('provided_for', 'Provided for (trustee declaration)'), ('filed', 'Filed or notified')], max_length=20)),
                 ('destination_note', models.TextField(blank=True, help_text="Where users were signposted, why it was disposed of, the recipient's acceptance…")),
                 ('go_live_on', models.DateField(blank=True, help_text='When the new provider takes the service on.', null=True)),

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import core.fields
 import django_fsm
 import simple_history.models
 from django.conf import settings
@@ -44,7 +45,7 @@ class Migration(migrations.Migration):
                 ('purpose', models.TextField(help_text='What the money is restricted to.')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
                 ('restricted', models.BooleanField(default=True, editable=False)),
-                ('state', django_fsm.FSMField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True)),
                 ('award_date', models.DateField(blank=True, null=True)),
                 ('approver_declaration', models.TextField(blank=True, help_text="The approver's conflict-of-interest declaration.")),
                 ('monitoring_note', models.TextField(blank=True)),
@@ -63,7 +64,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('state', django_fsm.FSMField(choices=[('need_identified', 'Need identified'), ('brief_agreed', 'Brief agreed'), ('sourcing', 'Sourcing candidates'), ('matched', 'Matched'), ('contracted', 'Contracted'), ('in_post', 'In post'), ('review', 'Under review'), ('handover', 'Handover'), ('ended', 'Ended')], default='need_identified', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('need_identified', 'Need identified'), ('brief_agreed', 'Brief agreed'), ('sourcing', 'Sourcing candidates'), ('matched', 'Matched'), ('contracted', 'Contracted'), ('in_post', 'In post'), ('review', 'Under review'), ('handover', 'Handover'), ('ended', 'Ended')], default='need_identified', max_length=50, protected=True)),
                 ('need', models.TextField(blank=True, help_text='Why the organisation needs an interim.')),
                 ('scope', models.TextField(blank=True)),
                 ('deliverables', models.TextField(blank=True)),
@@ -103,7 +104,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('state', django_fsm.FSMField(choices=[('diagnosis', 'Diagnosis'), ('plan_drafted', 'Plan drafted'), ('plan_approved', 'Plan approved'), ('implementing', 'Implementing'), ('review', 'Under review'), ('stabilised', 'Stabilised'), ('exited', 'Exited')], default='diagnosis', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('diagnosis', 'Diagnosis'), ('plan_drafted', 'Plan drafted'), ('plan_approved', 'Plan approved'), ('implementing', 'Implementing'), ('review', 'Under review'), ('stabilised', 'Stabilised'), ('exited', 'Exited')], default='diagnosis', max_length=50, protected=True)),
                 ('causes_of_distress', models.TextField(blank=True, help_text='What led the organisation into difficulty.')),
                 ('solvency_retested_on', models.DateField(blank=True, help_text='When solvency was tested again.', null=True)),
                 ('solvency_note', models.TextField(blank=True, help_text='The result of the solvency re-test.')),
@@ -140,7 +141,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('state', django_fsm.FSMField(choices=[('need_identified', 'Need identified'), ('brief_agreed', 'Brief agreed'), ('sourcing', 'Sourcing candidates'), ('matched', 'Matched'), ('contracted', 'Contracted'), ('in_post', 'In post'), ('review', 'Under review'), ('handover', 'Handover'), ('ended', 'Ended')], default='need_identified', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('need_identified', 'Need identified'), ('brief_agreed', 'Brief agreed'), ('sourcing', 'Sourcing candidates'), ('matched', 'Matched'), ('contracted', 'Contracted'), ('in_post', 'In post'), ('review', 'Under review'), ('handover', 'Handover'), ('ended', 'Ended')], default='need_identified', max_length=50, protected=True)),
                 ('need', models.TextField(blank=True, help_text='Why the organisation needs an interim.')),
                 ('scope', models.TextField(blank=True)),
                 ('deliverables', models.TextField(blank=True)),
@@ -268,7 +269,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('state', django_fsm.FSMField(choices=[('planned', 'Planned'), ('paid', 'Paid')], default='planned', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('planned', 'Planned'), ('paid', 'Paid')], default='planned', max_length=50, protected=True)),
                 ('paid_on', models.DateField(blank=True, null=True)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -294,7 +295,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('state', django_fsm.FSMField(choices=[('planned', 'Planned'), ('paid', 'Paid')], default='planned', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('planned', 'Planned'), ('paid', 'Paid')], default='planned', max_length=50, protected=True)),
                 ('paid_on', models.DateField(blank=True, null=True)),
                 ('grant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tranches', to='casework.grant')),
                 ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tranches', to='casework.milestone')),
@@ -311,7 +312,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('state', django_fsm.FSMField(choices=[('diagnosis', 'Diagnosis'), ('plan_drafted', 'Plan drafted'), ('plan_approved', 'Plan approved'), ('implementing', 'Implementing'), ('review', 'Under review'), ('stabilised', 'Stabilised'), ('exited', 'Exited')], default='diagnosis', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('diagnosis', 'Diagnosis'), ('plan_drafted', 'Plan drafted'), ('plan_approved', 'Plan approved'), ('implementing', 'Implementing'), ('review', 'Under review'), ('stabilised', 'Stabilised'), ('exited', 'Exited')], default='diagnosis', max_length=50, protected=True)),
                 ('causes_of_distress', models.TextField(blank=True, help_text='What led the organisation into difficulty.')),
                 ('solvency_retested_on', models.DateField(blank=True, help_text='When solvency was tested again.', null=True)),
                 ('solvency_note', models.TextField(blank=True, help_text='The result of the solvency re-test.')),
@@ -378,7 +379,7 @@ class Migration(migrations.Migration):
                 ('purpose', models.TextField(help_text='What the money is restricted to.')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
                 ('restricted', models.BooleanField(default=True, editable=False)),
-                ('state', django_fsm.FSMField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True)),
                 ('award_date', models.DateField(blank=True, null=True)),
                 ('approver_declaration', models.TextField(blank=True, help_text="The approver's conflict-of-interest declaration.")),
                 ('monitoring_note', models.TextField(blank=True)),

@@ -2,6 +2,7 @@
 
 import core.dates
 import django.db.models.deletion
+import core.fields
 import django_fsm
 from django.conf import settings
 from django.db import migrations, models
@@ -118,7 +119,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='grant',
             name='state',
-            field=django_fsm.FSMField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn before payment'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True),
+            field=core.fields.StateField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn before payment'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True),
         ),
         migrations.AlterField(
             model_name='healthcheck',
@@ -208,7 +209,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='historicalgrant',
             name='state',
-            field=django_fsm.FSMField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn before payment'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True),
+            field=core.fields.StateField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('paying', 'Tranches being paid'), ('monitored', 'Monitored'), ('closed', 'Closed'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn before payment'), ('clawed_back', 'Clawed back')], default='requested', max_length=50, protected=True),
         ),
         migrations.AlterField(
             model_name='historicalhealthcheck',

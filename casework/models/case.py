@@ -17,10 +17,11 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
 from core.audit import audited_history
 from core.dates import not_in_future
+from core.fields import StateField
 from core.models import TimeStamped
 from organisations.models import Organisation
 
@@ -126,7 +127,7 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     team = models.ManyToManyField(
         User, blank=True, related_name="case_teams", help_text="Other caseworkers on the case."
     )
-    state = FSMField(choices=State.choices, default=State.REFERRED, protected=True)
+    state = StateField(choices=State.choices, default=State.REFERRED, protected=True)
     pathway = models.CharField(max_length=20, choices=Pathway.choices, blank=True)
     # Screening
     identity_confirmed = models.BooleanField(default=False, help_text="Legal form and register numbers checked.")

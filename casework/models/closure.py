@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import law
 from casework.models.case import Case
@@ -28,6 +28,7 @@ from casework.models.pathway import PathwayRecord
 from casework.models.tools import CaseDocument
 from core.audit import audited_history
 from core.dates import not_in_future
+from core.fields import StateField
 from core.models import TimeStamped
 from organisations.models import Organisation
 
@@ -72,7 +73,7 @@ class Closure(PathwayRecord):
         CVA = "cva", "Company voluntary arrangement"
         UNINCORPORATED = "unincorporated", "Unincorporated body: trustees settle debts (no corporate procedure)"
 
-    state = FSMField(choices=State.choices, default=State.DECISION_PENDING, protected=True)
+    state = StateField(choices=State.choices, default=State.DECISION_PENDING, protected=True)
     # Decision
     options_note = models.TextField(blank=True, help_text="Options considered: merger, transfer, closure.")
     balance_sheet_solvent = models.BooleanField(
@@ -661,7 +662,7 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     )
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField(null=True, blank=True)
-    state = FSMField(choices=State.choices, default=State.PROPOSED, protected=True)
+    state = StateField(choices=State.choices, default=State.PROPOSED, protected=True)
     # Where it goes
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     destination = models.ForeignKey(

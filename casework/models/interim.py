@@ -15,13 +15,14 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
 from casework.models.tools import CaseDocument
 from core.audit import audited_history
 from core.dates import not_in_future
+from core.fields import StateField
 from core.models import TimeStamped
 
 User = settings.AUTH_USER_MODEL
@@ -52,7 +53,7 @@ class Interim(PathwayRecord):
 
     EXIT_STATES = (State.ENDED,)
 
-    state = FSMField(choices=State.choices, default=State.NEED_IDENTIFIED, protected=True)
+    state = StateField(choices=State.choices, default=State.NEED_IDENTIFIED, protected=True)
     # Brief
     need = models.TextField(blank=True, help_text="Why the organisation needs an interim.")
     scope = models.TextField(blank=True)

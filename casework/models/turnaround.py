@@ -18,13 +18,14 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
 from casework.models.tools import CaseDocument
 from core.audit import audited_history
 from core.dates import not_in_future
+from core.fields import StateField
 from core.models import TimeStamped
 from core.words import money
 
@@ -48,7 +49,7 @@ class Turnaround(PathwayRecord):
     EXIT_STATES = (State.EXITED,)
     RUNNING = (State.PLAN_APPROVED, State.IMPLEMENTING, State.REVIEW, State.STABILISED)
 
-    state = FSMField(choices=State.choices, default=State.DIAGNOSIS, protected=True)
+    state = StateField(choices=State.choices, default=State.DIAGNOSIS, protected=True)
     # Diagnosis
     causes_of_distress = models.TextField(blank=True, help_text="What led the organisation into difficulty.")
     solvency_retested_on = models.DateField(
@@ -314,7 +315,7 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     # Grants are always restricted: if the case moves to closure, unspent money goes back or on with consent.
     restricted = models.BooleanField(default=True, editable=False)
-    state = FSMField(choices=State.choices, default=State.REQUESTED, protected=True)
+    state = StateField(choices=State.choices, default=State.REQUESTED, protected=True)
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     award_date = models.DateField(null=True, blank=True)
@@ -488,7 +489,7 @@ class Tranche(ConcurrentTransitionMixin, TimeStamped):
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="tranches")
     milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="tranches")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
-    state = FSMField(choices=State.choices, default=State.PLANNED, protected=True)
+    state = StateField(choices=State.choices, default=State.PLANNED, protected=True)
     paid_on = models.DateField(validators=[not_in_future], null=True, blank=True)
     paid_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import core.fields
 import django_fsm
 import peerreview.models
 import simple_history.models
@@ -27,7 +28,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('role', models.CharField(choices=[('lead', 'Lead reviewer'), ('peer', 'Peer reviewer')], default='peer', max_length=10)),
-                ('state', django_fsm.FSMField(choices=[('invited', 'Invited'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('submitted', 'Submitted'), ('returned', 'Returned for more work'), ('replaced', 'Replaced')], default='invited', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('invited', 'Invited'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('submitted', 'Submitted'), ('returned', 'Returned for more work'), ('replaced', 'Replaced')], default='invited', max_length=50, protected=True)),
                 ('respond_by', models.DateField(blank=True, null=True)),
                 ('declaration_signed_at', models.DateTimeField(blank=True, null=True)),
                 ('decline_reason', models.TextField(blank=True)),
@@ -70,7 +71,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('kind', models.CharField(choices=[('strength', 'Strength'), ('development', 'Area for development'), ('recommendation', 'Recommendation'), ('condition', 'Condition')], max_length=20)),
                 ('text', models.TextField()),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('agreed', 'Agreed'), ('challenged', 'Challenged'), ('upheld', 'Upheld'), ('amended', 'Amended'), ('withdrawn', 'Withdrawn'), ('final', 'Final')], default='draft', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('draft', 'Draft'), ('agreed', 'Agreed'), ('challenged', 'Challenged'), ('upheld', 'Upheld'), ('amended', 'Amended'), ('withdrawn', 'Withdrawn'), ('final', 'Final')], default='draft', max_length=50, protected=True)),
                 ('original_text', models.TextField(blank=True, help_text='The wording before an amendment.')),
                 ('evidence', models.ManyToManyField(blank=True, related_name='findings', to='peerreview.evidence')),
                 ('standards', models.ManyToManyField(blank=True, related_name='+', to='standards.standard')),
@@ -129,7 +130,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
                 ('kind', models.CharField(choices=[('strength', 'Strength'), ('development', 'Area for development'), ('recommendation', 'Recommendation'), ('condition', 'Condition')], max_length=20)),
                 ('text', models.TextField()),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('agreed', 'Agreed'), ('challenged', 'Challenged'), ('upheld', 'Upheld'), ('amended', 'Amended'), ('withdrawn', 'Withdrawn'), ('final', 'Final')], default='draft', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('draft', 'Draft'), ('agreed', 'Agreed'), ('challenged', 'Challenged'), ('upheld', 'Upheld'), ('amended', 'Amended'), ('withdrawn', 'Withdrawn'), ('final', 'Final')], default='draft', max_length=50, protected=True)),
                 ('original_text', models.TextField(blank=True, help_text='The wording before an amendment.')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -208,7 +209,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('state', django_fsm.FSMField(choices=[('scoping', 'Scoping'), ('self_assessment', 'Self-assessment'), ('desk_review', 'Desk review'), ('visit', 'Visit'), ('moderation', 'Moderation'), ('quality_assurance', 'Quality assurance'), ('right_of_reply', 'Right of reply'), ('reply_consideration', 'Considering replies'), ('outcome_decided', 'Outcome decided'), ('published', 'Published'), ('action_planning', 'Action planning'), ('monitoring', 'Monitoring'), ('progress_review', 'Progress review'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('withdrawn', 'Withdrawn'), ('cancelled', 'Cancelled'), ('appeal', 'Under appeal'), ('reopened', 'Reopened')], default='scoping', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('scoping', 'Scoping'), ('self_assessment', 'Self-assessment'), ('desk_review', 'Desk review'), ('visit', 'Visit'), ('moderation', 'Moderation'), ('quality_assurance', 'Quality assurance'), ('right_of_reply', 'Right of reply'), ('reply_consideration', 'Considering replies'), ('outcome_decided', 'Outcome decided'), ('published', 'Published'), ('action_planning', 'Action planning'), ('monitoring', 'Monitoring'), ('progress_review', 'Progress review'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('withdrawn', 'Withdrawn'), ('cancelled', 'Cancelled'), ('appeal', 'Under appeal'), ('reopened', 'Reopened')], default='scoping', max_length=50, protected=True)),
                 ('scope', models.TextField(blank=True, help_text='Local focus areas agreed with the organisation.')),
                 ('position_statement', models.TextField(blank=True)),
                 ('self_assessment_due', models.DateField(blank=True, null=True)),
@@ -293,7 +294,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('state', django_fsm.FSMField(choices=[('scoping', 'Scoping'), ('self_assessment', 'Self-assessment'), ('desk_review', 'Desk review'), ('visit', 'Visit'), ('moderation', 'Moderation'), ('quality_assurance', 'Quality assurance'), ('right_of_reply', 'Right of reply'), ('reply_consideration', 'Considering replies'), ('outcome_decided', 'Outcome decided'), ('published', 'Published'), ('action_planning', 'Action planning'), ('monitoring', 'Monitoring'), ('progress_review', 'Progress review'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('withdrawn', 'Withdrawn'), ('cancelled', 'Cancelled'), ('appeal', 'Under appeal'), ('reopened', 'Reopened')], default='scoping', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('scoping', 'Scoping'), ('self_assessment', 'Self-assessment'), ('desk_review', 'Desk review'), ('visit', 'Visit'), ('moderation', 'Moderation'), ('quality_assurance', 'Quality assurance'), ('right_of_reply', 'Right of reply'), ('reply_consideration', 'Considering replies'), ('outcome_decided', 'Outcome decided'), ('published', 'Published'), ('action_planning', 'Action planning'), ('monitoring', 'Monitoring'), ('progress_review', 'Progress review'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('withdrawn', 'Withdrawn'), ('cancelled', 'Cancelled'), ('appeal', 'Under appeal'), ('reopened', 'Reopened')], default='scoping', max_length=50, protected=True)),
                 ('scope', models.TextField(blank=True, help_text='Local focus areas agreed with the organisation.')),
                 ('position_statement', models.TextField(blank=True)),
                 ('self_assessment_due', models.DateField(blank=True, null=True)),
@@ -490,7 +491,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
                 ('role', models.CharField(choices=[('lead', 'Lead reviewer'), ('peer', 'Peer reviewer')], default='peer', max_length=10)),
-                ('state', django_fsm.FSMField(choices=[('invited', 'Invited'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('submitted', 'Submitted'), ('returned', 'Returned for more work'), ('replaced', 'Replaced')], default='invited', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('invited', 'Invited'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('submitted', 'Submitted'), ('returned', 'Returned for more work'), ('replaced', 'Replaced')], default='invited', max_length=50, protected=True)),
                 ('respond_by', models.DateField(blank=True, null=True)),
                 ('declaration_signed_at', models.DateTimeField(blank=True, null=True)),
                 ('decline_reason', models.TextField(blank=True)),
@@ -524,7 +525,7 @@ class Migration(migrations.Migration):
                 ('text', models.TextField()),
                 ('owner', models.CharField(help_text='Who at the organisation is responsible.', max_length=150)),
                 ('due_on', models.DateField()),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('in_progress', 'In progress'), ('done', 'Done'), ('slipped', 'Slipped'), ('dropped', 'Dropped'), ('verified', 'Verified')], default='proposed', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('in_progress', 'In progress'), ('done', 'Done'), ('slipped', 'Slipped'), ('dropped', 'Dropped'), ('verified', 'Verified')], default='proposed', max_length=50, protected=True)),
                 ('progress', models.TextField(blank=True)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -584,7 +585,7 @@ class Migration(migrations.Migration):
                 ('text', models.TextField()),
                 ('owner', models.CharField(help_text='Who at the organisation is responsible.', max_length=150)),
                 ('due_on', models.DateField()),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('in_progress', 'In progress'), ('done', 'Done'), ('slipped', 'Slipped'), ('dropped', 'Dropped'), ('verified', 'Verified')], default='proposed', max_length=50, protected=True)),
+                ('state', core.fields.StateField(choices=[('proposed', 'Proposed'), ('agreed', 'Agreed'), ('in_progress', 'In progress'), ('done', 'Done'), ('slipped', 'Slipped'), ('dropped', 'Dropped'), ('verified', 'Verified')], default='proposed', max_length=50, protected=True)),
                 ('progress', models.TextField(blank=True)),
                 ('finding', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='actions', to='peerreview.finding')),
                 ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='peerreview.review')),

@@ -8,9 +8,10 @@ from typing import Any
 import rules
 from django.conf import settings
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
 from core.audit import audited_history
+from core.fields import StateField
 from core.models import TimeStamped
 
 
@@ -37,7 +38,7 @@ class Widget(ConcurrentTransitionMixin, TimeStamped):
 
     title = models.CharField(max_length=100, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    state = FSMField(choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(choices=State.choices, default=State.DRAFT, protected=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
     history = audited_history()
