@@ -68,8 +68,12 @@ def _describe_guard(condition: Any) -> str:
 
 def _as_clause(guard: str) -> str:
     """A guard's first line as the end of a sentence ("The case is open" → "the case is open"),
-    keeping capitals that start a name or an acronym ("HMRC has …")."""
-    return guard[0].lower() + guard[1:] if len(guard) > 1 and guard[1].islower() else guard
+    keeping capitals that start a name or an acronym ("HMRC has …"). A one-letter first word is
+    the article ("A candidate is chosen" → "a candidate is chosen")."""
+    first_word = guard.split(" ", 1)[0]
+    if len(first_word) > 1 and not first_word[1].islower():
+        return guard
+    return guard[:1].lower() + guard[1:]
 
 
 def moved_message(obj: models.Model, name: str, user: Any, field_name: str = "state") -> str:

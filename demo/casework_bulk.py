@@ -466,6 +466,7 @@ def _closure(
                 solvency_tested_on=day,
                 dissolution_clause="Clause 21 of the constitution: to a charity with similar objects.",
                 trustee_resolution_on=day,
+                **({"members_resolution_on": day} if record.obj.members_resolution_needed() else {}),
             )
         elif target == "winding_down":
             record.update(
@@ -534,6 +535,14 @@ def _registers(
             final = "completed"
         if final == "proposed" and pick.random() < 0.4:
             fields = {key: fields[key] for key in ("register", "kind", "name", "value") if key in fields}
+        # When it is agreed and completed, drawn before it is listed: a completed item's dates must
+        # fit its completion.
+        span = window_end - settle_from
+        if final != "proposed":
+            agreed = settle_from + span * (0.1 + 0.3 * pick.random())
+            if final == "completed":
+                done = window_end - span * 0.05 if bank else agreed + span * (0.1 + 0.4 * pick.random())
+                fields = _in_effect_by(fields, done.date())
         owner = {"owner": world.caseworker, "due_on": listed.date() + datetime.timedelta(days=30)}
         by, role = world.by("caseworker")
         item = _Life(
@@ -557,13 +566,24 @@ def _registers(
             )
         if final == "proposed":
             continue
-        span = window_end - settle_from
-        agreed = settle_from + span * (0.1 + 0.3 * pick.random())
         item.move(agreed, "agree", "agreed", "caseworker", world)
         if final == "completed":
-            done = window_end - span * 0.05 if bank else agreed + span * (0.1 + 0.4 * pick.random())
             item.move(done, "complete", "completed", "caseworker", world, completed_on=done.date())
     return lives
+
+
+ITEM_DATES = ("go_live_on", "eli_sent_on", "transfer_on", "notice_on", "leaving_on")
+
+
+def _in_effect_by(fields: dict[str, Any], day: datetime.date) -> dict[str, Any]:
+    """An item's dates, moved earlier together (keeping the notice and information periods
+    before them) where it would otherwise take effect after `day`, the day it is completed: a
+    completion is never before the item takes effect (`RegisterItem.completion_problems`)."""
+    effective = RegisterItem(**fields).takes_effect()
+    if effective is None or effective[0] <= day:
+        return fields
+    early = effective[0] - day
+    return {key: value - early if key in ITEM_DATES and value else value for key, value in fields.items()}
 
 
 def _items(organisation_id: int, on: datetime.date, n: int, world: _World) -> list[dict[str, Any]]:

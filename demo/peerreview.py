@@ -369,6 +369,8 @@ def seed(
                     grounds="process",
                     statement="Demo: the visit was shortened without our agreement.",
                 )
+                # The appeal waits for the appeals group: a peer with no earlier part in the review.
+                people.standing_peer(review, "appeals_group", "peerreview.decide_appeal")
                 reviews.append(Review.objects.get(pk=review.pk))
                 continue
             review = workflow.move_review(

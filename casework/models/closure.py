@@ -777,20 +777,24 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
             return []
         if done > timezone.localdate():
             return ["The completion date cannot be in the future: record it once it has happened."]
-        effective = [
-            (self.outcome == self.Outcome.TUPE, self.transfer_on, "the TUPE transfer date"),
-            (self.outcome == self.Outcome.REDUNDANCY, self.leaving_on, "the leaving date"),
-            (
-                self.register == self.Register.SERVICE and self.outcome == self.Outcome.TRANSFERRED,
-                self.go_live_on,
-                "the date the new provider takes the service on",
-            ),
-        ]
-        return [
-            f"It cannot be completed before {words} ({day:%-d %B %Y})."
-            for applies, day, words in effective
-            if applies and day and done < day
-        ]
+        effective = self.takes_effect()
+        if effective is not None and done < effective[0]:
+            day, words = effective
+            return [f"It cannot be completed before {words} ({day:%-d %B %Y})."]
+        return []
+
+    def takes_effect(self) -> tuple[datetime.date, str] | None:
+        """The day this item's destination takes effect, and its name in words, where its outcome has
+        one (a TUPE transfer, a leaving date, a transferred service's go-live) and it is recorded."""
+        if self.outcome == self.Outcome.TUPE:
+            day, words = self.transfer_on, "the TUPE transfer date"
+        elif self.outcome == self.Outcome.REDUNDANCY:
+            day, words = self.leaving_on, "the leaving date"
+        elif self.register == self.Register.SERVICE and self.outcome == self.Outcome.TRANSFERRED:
+            day, words = self.go_live_on, "the date the new provider takes the service on"
+        else:
+            return None
+        return (day, words) if day else None
 
     def problems(self) -> list[str]:
         """What is missing before this item's destination can be agreed (empty when it can)."""

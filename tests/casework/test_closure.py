@@ -384,7 +384,10 @@ def test_outstanding_list_on_the_page_links_to_each_item(winding_down, caseworke
 def test_dissolution_needs_evidence_the_panel_and_for_companies_the_strike_off_rules(
     caseworker, panel_member, reviewer_org, reviewed_org
 ):
+    # A charitable company always has its company number (Organisation.clean); dissolving marks the
+    # organisation dissolved through organisations.workflow, which validates the whole record.
     reviewed_org.legal_form = Organisation.LegalForm.CHARITABLE_COMPANY
+    reviewed_org.company_number = "01234567"
     reviewed_org.save()
     closure = scenes.case_on_pathway("closure", caseworker=caseworker, panel=panel_member, organisation=reviewed_org)
     case = closure.case

@@ -38,7 +38,10 @@ def test_a_failed_retest_while_planning_blocks_the_plan_and_opens_the_insolvent_
 ):
     workflow.update_closure(planning, by=caseworker, part="solvency", cash_flow_solvent=False, solvency_tested_on=TODAY)
     closure = Closure.objects.get(pk=planning.pk)
-    with pytest.raises(TransitionNotAllowed, match="No solvency test has failed"):
+    with pytest.raises(
+        TransitionNotAllowed,
+        match="Approve the plan and start winding down cannot happen until no solvency test has failed",
+    ):
         workflow.move_closure(closure, "wind_down", by=panel_member)
     closure = workflow.move_closure(
         closure, "go_insolvent", by=caseworker, reason="Pension exit debt", practitioner="A. Smith, Smith & Co"

@@ -100,7 +100,10 @@ def test_a_disengaged_case_closes_only_with_what_is_left_approved_by_the_panel(w
     assert "close_leaving_unresolved" in names
     # The plain "Close the case" is not offered and is refused: obligations are open.
     assert "close" not in names
-    with pytest.raises(TransitionNotAllowed, match="Nothing on the current pathway is left unresolved"):
+    with pytest.raises(
+        TransitionNotAllowed,
+        match="Close the case cannot happen until nothing on the current pathway is left unresolved",
+    ):
         cw.perform(case, "close", by=panel_member)
     # The team never closes its own case; the panel must give a reason.
     with pytest.raises(PermissionDenied):

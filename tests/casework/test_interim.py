@@ -37,11 +37,13 @@ def _fresh(record):
     return Interim.objects.get(pk=record.pk)
 
 
-def _refused(record, name, by, *texts):
+def _refused(record, name, by, *clauses):
+    """The move is refused, naming each unmet guard as a clause of one sentence:
+    "<Move> cannot happen until <guard>; and until <guard>."."""
     with pytest.raises(TransitionNotAllowed) as refusal:
         pathways.move_interim(_fresh(record), name, by=by)
-    for text in texts:
-        assert text in str(refusal.value)
+    for clause in clauses:
+        assert f"until {clause}" in str(refusal.value)
 
 
 def _sourcing(record, caseworker, panel_member):
@@ -87,13 +89,13 @@ def test_agree_brief_names_each_guard_and_is_the_panels(record, caseworker, pane
         record,
         "agree_brief",
         panel_member,
-        "The scope and deliverables are set",
-        "The duration in months is set",
-        "The day rate and the budget source are agreed",
-        "A named board sponsor is recorded",
+        "the scope and deliverables are set",
+        "the duration in months is set",
+        "the day rate and the budget source are agreed",
+        "a named board sponsor is recorded",
     )
     pathways.update_interim(record, by=caseworker, **{**BRIEF, "board_sponsor": ""})
-    _refused(record, "agree_brief", panel_member, "A named board sponsor is recorded")
+    _refused(record, "agree_brief", panel_member, "a named board sponsor is recorded.")
     pathways.update_interim(_fresh(record), by=caseworker, board_sponsor=BRIEF["board_sponsor"])
     with pytest.raises(PermissionDenied):  # the team never agrees its own brief and budget
         pathways.move_interim(_fresh(record), "agree_brief", by=caseworker)
@@ -110,20 +112,26 @@ def test_match_guards(record, caseworker, panel_member):
         record,
         "match",
         caseworker,
-        "At least two candidates were considered",
-        "A candidate is chosen",
-        "The chosen candidate's conflict check is recorded",
-        "The chosen candidate's references are taken",
+        "at least two candidates were considered",
+        "a candidate is chosen",
+        "the chosen candidate's conflict check is recorded",
+        "the chosen candidate's references are taken",
     )
     first = pathways.add_candidate(record, by=caseworker, name="Alex")
     pathways.choose_candidate(_fresh(record), by=caseworker, candidate=first)
-    _refused(record, "match", caseworker, "At least two candidates were considered", "conflict check")
+    _refused(
+        record,
+        "match",
+        caseworker,
+        "at least two candidates were considered",
+        "the chosen candidate's conflict check is recorded",
+    )
     pathways.add_candidate(record, by=caseworker, name="Sam")
     pathways.update_candidate(first, by=caseworker, conflict_note="none", conflict_checked_on=TODAY)
-    _refused(record, "match", caseworker, "The chosen candidate's references are taken")
+    _refused(record, "match", caseworker, "the chosen candidate's references are taken")
     pathways.update_interim(_fresh(record), by=caseworker, role_needs_dbs=True)
     pathways.update_candidate(first, by=caseworker, references_checked_on=TODAY)
-    _refused(record, "match", caseworker, "The chosen candidate has a DBS check where the role needs one")
+    _refused(record, "match", caseworker, "the chosen candidate has a DBS check where the role needs one")
     pathways.update_candidate(first, by=caseworker, dbs_checked_on=TODAY)
     assert pathways.move_interim(_fresh(record), "match", by=caseworker).state == State.MATCHED
     with pytest.raises(ValidationError):  # candidates are kept as they were once matched
@@ -148,13 +156,13 @@ def test_in_post_needs_agreement_start_date_and_reporting_line(record, caseworke
         record,
         "start_placement",
         caseworker,
-        "The signed agreement is attached",
-        "The start date is recorded",
-        "The reporting line to the board is recorded",
+        "the signed agreement is attached",
+        "the start date is recorded",
+        "the reporting line to the board is recorded",
     )
     scenes.attach(record.case, "agreement", by=caseworker)
     pathways.update_interim(_fresh(record), by=caseworker, start_on=TODAY)
-    _refused(record, "start_placement", caseworker, "The reporting line to the board is recorded")
+    _refused(record, "start_placement", caseworker, "the reporting line to the board is recorded.")
     pathways.update_interim(_fresh(record), by=caseworker, reporting_line="The chair")
     assert pathways.move_interim(_fresh(record), "start_placement", by=caseworker).state == State.IN_POST
 
@@ -165,15 +173,15 @@ def test_reviews_repeat_with_a_decision_each_time(record, caseworker, panel_memb
     with pytest.raises(ValidationError, match="Start a review first"):
         pathways.record_interim_review(record, by=caseworker, held_on=TODAY, continue_placement=True, note="x")
     record = pathways.move_interim(record, "review", by=caseworker)
-    _refused(record, "continue_placement", caseworker, "This period's review decided to continue the placement")
-    _refused(record, "hand_over", caseworker, "This period's review decided to move to handover")
+    _refused(record, "continue_placement", caseworker, "this period's review decided to continue the placement")
+    _refused(record, "hand_over", caseworker, "this period's review decided to move to handover")
     pathways.record_interim_review(_fresh(record), by=caseworker, held_on=TODAY, continue_placement=True, note="Good.")
-    _refused(record, "hand_over", caseworker, "move to handover")
+    _refused(record, "hand_over", caseworker, "this period's review decided to move to handover")
     record = pathways.move_interim(_fresh(record), "continue_placement", by=caseworker)
     assert record.state == State.IN_POST
     record = pathways.move_interim(record, "review", by=caseworker)
     # The earlier review does not count for the new period.
-    _refused(record, "continue_placement", caseworker, "continue the placement")
+    _refused(record, "continue_placement", caseworker, "this period's review decided to continue the placement")
     pathways.record_interim_review(_fresh(record), by=caseworker, held_on=TODAY, continue_placement=False, note="Done.")
     assert pathways.move_interim(_fresh(record), "hand_over", by=caseworker).state == State.HANDOVER
     assert _fresh(record).reviews.count() == 2
@@ -203,16 +211,16 @@ def test_ending_needs_exit_report_recruitment_status_and_sponsor_sign_off(record
         record,
         "end",
         caseworker,
-        "The exit report is attached and says what was done, what is left for the permanent CEO and what is in "
+        "the exit report is attached and says what was done, what is left for the permanent CEO and what is in "
         "progress",
-        "The permanent CEO recruitment status is recorded",
-        "The board sponsor has signed off",
+        "the permanent CEO recruitment status is recorded",
+        "the board sponsor has signed off",
     )
     scenes.attach(record.case, "exit_report", by=caseworker)
     pathways.update_interim(
         _fresh(record), by=caseworker, done_summary="Budget balanced.", left_for_permanent="Strategy."
     )
-    _refused(record, "end", caseworker, "The exit report is attached and says what was done")
+    _refused(record, "end", caseworker, "the exit report is attached and says what was done")
     pathways.update_interim(
         _fresh(record),
         by=caseworker,
@@ -238,7 +246,7 @@ def test_moves_need_the_case_active_on_interim(record, caseworker, panel_member)
 
     pathways.update_interim(record, by=caseworker, **BRIEF)
     workflow.move_case(record.case, "hold", by=caseworker, reason="Board away.")
-    _refused(record, "agree_brief", panel_member, "The case is active on this pathway")
+    _refused(record, "agree_brief", panel_member, "the case is active on this pathway.")
 
 
 def test_interim_page_shows_stage_and_blocked_moves(record, panel_member, client_for):

@@ -34,11 +34,13 @@ def approved(caseworker, panel_member, reviewed_org):
     return scenes.approved_turnaround(caseworker=caseworker, panel=panel_member, organisation=reviewed_org)
 
 
-def _refused(record, name, by, *guard_texts):
+def _refused(record, name, by, *clauses):
+    """The move is refused, naming each unmet guard as a clause of one sentence:
+    "<Move> cannot happen until <guard>; and until <guard>."."""
     with pytest.raises(TransitionNotAllowed) as refusal:
         pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), name, by=by)
-    for text in guard_texts:
-        assert text in str(refusal.value)
+    for clause in clauses:
+        assert f"until {clause}" in str(refusal.value)
 
 
 def test_approving_the_case_starts_the_turnaround_once_and_audited(record, panel_member):
@@ -53,14 +55,14 @@ def test_draft_plan_names_each_unmet_guard(record, caseworker):
         record,
         "draft_plan",
         caseworker,
-        "The causes of distress are recorded",
-        "A 13-week cash forecast is attached",
-        "Solvency has been re-tested",
+        "the causes of distress are recorded",
+        "a 13-week cash forecast is attached",
+        "solvency has been re-tested",
     )
     pathways.update_turnaround(record, by=caseworker, causes_of_distress="Contract lost.")
-    _refused(record, "draft_plan", caseworker, "A 13-week cash forecast is attached")
+    _refused(record, "draft_plan", caseworker, "a 13-week cash forecast is attached")
     scenes.attach(record.case, "cash_forecast", by=caseworker)
-    _refused(record, "draft_plan", caseworker, "Solvency has been re-tested")
+    _refused(record, "draft_plan", caseworker, "solvency has been re-tested (date recorded).")
     pathways.update_turnaround(Turnaround.objects.get(pk=record.pk), by=caseworker, solvency_retested_on=TODAY)
     moved = pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), "draft_plan", by=caseworker)
     assert moved.state == State.PLAN_DRAFTED
@@ -77,12 +79,14 @@ def test_approve_plan_guards_and_four_eyes(record, caseworker, panel_member):
         record,
         "approve_plan",
         panel_member,
-        "The plan has milestones, each with a measure, an owner and a due date",
-        "The organisation's board approval of the plan is recorded",
-        "Expert-help engagements are recorded with their scope",
+        "the plan has milestones, each with a measure, an owner and a due date",
+        "the organisation's board approval of the plan is recorded",
+        "expert-help engagements are recorded with their scope",
     )
     milestone = pathways.add_milestone(record, by=caseworker, title="Cut costs")
-    _refused(record, "approve_plan", panel_member, "each with a measure, an owner and a due date")
+    _refused(
+        record, "approve_plan", panel_member, "the plan has milestones, each with a measure, an owner and a due date"
+    )
     pathways.update_milestone(milestone, by=caseworker, measure="Costs down 10%", owner_name="Treasurer", due_on=TODAY)
     pathways.update_turnaround(record, by=caseworker, board_approved_plan_on=TODAY, expert_help="none")
     record = pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), "approve_plan", by=panel_member)
@@ -109,10 +113,10 @@ def test_implement_review_repeat_stabilise_and_exit(approved, caseworker):
             record,
             "stabilise",
             caseworker,
-            "The cash runway is at least 13 weeks",
-            "Free reserves meet the organisation's own policy target",
-            "The board has reaffirmed the organisation is a going concern",
-            "Statutory filings are up to date",
+            "the cash runway is at least 13 weeks",
+            "free reserves meet the organisation's own policy target",
+            "the board has reaffirmed the organisation is a going concern",
+            "statutory filings are up to date",
         )
         record = pathways.move_turnaround(record, "continue_implementing", by=caseworker)
     record = pathways.move_turnaround(record, "review", by=caseworker)
@@ -126,7 +130,7 @@ def test_implement_review_repeat_stabilise_and_exit(approved, caseworker):
         filings_up_to_date=True,
         open_serious_incident=True,
     )
-    _refused(record, "stabilise", caseworker, "The cash runway is at least 13 weeks", "No serious incident is open")
+    _refused(record, "stabilise", caseworker, "the cash runway is at least 13 weeks", "no serious incident is open")
     pathways.update_turnaround(
         Turnaround.objects.get(pk=record.pk), by=caseworker, runway_weeks=13, serious_incident_reported_on=TODAY
     )
@@ -151,7 +155,7 @@ def test_reserves_below_policy_block_stabilising(approved, caseworker):
         going_concern_reaffirmed_on=TODAY,
         filings_up_to_date=True,
     )
-    _refused(record, "stabilise", caseworker, "Free reserves meet the organisation's own policy target")
+    _refused(record, "stabilise", caseworker, "free reserves meet the organisation's own policy target.")
 
 
 def test_moves_need_the_case_active_on_turnaround(approved, caseworker, panel_member):
@@ -159,7 +163,7 @@ def test_moves_need_the_case_active_on_turnaround(approved, caseworker, panel_me
     from casework import workflow
 
     workflow.move_case(record.case, "hold", by=caseworker, reason="Board away.")
-    _refused(record, "implement", caseworker, "The case is active on this pathway")
+    _refused(record, "implement", caseworker, "the case is active on this pathway.")
 
 
 @pytest.mark.parametrize("state", [s for s in State if s != State.DIAGNOSIS])
@@ -236,7 +240,9 @@ def paying(approved, caseworker, panel_member):
 def test_a_tranche_is_released_only_when_its_milestone_has_evidence(paying, caseworker):
     record, milestone, grant = paying
     tranche = pathways.add_tranche(grant, by=caseworker, milestone=milestone, amount=Decimal("600"))
-    with pytest.raises(TransitionNotAllowed, match="The tranche's milestone has dated evidence"):
+    with pytest.raises(
+        TransitionNotAllowed, match="Release the payment cannot happen until the tranche's milestone has dated evidence"
+    ):
         pathways.release_tranche(tranche, by=caseworker)
     pathways.update_milestone(milestone, by=caseworker, evidence_note="Signed letter", evidence_on=TODAY)
     tranche = pathways.release_tranche(tranche, by=caseworker)
@@ -262,7 +268,10 @@ def test_release_guard_counts_what_is_already_paid(paying, caseworker):
     second = pathways.add_tranche(grant, by=caseworker, milestone=milestone, amount=Decimal("300"))
     pathways.release_tranche(first, by=caseworker)
     Grant.objects.filter(pk=grant.pk).update(amount=Decimal("900"))  # set-up: the grant shrank
-    with pytest.raises(TransitionNotAllowed, match="The tranches paid would not exceed the grant"):
+    with pytest.raises(
+        TransitionNotAllowed,
+        match="Release the payment cannot happen until the tranches paid would not exceed the grant",
+    ):
         pathways.release_tranche(second, by=caseworker)
 
 
@@ -280,7 +289,10 @@ def test_grant_monitored_closed_and_exit_waits_for_grants(paying, caseworker):
     tranche = pathways.add_tranche(grant, by=caseworker, milestone=milestone, amount=Decimal("1000"))
     pathways.release_tranche(tranche, by=caseworker)
     grant = pathways.move_grant(Grant.objects.get(pk=grant.pk), "monitor", by=caseworker)
-    with pytest.raises(TransitionNotAllowed, match="The monitoring of how the grant was spent is recorded"):
+    with pytest.raises(
+        TransitionNotAllowed,
+        match="Close the grant cannot happen until the monitoring of how the grant was spent is recorded",
+    ):
         pathways.move_grant(grant, "close", by=caseworker)
     pathways.record_monitoring(grant, by=caseworker, note="Spent on the system as agreed.")
     grant = pathways.move_grant(Grant.objects.get(pk=grant.pk), "close", by=caseworker)
@@ -293,7 +305,10 @@ def test_monitoring_waits_for_planned_tranches(paying, caseworker):
     paid = pathways.add_tranche(grant, by=caseworker, milestone=milestone, amount=Decimal("500"))
     pathways.add_tranche(grant, by=caseworker, milestone=milestone, amount=Decimal("500"))
     pathways.release_tranche(paid, by=caseworker)
-    with pytest.raises(TransitionNotAllowed, match="No tranche is waiting to be paid"):
+    with pytest.raises(
+        TransitionNotAllowed,
+        match="Payments done: start monitoring cannot happen until no tranche is waiting to be paid",
+    ):
         pathways.move_grant(Grant.objects.get(pk=grant.pk), "monitor", by=caseworker)
 
 
@@ -324,7 +339,7 @@ def test_exit_waits_for_every_grant_to_settle(paying, caseworker):
         filings_up_to_date=True,
     )
     record = pathways.move_turnaround(Turnaround.objects.get(pk=record.pk), "stabilise", by=caseworker)
-    _refused(record, "exit", caseworker, "Every grant is closed, refused, withdrawn or clawed back")
+    _refused(record, "exit", caseworker, "every grant is closed, refused, withdrawn or clawed back.")
 
 
 # --- 360Giving -----------------------------------------------------------------------------------
