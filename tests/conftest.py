@@ -26,20 +26,27 @@ def _flush_in_maintenance(self, *args, **kwargs):  # type: ignore[no-untyped-def
     # unless our own connection opens a maintenance block. Nothing else in the suite opens one.
     with audit.maintenance():
         result = _flush_handle(self, *args, **kwargs)
-    _reload_legal_rules(kwargs.get("database", "default"))
+    _reload_reference_data(kwargs.get("database", "default"))
     return result
 
 
-def _reload_legal_rules(using: str) -> None:
-    # The legal rules are reference data loaded by a data migration; a flush empties the table,
-    # so the next test would find no law. Reload the migration's rows and forget the cached copy.
+# Reference data loaded by data migrations: London's boroughs and the legal rules.
+REFERENCE_DATA_MIGRATIONS = [
+    "organisations.migrations.0002_london_boroughs",
+    "casework.migrations.0008_load_legal_rules",
+]
+
+
+def _reload_reference_data(using: str) -> None:
+    # A flush empties the reference tables too, so the next test would find no borough and no law.
+    # Reload the migrations' rows and forget the cached copy of the law.
     from django.apps import apps as django_apps
 
     from casework import law
 
-    loader = importlib.import_module("casework.migrations.0008_load_legal_rules")
     if using == "default":
-        loader.load(django_apps, None)
+        for name in REFERENCE_DATA_MIGRATIONS:
+            importlib.import_module(name).load(django_apps, None)
     law.forget_rules()
 
 
@@ -132,7 +139,9 @@ def _role_fixture(name: str, where: str | object):
     else:
 
         @pytest.fixture(name=name)
-        def fixture(request):
+        def fixture(db, request):
+            # `db` named here, not only through `where`, so that pytest-django sees a database test
+            # and runs it before the transactional tests, whose flush would otherwise precede it.
             return _person(role, request.getfixturevalue(where), full_name)
 
     return fixture

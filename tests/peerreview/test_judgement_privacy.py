@@ -129,7 +129,7 @@ def at_quality_assurance(published_version, reviewed_org, coordinator, lead_revi
 
 
 def test_the_organisation_reads_findings_and_the_result_only_from_the_draft_reports_issue(
-    at_quality_assurance, contact, coordinator, client_for
+    at_quality_assurance, contact, quality_panel_member, client_for
 ):
     review, finding = at_quality_assurance["review"], at_quality_assurance["finding"]
     client = client_for(contact)
@@ -145,5 +145,6 @@ def test_the_organisation_reads_findings_and_the_result_only_from_the_draft_repo
         )
 
     assert what_the_contact_sees() == (False, False, [], False, 0)
-    pr.issue_draft(Review.objects.get(pk=review.pk), by=coordinator)
+    # Quality assurance, and so the draft's issue, is the quality panel's (issue #17), not the hub's.
+    pr.issue_draft(Review.objects.get(pk=review.pk), by=quality_panel_member)
     assert what_the_contact_sees() == (True, True, [finding.pk], True, 1)

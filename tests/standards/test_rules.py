@@ -26,6 +26,9 @@ CONSULTEES = {
     "steward",
     "coordinator",
     "other_steward",
+    # The standing panels are peers who are also reviewers at their own CVS: they comment as reviewers.
+    "quality_panel_member",
+    "appeals_member",
 }
 
 TODAY = datetime.date(2026, 6, 15)
