@@ -2,34 +2,20 @@
 
 django-filter turns a foreign key in `filterset_fields` into a choice of every row of the related
 table, so `?case=17` answered 400 "select a valid choice" for a case that does not exist and 200
-for one that exists but is hidden from the reader. Here a foreign key filters by id instead: the
-list is already the reader's own (`visible(user)`), so an id they may not see and an id that does
-not exist both give the same empty page, and only a malformed id is refused, with one message.
+for one that exists but is hidden from the reader. Here a foreign key filters by id instead
+(`core.filters.IdFilter`): the list is already the reader's own (`visible(user)`), so an id they
+may not see and an id that does not exist both give the same empty page, and only a malformed id
+is refused, with one message. Filter sets written by hand (casework.filters.CaseFilter) use the
+same IdFilter for their foreign keys.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
-from django import forms
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 
-ID_LIMIT = 2**63 - 1  # the largest id a database column holds: beyond it, one plain refusal
-
-
-class IdField(forms.IntegerField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_LIMIT)
-        super().__init__(*args, **kwargs)
-
-
-class IdFilter(django_filters.NumberFilter):
-    """Rows whose related object has this id: no lookup of the related object itself."""
-
-    field_class = IdField
+from core.filters import IdFilter
 
 
 class FilterSet(django_filters.rest_framework.FilterSet):

@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework.models import Case, CaseDocument, CaseNote, HealthCheck, Task
+from core.filters import IdFilter
 from core.forms import GovukForm
 from organisations.models import Borough, Membership, User
 
@@ -86,7 +87,9 @@ class CaseFilter(django_filters.FilterSet):
         choices=Case.State.choices, label="Stage", widget=forms.CheckboxSelectMultiple
     )
     pathway = django_filters.ChoiceFilter(choices=Case.Pathway.choices, label="Pathway", empty_label="Any pathway")
-    owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
+    # By id, not by choice of caseworker: an id that is nobody's and one that is somebody's answer
+    # alike (core.filters); the page still offers the caseworkers in a select.
+    owner = IdFilter(method="filter_owner", label="Owner", keywords=[ME])
     borough = django_filters.ModelChoiceFilter(
         queryset=Borough.objects.order_by("name"),
         to_field_name="ons_code",
@@ -140,9 +143,7 @@ class CaseFilter(django_filters.FilterSet):
     )
 
     # Kept from the API's earlier filters (not shown on the page).
-    organisation = django_filters.NumberFilter(
-        field_name="organisation_id", label="Organisation id", min_value=1, max_value=2**31 - 1, decimal_places=0
-    )
+    organisation = IdFilter(field_name="organisation", label="Organisation id")
     outcome = django_filters.ChoiceFilter(choices=Case.Outcome.choices, label="Outcome")
 
     class Meta:
@@ -152,10 +153,9 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["owner"].extra["choices"] = lambda: [
-            (ME, "Me"),
-            *((str(p.pk), p.full_name) for p in caseworkers()),
-        ]
+        self.filters["owner"].extra["widget"] = forms.Select(
+            choices=lambda: [("", "Anyone"), (ME, "Me"), *((str(p.pk), p.full_name) for p in caseworkers())]
+        )
 
     def filter_search(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return search_cases(qs, value)
@@ -164,7 +164,7 @@ class CaseFilter(django_filters.FilterSet):
         if value == ME:
             user = getattr(self.request, "user", None)
             return qs.filter(owner=user) if user is not None and user.is_authenticated else qs.none()
-        return qs.filter(owner_id=int(value))
+        return qs.filter(owner_id=value)
 
     def filter_borough(self, qs: QuerySet[Case], name: str, value: Borough | None) -> QuerySet[Case]:
         if value is None:

@@ -1,9 +1,11 @@
 """A caseworker and a panel member take a lifeboat case from referral, through an orderly closure
 with a service and a restricted fund passed on, to closed, in the browser."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from casework.models import Case
 from tests.e2e.test_sign_in import sign_in
@@ -15,6 +17,10 @@ def test_closure_case_from_referral_to_closed(
     browser, live_server, caseworker, panel_member, reviewed_org, reviewer_org, screenshot
 ):
     partner = reviewer_org  # takes on the food bank and, as the funder here, the grant balance
+    today = timezone.localdate()
+
+    def day(offset: int) -> str:  # dates relative to today: what has happened is never in the future
+        return (today + datetime.timedelta(days=offset)).isoformat()
 
     def session(person):
         page = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900}).new_page()
@@ -37,7 +43,7 @@ def test_closure_case_from_referral_to_closed(
 
     worker.get_by_role("link", name="Record screening").click()
     worker.get_by_label("I have checked").check()
-    worker.get_by_label("Date of the latest accounts").fill("2026-06-30")
+    worker.get_by_label("Date of the latest accounts").fill(day(-150))
     worker.get_by_role("button", name="Save").click()
     worker.get_by_role("button", name="Start screening").click()
     worker.get_by_role("button", name="Start triage").click()
@@ -55,7 +61,7 @@ def test_closure_case_from_referral_to_closed(
         worker.get_by_label(label, exact=True).fill(value)
     worker.get_by_label("13-week cash forecast").fill(", ".join(["-1500"] * 13))
     for label in ("Financial figures as of", "Forecast as of", "Governance answers as of"):
-        worker.get_by_label(label).fill("2026-11-01")
+        worker.get_by_label(label).fill(day(-30))
     worker.get_by_role("button", name="Save").click()
     worker.get_by_text("recommends turnaround").first.wait_for()
     worker.get_by_role("button", name="Send to the panel").click()
@@ -66,7 +72,7 @@ def test_closure_case_from_referral_to_closed(
     panel.get_by_role("link", name="Choose the pathway").click()
     panel.get_by_label("Orderly closure").check()
     panel.get_by_label("Reason").fill("The trustees resolved to close and pass the food bank on.")
-    panel.get_by_label("Date of the board's consent").fill("2026-11-03")
+    panel.get_by_label("Date of the board's consent").fill(day(-28))
     panel.get_by_label("How the board consented").fill("Board resolution, minuted.")
     panel.get_by_role("button", name="Save").click()
     panel.get_by_role("button", name="Approve the pathway").click()
@@ -79,9 +85,10 @@ def test_closure_case_from_referral_to_closed(
     worker.get_by_role("link", name="Record the decision").click()
     worker.get_by_label("Balance-sheet test").select_option("true")
     worker.get_by_label("Cash-flow test").select_option("true")
-    worker.get_by_label("Date of the solvency tests").fill("2026-11-10")
+    worker.get_by_label("Date of the solvency tests").fill(day(-21))
     worker.get_by_label("Dissolution clause").fill("Clause 21: to a charity with similar objects")
-    worker.get_by_label("Date of the trustees' resolution").fill("2026-11-10")
+    worker.get_by_label("Date of the trustees' resolution").fill(day(-21))
+    worker.get_by_label("Date of the members' resolution").fill(day(-21))  # a CIO's members resolve to dissolve
     worker.get_by_role("button", name="Save").click()
     worker.get_by_role("button", name="Record the decision to close").click()
     worker.get_by_role("button", name="Start planning").click()
@@ -94,7 +101,7 @@ def test_closure_case_from_referral_to_closed(
         field("Kind").select_option(label=kind)
         field("Name").fill(name)
         field("Owner").select_option(label=caseworker.full_name)
-        field("Due by").fill("2026-12-01")
+        field("Due by").fill(day(14))
         field("Where it goes").select_option(label=where)
         for label, value in extra.items():
             box = field(label)
@@ -106,7 +113,7 @@ def test_closure_case_from_referral_to_closed(
         "Service",
         "Food bank",
         "Transferred to another organisation",
-        **{"Receiving organisation": partner.name, "Date the new provider takes it on": "2026-12-01"},
+        **{"Receiving organisation": partner.name, "Date the new provider takes it on": day(-2)},
     )
     add_item(
         "funds",
@@ -132,7 +139,7 @@ def test_closure_case_from_referral_to_closed(
     screenshot("closure-outstanding", worker)
     for name in ("Food bank", "Youth grant balance", "Current account"):  # the bank account last
         worker.get_by_role("link", name=f"Change {name}").click()
-        field("Date completed").fill("2026-12-02")
+        field("Date completed").fill(day(-1))
         worker.get_by_role("button", name="Save").click()
         worker.get_by_role("button", name=f"Agree {name}").click()
         worker.get_by_role("button", name=f"Mark completed {name}").click()
@@ -144,7 +151,7 @@ def test_closure_case_from_referral_to_closed(
         worker.get_by_role("link", name="Add a document").click()
         worker.get_by_label("Evidence slot").select_option(label=slot)
         worker.get_by_label("Title").fill(title)
-        worker.get_by_label("Date of the document").fill("2026-12-03")
+        worker.get_by_label("Date of the document").fill(day(0))
         worker.get_by_label("File").set_input_files(
             {"name": f"{title}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%demo\n"}
         )
@@ -153,10 +160,11 @@ def test_closure_case_from_referral_to_closed(
 
     upload("Final accounts", "Final accounts")
     worker.get_by_role("link", name="Change the filing details").click()
-    worker.get_by_label("Date the final accounts were approved").fill("2026-12-03")
-    worker.get_by_label("Date the organisation last traded").fill("2026-08-01")
+    worker.get_by_label("Date the final accounts were approved").fill(day(0))
+    worker.get_by_label("Date the organisation last traded").fill(day(-120))
     worker.get_by_label("Dissolution reference").fill("Removed from the register")
-    worker.get_by_label("Date the dissolution was filed").fill("2026-12-04")
+    worker.get_by_label("Date the dissolution was filed").fill(day(0))
+    worker.get_by_label("Date dissolution took effect").fill(day(0))  # a CIO: when the regulator removes it
     worker.get_by_role("button", name="Save").click()
     worker.get_by_role("button", name="File with the regulators").click()
     upload("Dissolution evidence (regulator removal, DS01, CIO application)", "Removal letter")

@@ -50,8 +50,8 @@ def test_funder_downloads_the_published_assessment(page, screenshot, funder, rev
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
     assert reviewed_org.name in text
     standard = shared_review["standards"][0]
-    # The agreed rating row: code, title, rating and the panel's reason.
-    assert f"{standard.code} {standard.title} 3 Seen in the evidence and at the visit." in text, text[:2000]
+    # The agreed rating row: code, title, rating with its level's name, and the panel's reason.
+    assert f"{standard.code} {standard.title} 3 – Established Seen in the evidence and at the visit." in text, text
     assert "3 – Established" in text and "Trusted by groups." in text
 
 
