@@ -7,6 +7,7 @@ the choices it offers (owners, boroughs) are reference data, not facts about cas
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import django_filters
@@ -153,9 +154,14 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["owner"].extra["widget"] = forms.Select(
-            choices=lambda: [("", "Anyone"), (ME, "Me"), *((str(p.pk), p.full_name) for p in caseworkers())]
-        )
+
+        # Asked for only when the page draws the select, and then once (the widget reads its
+        # choices more than once while rendering).
+        @functools.cache
+        def owners() -> list[tuple[str, str]]:
+            return [("", "Anyone"), (ME, "Me"), *((str(p.pk), p.full_name) for p in caseworkers())]
+
+        self.filters["owner"].extra["widget"] = forms.Select(choices=owners)
 
     def filter_search(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return search_cases(qs, value)

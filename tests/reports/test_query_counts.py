@@ -21,6 +21,7 @@ from demo.organisations import DEMO_DOMAIN
 from organisations.models import User
 from peerreview.models import Review
 from standards.models import FrameworkVersion
+from tests.shared_scene import module_db, module_media  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -80,8 +81,16 @@ def _counts(clients: dict[str, Client], urls: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def test_main_pages_ask_the_same_number_of_queries_with_ten_times_the_data(db, django_assert_max_num_queries):
+@pytest.fixture(scope="module")
+def demo_london(module_db):
+    """The demo, seeded once for the module (it takes most of a minute); each test's own writes,
+    the bulk history included, are rolled back after it (tests/shared_scene.py)."""
     call_command("seed_demo", seed=1)
+
+
+def test_main_pages_ask_the_same_number_of_queries_with_ten_times_the_data(
+    demo_london, db, django_assert_max_num_queries
+):
     clients = {}
     for login in {login for login, _ in BUDGETS.values()}:
         clients[login] = Client()
@@ -112,10 +121,9 @@ def test_main_pages_ask_the_same_number_of_queries_with_ten_times_the_data(db, d
     assert after == before
 
 
-def test_bulk_history_keeps_the_audit_chain_and_attributes_every_row(db):
+def test_bulk_history_keeps_the_audit_chain_and_attributes_every_row(demo_london, db):
     from core import audit
 
-    call_command("seed_demo", seed=1)
     coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
     version = FrameworkVersion.objects.get(framework__slug="local-support", state="published")
     reviews_before = Review.objects.count()
