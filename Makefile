@@ -21,7 +21,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 PYTEST_WORKERS ?= 2
 PYTEST = $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: run test test-fast test-sqlite test-postgres check lint bench install system-deps postgres clean backup restore test-tools prod-smoke
+.PHONY: run test test-fast test-sqlite test-postgres check lint bench install system-deps postgres clean backup restore test-tools prod-smoke lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,17 @@ prod-smoke: install postgres
 	@command -v redis-server >/dev/null || $(MAKE) --no-print-directory system-deps EXTRA_DEBIAN=redis-server
 	@redis-cli ping >/dev/null 2>&1 || redis-server --daemonize yes --save "" --appendonly no
 	SMOKE_DATABASE_URL=$(PG_URL)_smoke timeout 900 $(PY) deploy/prod_smoke.py
+
+# The locks (README "Dependencies"): every package pinned with its hashes, resolved from pyproject.toml's
+# pins. requirements/prod.txt is the runtime and S3 (what the image and a systemd install use);
+# requirements/dev.txt is everything, held to prod.txt's versions. Run after changing a pin;
+# UPGRADE=1 also moves the unpinned (transitive) packages to their newest versions.
+UV_COMPILE = $(PY) -m uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: $(STAMP)
+	@mkdir -p requirements
+	$(UV_COMPILE) --extra s3 -o requirements/prod.txt
+	$(UV_COMPILE) --all-extras -c requirements/prod.txt -o requirements/dev.txt
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles node_modules

@@ -2,13 +2,17 @@
 
 gunicorn with two workers and the mail worker, against PostgreSQL (a database of its own) and Redis,
 with production settings (DEBUG off, JSON logs, the outbox, manifest static files). It signs in as a
-coordinator, starts a review's self-assessment, waits for the contact's email to reach a local SMTP
-sink through the outbox and the worker, and checks /health/. Plain HTTP (DJANGO_SECURE=0): TLS is the
+coordinator (enrolling an authenticator app, as production asks coordinators for two-step sign-in),
+starts a review's self-assessment, waits for the contact's email to reach a local SMTP sink through
+the outbox and the worker, and checks /health/. Plain HTTP (DJANGO_SECURE=0): TLS is the
 proxy's job and there is none here. Exit status 0 means every step passed.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.cookiejar
 import json
 import os
@@ -16,6 +20,7 @@ import re
 import secrets
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -37,8 +42,10 @@ from organisations.workflow import create_person, grant_membership, register_org
 from peerreview import workflow as reviews
 from tests import scenes
 admin = None
-hub = register_organisation(by=admin, name="Smoke hub")
-org = register_organisation(by=admin, name="Smoke CVS")
+hub = register_organisation(
+    by=admin, name="Smoke hub", kind="specialist_support", legal_form="unincorporated"
+)
+org = register_organisation(by=admin, name="Smoke CVS", kind="cvs", legal_form="unincorporated")
 def person(email, role, where):
     p = create_person(by=admin, email=email, full_name=email.split("@")[0].title(), password=PASSWORD)
     grant_membership(p, where, role, by=admin)
@@ -60,6 +67,15 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
         return "250 OK"
+
+
+def totp(secret: str, *, at: float | None = None) -> str:
+    """The code an authenticator app shows for a base32 key (RFC 6238: SHA-1, 30 s, 6 digits)."""
+    key = base64.b32decode(secret.replace(" ", "").upper())
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def free_port() -> int:
@@ -124,8 +140,9 @@ def main() -> None:
         step("PostgreSQL: a fresh database; Redis: ping")
         fresh_database()
         redis_ping()
-        step("release steps: migrate, collectstatic")
+        step("release steps: migrate")
         manage(env, "migrate", "--no-input")
+        step("release steps: collectstatic")
         manage(env, "collectstatic", "--no-input", "-v", "0")
         step("a hub, a coordinator, an organisation with a contact, a review in scoping")
         out = manage(env, "shell", "-c", f"PASSWORD = {PASSWORD!r}\n{SETUP}").stdout
@@ -147,28 +164,43 @@ def main() -> None:
         else:
             sys.exit("gunicorn did not answer within a minute")
 
-        def post(path: str, data: dict) -> str:
-            page = opener.open(f"{base}{path}", timeout=30).read().decode()
+        def get(path: str) -> tuple[str, str]:
+            response = opener.open(f"{base}{path}", timeout=30)
+            return urllib.parse.urlparse(response.geturl()).path, response.read().decode()
+
+        def post(path: str, data: dict, *, form_page: str | None = None) -> tuple[str, str]:
+            """Submit like a browser: the CSRF token (and `data`) from the form on `form_page`."""
+            _, page = get(form_page or path)
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-            body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode()
-            request = urllib.request.Request(f"{base}{path}", data=body, headers={"Referer": f"{base}{path}"})
-            response = opener.open(request, timeout=30)
-            return response.geturl()
+            body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data(page)}).encode()
+            referer = f"{base}{form_page or path}"
+            response = opener.open(
+                urllib.request.Request(f"{base}{path}", data=body, headers={"Referer": referer}), timeout=30
+            )
+            return urllib.parse.urlparse(response.geturl()).path, response.read().decode()
 
         step("sign in as the coordinator")
-        landed = post("/accounts/login/", {"username": "coordinator@smoke.example", "password": PASSWORD})
-        assert "/accounts/login/" not in landed, "sign-in failed"
+        login = {"username": "coordinator@smoke.example", "password": PASSWORD}
+        landed, _ = post("/accounts/login/", lambda page: login)
+        # Production asks a coordinator for a second factor: enrol an authenticator as a person would.
+        assert landed == "/accounts/two-factor/setup/", f"sign-in landed on {landed}, not the two-step set-up"
+        step("two-step sign-in: enrol an authenticator app")
+
+        def enrolment(page: str) -> dict:
+            secret = re.search(r'<code id="two-factor-key">([^<]+)</code>', page).group(1)
+            key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+            return {"key": key, "code": totp(secret)}
+
+        landed, page = post("/accounts/two-factor/setup/", enrolment)
+        assert 'id="recovery-codes"' in page, "two-step enrolment failed"
+
         step("start the self-assessment")
         review_path = f"/reviews/{review}/"
-        page = opener.open(f"{base}{review_path}", timeout=30).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token}).encode()
-        move = urllib.request.Request(
-            f"{base}/reviews/{review}/move/start_self_assessment/",
-            data=body,
-            headers={"Referer": f"{base}{review_path}"},
-        )
-        opener.open(move, timeout=30)
+        landed, _ = get(review_path)
+        assert landed == review_path, f"the review page sent the verified coordinator to {landed}"
+        landed, page = post(f"/reviews/{review}/move/start_self_assessment/", lambda page: {}, form_page=review_path)
+        assert landed == review_path, f"the move landed on {landed}"
+        assert "Done: the review is now at" in page, "the move was not made"
 
         step("wait for the contact's email at the SMTP sink")
         for _ in range(60):
