@@ -60,8 +60,10 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
+# The browser journeys (marker e2e) run once, in the PostgreSQL pass: they test pages in Chromium,
+# not the database, and running them twice cost minutes of the CI budget.
 test-sqlite: install test-tools
-	$(PYTEST)
+	$(PYTEST) -m "not e2e"
 
 test-postgres: install test-tools postgres
 	DATABASE_URL=$(PG_URL) $(PYTEST)
