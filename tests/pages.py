@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client
 
+from tests.sessions import signed_in_client
 from tests.test_permission_matrix import MATRIX, ROLES
 
 USED_BY = {
@@ -56,10 +57,8 @@ def acting_role(name: str, statuses: dict[str, int], *, shown: tuple[int, ...] =
 
 
 def client_as(request, role: str, **kwargs) -> Client:
-    client = Client(**kwargs)
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role), backend="organisations.backends.EmailBackend")
-    return client
+    person = None if role == "anonymous" else request.getfixturevalue(role)
+    return signed_in_client(request, person, **kwargs)
 
 
 # Rows a request may write without changing anything that matters: the session, sign-in bookkeeping.

@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import ROLE_FIXTURES
+from tests.sessions import signed_in_client
 from tests.shared_scene import *  # noqa: F403 - the module's scene and cast (fixtures)
 
 pytestmark = pytest.mark.integration
@@ -658,11 +659,11 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(role, request, scene, client_for):
+def test_permission_matrix(role, request, scene):
     person = None if role == "anonymous" else request.getfixturevalue(role)
     actual, expected = {}, {}
     for name, (method, build, statuses) in MATRIX.items():
-        client = client_for(person)  # a fresh session each time: logout must not leak into the next URL
+        client = signed_in_client(request, person)  # a session of its own: logout must not leak into the next URL
         url = build(scene)
         # API writes send an empty JSON object: who may act gets 400 (what is missing), others 403/404.
         body = {"data": {}, "content_type": "application/json"} if method != "get" and url.startswith("/api/") else {}
