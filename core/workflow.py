@@ -8,6 +8,7 @@ related rows and mail around it. Everything here happens in one database transac
 3. check the person may make it (the transition's `permission`, i.e. rules; django-fsm-2 itself
    never enforces it);
 4. check its guards (`conditions`), naming the first unmet one;
+   (a refusal names the rule in the transition's `custom={"refusal": "…"}` where it has one);
 5. require a reason where the transition says `custom={"reason_required": True}`;
 6. run the transition, save with the transition's name as the history reason and the actor as
    the history user, and append an AuditEvent (from, to, actor, role, reason, changed fields).
@@ -15,6 +16,7 @@ related rows and mail around it. Everything here happens in one database transac
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,7 +161,7 @@ def transition(
                 method=getattr(current, name),
             )
         if not may(t, current, by):
-            raise PermissionDenied(f"You may not {_label(t).lower()} this.")
+            raise PermissionDenied(t.custom.get("refusal") or f"You may not {_label(t).lower()} this.")
         unmet = unmet_guards(current, t)
         if unmet:
             raise TransitionNotAllowed(
@@ -205,10 +207,24 @@ def _describe(t: Transition) -> AvailableTransition:
     )
 
 
-def available_transitions(obj: models.Model, user: Any, field_name: str = "state") -> list[AvailableTransition]:
-    """The moves `user` may make on `obj` now: what templates and the API render as actions."""
-    method = getattr(obj, f"get_available_{field_name}_transitions")
-    return [_describe(t) for t in method() if may(t, obj, user)]
+def available_transitions(
+    obj: models.Model, user: Any, field_name: str = "state", names: Iterable[str] | None = None
+) -> list[AvailableTransition]:
+    """The moves `user` may make on `obj` now: what templates and the API render as actions.
+    `names` narrows them to the moves a page shows, without evaluating the others' guards."""
+    if names is None:
+        method = getattr(obj, f"get_available_{field_name}_transitions")
+        return [_describe(t) for t in method() if may(t, obj, user)]
+    wanted = set(names)
+    current = getattr(obj, field_name)
+    return [
+        _describe(t)
+        for t in getattr(obj, f"get_all_{field_name}_transitions")()
+        if t.name in wanted
+        and (t.source in (current, "*") or (t.source == "+" and t.target != current))
+        and all(c(obj) for c in t.conditions)
+        and may(t, obj, user)
+    ]
 
 
 def blocked_transitions(

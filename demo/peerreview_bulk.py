@@ -444,6 +444,7 @@ def _review(
                     f,
                     action="agree",
                     actor=panel[0],
+                    role="lead_reviewer",
                     source_state="draft",
                     target_state="agreed",
                     payload={"changes": {}},

@@ -658,7 +658,13 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
         source=State.SUBMITTED,
         target=State.RETURNED,
         permission="peerreview.return_assignment",
-        custom={"label": "Return for more work", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Return for more work",
+            "reason_required": True,
+            "style": "warning",
+            "refusal": "Only the review's lead reviewer returns a desk review for more work, and never their "
+            "own; the hub coordinates but does not judge.",
+        },
     )
     def return_for_work(self) -> None:
         pass
@@ -798,8 +804,11 @@ class Finding(ConcurrentTransitionMixin, TimeStamped):
         field=state,
         source=State.DRAFT,
         target=State.AGREED,
-        permission="peerreview.lead_review",
-        custom={"label": "Agree"},
+        permission="peerreview.judge_review",
+        custom={
+            "label": "Agree",
+            "refusal": "Only the review's lead reviewer agrees findings; the hub coordinates but does not judge.",
+        },
     )
     def agree(self) -> None:
         pass

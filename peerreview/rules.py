@@ -191,7 +191,13 @@ rules.add_perm(
 )
 rules.add_perm("peerreview.add_review", hub)
 rules.add_perm("peerreview.coordinate_review", hub)
+# Process moves the hub may facilitate for the panel (going to the visit, skipping it, starting
+# moderation, sending for quality assurance); the judgements themselves are judge_review's.
 rules.add_perm("peerreview.lead_review", is_lead_of_review | hub)
+# The panel's judgement is the peers': only the lead agrees findings, records moderated ratings and
+# returns a desk review for more work. The hub decides no judgement; when the lead cannot go on, the
+# hub appoints another panel member as lead (workflow.appoint_lead), never judging in their place.
+rules.add_perm("peerreview.judge_review", is_lead_of_review)
 # Peers decide, the hub facilitates: quality assurance and confirming the outcome are the quality
 # panel's; the review panel's lead proposes the outcome; appeals are the appeals group's.
 rules.add_perm("peerreview.assure_review", is_independent_quality_panel_member)
@@ -211,7 +217,7 @@ rules.add_perm("peerreview.view_panel_work", is_on_panel | hub | quality_panel)
 rules.add_perm("peerreview.respond_assignment", is_assigned_reviewer)
 rules.add_perm("peerreview.score_assignment", is_assigned_reviewer)
 rules.add_perm("peerreview.coordinate_assignment", hub)
-rules.add_perm("peerreview.return_assignment", (is_lead_of_review & ~is_assigned_reviewer) | hub)
+rules.add_perm("peerreview.return_assignment", is_lead_of_review & ~is_assigned_reviewer)
 
 # Findings and replies
 rules.add_perm("peerreview.reply_finding", is_contact_of_reviewed)

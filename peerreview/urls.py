@@ -30,6 +30,7 @@ urlpatterns = [
     path("assignments/<int:pk>/", views.assignment_respond, name="assignment-respond"),
     path("assignments/<int:pk>/score/", views.assignment_score, name="assignment-score"),
     path("assignments/<int:pk>/move/<str:name>/", views.assignment_move, name="assignment-move"),
+    path("assignments/<int:pk>/appoint-lead/", views.assignment_appoint_lead, name="assignment-appoint-lead"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence-download"),
     path("findings/<int:pk>/agree/", views.finding_agree, name="finding-agree"),
     path("replies/<int:pk>/decide/", views.reply_decide, name="reply-decide"),

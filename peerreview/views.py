@@ -108,13 +108,20 @@ def review_create(request: HttpRequest) -> HttpResponse:
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
-    assignments = review.assignments.select_related("reviewer").order_by("role", "created_at")
+    assignments = list(review.assignments.select_related("reviewer").order_by("role", "created_at"))
+    may_appoint = user.has_perm("peerreview.coordinate_assignment", review)
+    panel = [
+        (a, available_transitions(a, user, names=PANEL_MOVES), may_appoint and not workflow.lead_change_problem(a))
+        for a in assignments
+    ]
     findings = list(
         queries.findings_visible_to(user, review)
         .prefetch_related("standards", "receipts__person")
         .select_related("reply")
         .order_by("kind", "created_at")
     )
+    for f in findings:
+        f.review = review  # the rules ask each finding's review: the page's, not one query each
     if user.has_perm("peerreview.reply_finding", review) or user.has_perm("peerreview.write_findings", review):
         workflow.mark_seen(findings, by=user)
     can_panel = user.has_perm("peerreview.view_panel_work", review)
@@ -129,6 +136,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "review": review,
             "assignments": assignments,
+            "panel": panel,
+            "panel_actions": any(moves or appointable for _, moves, appointable in panel),
+            "agreeable": {f.pk for f in findings if available_transitions(f, user, names={"agree"})},
             "my_assignment": next(
                 (a for a in assignments if a.reviewer_id == user.pk and a.state not in ("declined", "replaced")), None
             ),
@@ -282,11 +292,16 @@ def assignment_respond(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The assignment moves made from the review's panel table (accepting, declining and submitting
+# have pages of their own).
+PANEL_MOVES = frozenset({"reinstate", "replace", "return_for_work"})
+
+
 @login_required
 @require_POST
 def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     assignment = _assignment(request, pk)
-    if name not in {"reinstate", "replace", "return_for_work"}:
+    if name not in PANEL_MOVES:
         raise Http404
     attempt(
         request,
@@ -294,6 +309,18 @@ def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             assignment, name, by=request.user, reason=request.POST.get("reason", "")
         ),
         lambda moved: moved_message(moved, name, request.user),
+    )
+    return redirect(assignment.review)
+
+
+@login_required
+@require_POST
+def assignment_appoint_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk, perm="peerreview.coordinate_assignment")
+    attempt(
+        request,
+        lambda: workflow.appoint_lead(assignment, by=request.user, reason=request.POST.get("reason", "")),
+        f"{assignment.reviewer.full_name} now leads the review.",
     )
     return redirect(assignment.review)
 
@@ -515,7 +542,9 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
     for entry in SelfRating.objects.filter(review=review, rating__isnull=False).select_related("indicator"):
         self_ratings.setdefault(entry.indicator.standard_id, []).append(entry.rating)
     moderated = {m.standard_id: m for m in review.moderated_ratings.all()}
-    editable = review.state == "moderation" and request.user.has_perm("peerreview.lead_review", review)
+    editable = review.state == "moderation" and request.user.has_perm("peerreview.judge_review", review)
+    if request.method == "POST" and review.state == "moderation" and not editable:
+        raise PermissionDenied(workflow.MODERATION_REFUSAL)
     data = request.POST if request.method == "POST" and editable else None
     rows = []
     for s in standards:

@@ -51,9 +51,16 @@ PROGRESS_REVIEW_MONTHS = 10
 VALID_YEARS = 3
 
 
-def _require(user: Any, perm: str, obj: Any) -> None:
+def _require(user: Any, perm: str, obj: Any, refusal: str = "") -> None:
+    """Refuse unless `user` holds `perm` on `obj`; `refusal` names the rule in plain words."""
     if not user.has_perm(perm, obj):
-        raise PermissionDenied
+        raise PermissionDenied(refusal) if refusal else PermissionDenied
+
+
+# The panel's judgements are the peers' (peerreview.judge_review): the hub decides none of them.
+MODERATION_REFUSAL = (
+    "Only the review's lead reviewer records the panel's agreed ratings; the hub coordinates but does not judge."
+)
 
 
 def _save(obj: Any, *, by: Any, reason: str) -> None:
@@ -381,8 +388,57 @@ def decline_assignment(assignment: Assignment, *, by: Any, reason: str) -> Assig
 
 
 def move_assignment(assignment: Assignment, name: str, *, by: Any, reason: str = "") -> Assignment:
-    """Reinstate, replace or return an assignment (coordinator or lead)."""
+    """Reinstate or replace an assignment (coordinator), or return it for more work (the lead)."""
     return transition(assignment, name, by=by, reason=reason)
+
+
+# Until the panel's work is sent for quality assurance, a lead who cannot go on can be succeeded.
+LEAD_CAN_CHANGE = (
+    Review.State.SCOPING,
+    Review.State.SELF_ASSESSMENT,
+    Review.State.DESK_REVIEW,
+    Review.State.VISIT,
+    Review.State.MODERATION,
+    Review.State.ON_HOLD,
+)
+
+
+def lead_change_problem(assignment: Assignment) -> str:
+    """Why this panel member cannot be made the lead now, or "" when they can."""
+    review = assignment.review
+    if review.state not in LEAD_CAN_CHANGE:
+        return f"You cannot change the lead reviewer while the review is at “{review.get_state_display()}”."
+    if assignment.state not in Assignment.WORKING:
+        return "Only a reviewer who has accepted a place on the panel can lead it."
+    if assignment.role == Assignment.Role.LEAD:
+        return "This reviewer already leads the review."
+    return ""
+
+
+def appoint_lead(assignment: Assignment, *, by: Any, reason: str) -> Assignment:
+    """Make a working panel member the review's lead when the lead cannot go on: the hub's remedy
+    is a new lead from the panel, never judging in the lead's place. Side effects: the previous
+    lead stays on the panel as a peer; history and audit "appoint_lead" / "stand_down_lead"."""
+    review = assignment.review
+    _require(by, "peerreview.coordinate_assignment", assignment, "The hub coordinator appoints the panel's lead.")
+    problem = lead_change_problem(assignment)
+    if problem:
+        raise ValidationError(problem)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the lead is changing."})
+    with transaction.atomic():
+        for old in review.active_assignments().filter(role=Assignment.Role.LEAD).select_for_update():
+            old.role = Assignment.Role.PEER
+            _save(old, by=by, reason="stand_down_lead")
+            _record(
+                old, "stand_down_lead", by=by, review=review, reason=reason.strip(), changes={"role": ["lead", "peer"]}
+            )
+        assignment.role = Assignment.Role.LEAD
+        _save(assignment, by=by, reason="appoint_lead")
+        _record(
+            assignment, "appoint_lead", by=by, review=review, reason=reason.strip(), changes={"role": ["peer", "lead"]}
+        )
+    return assignment
 
 
 def _check_can_score(assignment: Assignment, by: Any) -> None:
@@ -464,8 +520,9 @@ def record_visit(review: Review, *, by: Any, visit_date: datetime.date, notes: s
 def moderate_standard(
     review: Review, standard: Standard, *, by: Any, rating: int, rationale: str, flag_note: str = ""
 ) -> ModeratedRating:
-    """Record the panel's agreed rating of one standard; a flagged spread needs a note."""
-    _require(by, "peerreview.lead_review", review)
+    """Record the panel's agreed rating of one standard (the lead's judgement, never the hub's);
+    a flagged spread needs a note."""
+    _require(by, "peerreview.judge_review", review, MODERATION_REFUSAL)
     _require_state(review, Review.State.MODERATION, doing="moderate ratings")
     values = set(review.framework_version.framework.levels.values_list("value", flat=True))
     if rating not in values:
@@ -522,6 +579,7 @@ def add_finding(
 
 
 def agree_finding(finding: Finding, *, by: Any) -> Finding:
+    """The lead agrees a draft finding at moderation (peerreview.judge_review: never the hub)."""
     return transition(finding, "agree", by=by)
 
 

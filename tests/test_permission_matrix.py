@@ -155,12 +155,20 @@ PEER_REVIEW = {
         _r("assignment-move", "lead_assignment", "replace"),
         _pr({"coordinator": 302, "administrator": 302}),
     ),
+    # The hub's remedy when a lead cannot go on: appoint another panel member (the scene's lead
+    # already leads, so hub staff get a message and a redirect; the panel may not, 403).
+    "peerreview:assignment-appoint-lead": (
+        "post",
+        _r("assignment-appoint-lead", "lead_assignment"),
+        _pr({"coordinator": 302, "administrator": 302}),
+    ),
     "peerreview:evidence-download": ("get", _r("evidence-download", "evidence"), _pr(PANEL_HUB_CONTACT)),
     "peerreview:finding-agree": (
         "post",
         _r("finding-agree", "finding"),
-        # A draft finding is its author's and the hub's (issue #16): 404 to the others.
-        _pr({**{k: 302 for k in HUB}, "lead_reviewer": 302, **DRAFT_HIDDEN}),
+        # A draft finding is its author's and the hub's (issue #16): 404 to the others. Only the
+        # lead agrees it: the hub sees it but decides no judgement (403, issue #17).
+        _pr({"lead_reviewer": 302, **DRAFT_HIDDEN}),
     ),
     # Challenges are decided by a quality panel member not on the visit; the scene's review is still
     # at desk review, which the quality panel does not see yet (404), and the hub may not decide (403).
@@ -254,11 +262,12 @@ API = {
     "api:assignment-ratings": ("get", _u("assignment-ratings", "lead_assignment"), API_REVIEW_VIEWERS),
     "api:finding-list": ("get", _u("finding-list"), API_SIGNED_IN),
     "api:finding-detail": ("get", _u("finding-detail", "finding"), {**API_REVIEW_VIEWERS, **DRAFT_HIDDEN}),
-    # The page's row above has just agreed the finding (and the action): agreeing again is a conflict (409).
+    # The page's row above has just agreed the finding (and the action): agreeing again is a conflict
+    # (409) for the lead; the hub may not agree findings at all (403, issue #17).
     "api:finding-transition": (
         "post",
         _u("finding-transition", "finding", "agree"),
-        _apr({"coordinator": 409, "administrator": 409, "lead_reviewer": 409, **DRAFT_HIDDEN}),
+        _apr({"lead_reviewer": 409, **DRAFT_HIDDEN}),
     ),
     "api:finding-reply": ("put", _u("finding-reply", "finding"), _apr(DRAFT_HIDDEN)),
     "api:finding-reply-decision": ("post", _u("finding-reply-decision", "finding"), _apr(DRAFT_HIDDEN)),

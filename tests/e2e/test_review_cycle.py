@@ -143,6 +143,11 @@ def test_review_from_scoping_to_closed(browser, live_server, people, reviewed_or
     lead.get_by_label("Finding").fill("Date every directory entry.")
     lead.locator("input[name=standards]").first.check()
     click(lead, "Add finding")
+    # The judgement is the lead's: the coordinator can neither agree it nor save agreed ratings.
+    coordinator.goto(review_url)
+    assert coordinator.get_by_role("button", name="Agree this finding").count() == 0
+    coordinator.get_by_role("link", name="Ratings and moderation").click()
+    assert coordinator.get_by_role("button", name="Save agreed ratings").count() == 0
     click(lead, "Agree this finding")
     click(lead, "Send for quality assurance")
     expect_state("Quality assurance")

@@ -33,7 +33,7 @@ ASSIGNMENT: Table = {
     "accept": ({A.INVITED}, A.ACCEPTED, {ASSIGNEE}),  # signing the declaration
     "decline": ({A.INVITED}, A.DECLINED, {ASSIGNEE}),
     "submit": ({A.ACCEPTED, A.RETURNED}, A.SUBMITTED, {ASSIGNEE}),
-    # The lead sends work back (anchors §7), never their own.
+    # The lead sends work back (anchors §7), never their own; never the hub (issue #17).
     "return_for_work": ({A.SUBMITTED}, A.RETURNED, {"lead_reviewer"}),
     "reinstate": ({A.DECLINED}, A.INVITED, HUB),  # the coordinator builds the panel
     "replace": ({A.INVITED, A.ACCEPTED, A.RETURNED}, A.REPLACED, HUB),
@@ -41,7 +41,8 @@ ASSIGNMENT: Table = {
 
 F = Finding.State
 FINDING: Table = {
-    "agree": ({F.DRAFT}, F.AGREED, {"lead_reviewer"}),  # moderation: the panel's lead records it
+    # Moderation: the panel's lead records it; the hub decides no judgement (issue #17).
+    "agree": ({F.DRAFT}, F.AGREED, {"lead_reviewer"}),
     "challenge": ({F.AGREED}, F.CHALLENGED, {"contact"}),  # the organisation's reply
     # "Each challenge is accepted or rejected with a reason, decided by a peer not on the visit."
     "uphold": ({F.CHALLENGED}, F.UPHELD, QUALITY),
@@ -72,14 +73,7 @@ MACHINES: dict[str, tuple[Any, Table]] = {
 # Where the code lets more people make a move than DESIGN.md does: pinned here so that the tests
 # pass on today's code and fail when either side changes, and reported rather than fixed (a product
 # rule). Remove an entry once the rule is settled.
-CODE_ALSO_ALLOWS: dict[tuple[str, str], set[str]] = {
-    # peerreview.return_assignment = (lead, not their own) | hub: the coordinator can send a
-    # reviewer's scores back for more work, a judgement on the work that the anchors give the lead.
-    ("assignment", "return_for_work"): HUB,
-    # peerreview.lead_review = lead | hub: the coordinator can agree a finding in moderation, though
-    # "the hub decides no judgement" (ARCHITECTURE.md gives findings and moderation to the panel).
-    ("finding", "agree"): HUB,
-}
+CODE_ALSO_ALLOWS: dict[tuple[str, str], set[str]] = {}
 
 # object on the scene -> (machine, how to find it, the role of its assignee)
 OBJECTS: dict[str, tuple[str, Any, str | None]] = {
