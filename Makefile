@@ -19,7 +19,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/peerreview
 # Two test processes per database (pytest-xdist); whole modules go to one process (--dist loadfile),
 # so a module's shared scene (tests/shared_scene.py) is built once.
 PYTEST_WORKERS ?= 2
-PYTEST = $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST = $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 .PHONY: run test test-fast test-sqlite test-postgres check lint bench install system-deps postgres clean backup restore test-tools prod-smoke lock
 
@@ -60,13 +60,13 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-# The browser journeys (marker e2e) run once, in the PostgreSQL pass: they test pages in Chromium,
-# not the database, and running them twice cost minutes of the CI budget.
+# The browser journeys (marker e2e) run once, in the SQLite pass: they test pages in Chromium, not
+# the database, and on PostgreSQL each one's flush of every table costs seconds more.
 test-sqlite: install test-tools
-	$(PYTEST) -m "not e2e"
+	$(PYTEST)
 
 test-postgres: install test-tools postgres
-	DATABASE_URL=$(PG_URL) $(PYTEST)
+	DATABASE_URL=$(PG_URL) $(PYTEST) -m "not e2e"
 
 # The inner loop: SQLite only, no browser, stop at the first failure.
 test-fast: install
