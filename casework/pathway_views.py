@@ -97,7 +97,7 @@ def turnaround_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": _documents(record),
             "can_work": pathways.may_work(case, user),
             "threshold": settings.LIFEBOAT_GRANT_PANEL_THRESHOLD,
-            "can_request_grant": record.state in Turnaround.RUNNING,
+            "can_request_grant": record.is_running,
             "events": _events(record),
         },
     )

@@ -158,7 +158,7 @@ def _plan_changed(turnaround: Turnaround, *, by: Any, what: str) -> None:
     turnaround = Turnaround.objects.get(pk=turnaround.pk)  # a milestone's cached plan may be stale
     if turnaround.state == Turnaround.State.STABILISED:
         raise ValidationError("The turnaround is stabilised: the approved plan's milestones are fixed.")
-    if turnaround.state in Turnaround.RUNNING:
+    if turnaround.is_running:
         transition(turnaround, "resubmit_plan", by=by, reason=f"The approved plan changed: {what}.")
 
 
@@ -207,7 +207,7 @@ def update_milestone(milestone: Milestone, *, by: Any, **fields: Any) -> Milesto
 def request_grant(turnaround: Turnaround, *, by: Any, title: str, purpose: str, amount: Decimal) -> Grant:
     """Ask for a small restricted grant for the organisation; someone else approves it."""
     _writable(turnaround.case, by)
-    if not turnaround.case_is_active() or turnaround.state not in Turnaround.RUNNING:
+    if not turnaround.case_is_active() or not turnaround.is_running:
         raise ValidationError("Grants are requested once the turnaround plan is approved.")
     if not title.strip() or not purpose.strip():
         raise ValidationError({"purpose": "Give the grant a title and the purpose it is restricted to."})
@@ -267,7 +267,7 @@ def record_monitoring(grant: Grant, *, by: Any, note: str) -> Grant:
 def add_tranche(grant: Grant, *, by: Any, milestone: Milestone, amount: Decimal) -> Tranche:
     """Plan a payment against one of the plan's milestones; planned tranches never exceed the grant."""
     _writable(grant.case, by)
-    if grant.state not in (Grant.State.APPROVED, Grant.State.PAYING):
+    if not grant.takes_tranches:
         raise ValidationError("Tranches are planned once the grant is approved.")
     if milestone.turnaround_id != grant.turnaround_id:
         raise ValidationError({"milestone": "Choose a milestone of this turnaround plan."})
@@ -355,7 +355,7 @@ def _schedule_review(interim: Interim, *, by: Any) -> None:
 def add_candidate(interim: Interim, *, by: Any, **fields: Any) -> Candidate:
     """Record a candidate considered for the placement."""
     _writable(interim.case, by)
-    if interim.state not in (Interim.State.BRIEF_AGREED, Interim.State.SOURCING):
+    if not interim.takes_candidates:
         raise ValidationError("Candidates are considered once the brief is agreed, while sourcing.")
     if not (fields.get("name") or "").strip():
         raise ValidationError({"name": "Give the candidate's name."})
@@ -371,7 +371,7 @@ def add_candidate(interim: Interim, *, by: Any, **fields: Any) -> Candidate:
 def update_candidate(candidate: Candidate, *, by: Any, **fields: Any) -> Candidate:
     """Record a candidate's checks (conflict, references, DBS)."""
     _writable(candidate.case, by)
-    if candidate.interim.state not in (Interim.State.BRIEF_AGREED, Interim.State.SOURCING):
+    if not candidate.interim.takes_candidates:
         raise ValidationError("The match is made; the candidates' records are kept as they were.")
     with transaction.atomic():
         before = snapshot(candidate)
@@ -386,7 +386,7 @@ def update_candidate(candidate: Candidate, *, by: Any, **fields: Any) -> Candida
 def choose_candidate(interim: Interim, *, by: Any, candidate: Candidate) -> Interim:
     """Choose the candidate to match (while sourcing)."""
     _writable(interim.case, by)
-    if interim.state != Interim.State.SOURCING:
+    if not interim.is_sourcing:
         raise ValidationError("A candidate is chosen while sourcing.")
     if candidate.interim_id != interim.pk:
         raise ValidationError({"candidate": "Choose one of this placement's candidates."})
@@ -402,7 +402,7 @@ def record_interim_review(
 ) -> InterimReview:
     """Record a placement review and its continuation decision (during a review period)."""
     _writable(interim.case, by)
-    if interim.state != Interim.State.REVIEW:
+    if not interim.under_review:
         raise ValidationError("Start a review first.")
     if not note.strip():
         raise ValidationError({"note": "Say how the placement is going."})

@@ -332,7 +332,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_work": user.has_perm("casework.write_case", case) and closure.case_is_active(),
             "can_review": user.has_perm("casework.review_purposes", case) and closure.case_is_active(),
             "documents": case.documents.select_related("uploaded_by"),
-            "parts": workflow.CLOSURE_STAGES_FOR,
+            "parts": workflow.closure_parts_open(closure),
             # Dates changed after they were first recorded, shown where the panel approves.
             "redated": [
                 (e, words.describe_event(e))

@@ -196,7 +196,7 @@ def record_screening(
 ) -> Case:
     """Screening facts: identity checked, the caseworker's conflict declaration, the latest accounts."""
     _writable(case, by)
-    if case.state not in (Case.State.REFERRED, Case.State.SCREENING):
+    if not case.takes_screening:
         raise ValidationError("Screening is done before triage.")
     _not_future(latest_accounts_on=latest_accounts_on)
     with transaction.atomic():
@@ -213,7 +213,7 @@ def record_screening(
 def record_health_check(case: Case, *, by: Any, **fields: Any) -> HealthCheck:
     """Save the triage health check (triage only). Inputs are validated; nothing half-saved."""
     _writable(case, by)
-    if case.state != Case.State.TRIAGE:
+    if not case.takes_health_check:
         raise ValidationError("The health check is recorded during triage.")
     flows = fields.get("weekly_net_cash") or []
     if len(flows) != 13:
@@ -250,7 +250,7 @@ def choose_pathway(
     """The panel chooses the pathway (a reason is needed when it differs from the health check's
     recommendation) and records the board's consent."""
     _require(by, "casework.decide_case", case)
-    if case.state != Case.State.AWAITING_DECISION:
+    if not case.awaits_pathway_choice:
         raise ValidationError("The pathway is chosen when the case awaits the panel's decision.")
     if pathway not in Case.Pathway.values:
         raise ValidationError({"pathway": "Choose a pathway."})
@@ -301,7 +301,7 @@ def start_pathway(case: Case, *, by: Any) -> Any:
 def change_pathway(case: Case, *, by: Any, pathway: str, reason: str) -> Case:
     """Move an active case to another pathway, with a reason and the panel's approval; history kept."""
     _require(by, "casework.decide_case", case)
-    if case.state != Case.State.ACTIVE:
+    if not case.is_active:
         raise ValidationError("Only an active case changes pathway.")
     if pathway not in Case.Pathway.values or pathway == case.pathway:
         raise ValidationError({"pathway": "Choose a different pathway."})
@@ -473,6 +473,18 @@ CLOSURE_STAGES_FOR = {
     "solvency": tuple(s for s in Closure.BEFORE_DISSOLUTION if s != Closure.State.DECISION_PENDING),
     "insolvency": (Closure.State.INSOLVENT_ROUTE,),
 }
+
+
+def closure_part_open(closure: Closure, part: str) -> bool:
+    """Whether the closure's facts of `part` may be recorded at its current stage."""
+    return closure.state in CLOSURE_STAGES_FOR[part]
+
+
+def closure_parts_open(closure: Closure) -> dict[str, bool]:
+    """Each part's `closure_part_open`, for the closure page's links."""
+    return {part: closure_part_open(closure, part) for part in CLOSURE_STAGES_FOR}
+
+
 # Moves that need every register item resolved: refused with the outstanding counts.
 NEEDS_RESOLVED_REGISTERS = {"finish_winding_down", "dissolve"}
 
@@ -494,7 +506,7 @@ def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Cl
     belongs to. Side effects: history row, audit event "update_closure" listing changed fields."""
     _closure_writable(closure, by)
     allowed = CLOSURE_FACTS[part]
-    if closure.state not in CLOSURE_STAGES_FOR[part]:
+    if not closure_part_open(closure, part):
         raise ValidationError("These details cannot be changed at this stage of the closure.")
     unknown = set(fields) - set(allowed)
     if unknown:
@@ -606,9 +618,9 @@ ITEM_FIELDS = (
 
 def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case") -> None:
     _closure_writable(item.closure, by, perm)
-    if item.closure.state not in (Closure.State.DECISION_MADE, Closure.State.PLANNING, Closure.State.WINDING_DOWN):
+    if not item.closure.takes_register_items:
         raise ValidationError("Register items are listed and settled between the decision and the final accounts.")
-    if item.pk and item.state not in (RegisterItem.State.PROPOSED, RegisterItem.State.AGREED):
+    if item.pk and not item.is_changeable:
         raise ValidationError("This item is settled; it can no longer be changed.")
 
 

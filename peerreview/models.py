@@ -96,6 +96,25 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     HOLDABLE = [State.SCOPING, State.SELF_ASSESSMENT, State.DESK_REVIEW]
     # An appeal may be lodged within its window whatever the review has moved on to.
     APPEALABLE = [State.PUBLISHED, State.ACTION_PLANNING, State.MONITORING, State.PROGRESS_REVIEW, State.CLOSED]
+    # The colour of each state's tag on the pages (`tag_colour`); any other state's is blue.
+    TAG_COLOURS = {
+        State.CLOSED: "green",
+        State.PUBLISHED: "green",
+        State.WITHDRAWN: "grey",
+        State.CANCELLED: "grey",
+        State.ON_HOLD: "orange",
+        State.APPEAL: "orange",
+        State.REOPENED: "orange",
+    }
+    # Where each piece of work is open: the workflow refuses outside these states, and the pages
+    # offer their links only inside them (through the properties below).
+    INVITING = [State.SCOPING, State.SELF_ASSESSMENT, State.DESK_REVIEW]
+    RATINGS_HIDDEN = [State.SCOPING, State.SELF_ASSESSMENT, State.DESK_REVIEW]
+    WRITING_FINDINGS = [State.DESK_REVIEW, State.VISIT, State.MODERATION]
+    RESPONDING = [State.RIGHT_OF_REPLY, State.REPLY_CONSIDERATION, State.OUTCOME_DECIDED]
+    PLANNING_ACTIONS = [State.ACTION_PLANNING, State.MONITORING]
+    RENEWABLE = [State.MONITORING, State.PROGRESS_REVIEW, State.CLOSED]
+    STOPPED = [State.WITHDRAWN, State.CANCELLED]
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="reviews")
     framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="reviews")
@@ -172,6 +191,84 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     def is_scored(self) -> bool:
         return self.framework_version.framework.is_scored
 
+    # --- which work is open now (read by the workflow's refusals and the pages' links alike) -------
+    @property
+    def scope_is_open(self) -> bool:
+        """The scope is agreed during scoping."""
+        return self.state == self.State.SCOPING
+
+    @property
+    def self_assessment_started(self) -> bool:
+        """Scoping is over: the self-assessment page has something to show."""
+        return self.state != self.State.SCOPING
+
+    @property
+    def self_assessment_is_open(self) -> bool:
+        """The organisation may change its self-assessment: in the self-assessment, until submitted."""
+        return self.state == self.State.SELF_ASSESSMENT and not self.self_assessment_submitted_at
+
+    @property
+    def invites_reviewers(self) -> bool:
+        """Reviewers are invited before the desk review ends."""
+        return self.state in self.INVITING
+
+    @property
+    def ratings_revealed(self) -> bool:
+        """The reviewers' ratings are shown from moderation on, once every desk review is in."""
+        return self.state not in self.RATINGS_HIDDEN
+
+    @property
+    def visit_is_open(self) -> bool:
+        return self.state == self.State.VISIT
+
+    @property
+    def takes_findings(self) -> bool:
+        """Findings are written from the desk review to moderation."""
+        return self.state in self.WRITING_FINDINGS
+
+    @property
+    def moderation_is_open(self) -> bool:
+        return self.state == self.State.MODERATION
+
+    @property
+    def replies_are_open(self) -> bool:
+        """The organisation may reply to the findings: right of reply, until the replies are submitted."""
+        return self.state == self.State.RIGHT_OF_REPLY and not self.replies_submitted_at
+
+    @property
+    def considering_replies(self) -> bool:
+        """The panel considers the replies: challenges are decided and the outcome proposed."""
+        return self.state == self.State.REPLY_CONSIDERATION
+
+    @property
+    def awaits_publication(self) -> bool:
+        """The outcome is decided and the report waits to be published (the `publish` move starts here)."""
+        return Review.publish._django_fsm.has_transition(self.state)
+
+    @property
+    def takes_management_response(self) -> bool:
+        """The management response is written from the draft's issue until publication."""
+        return self.state in self.RESPONDING
+
+    @property
+    def takes_actions(self) -> bool:
+        """Actions are added during action planning and monitoring."""
+        return self.state in self.PLANNING_ACTIONS
+
+    @property
+    def renewable(self) -> bool:
+        """A renewal starts once the review has reached monitoring."""
+        return self.state in self.RENEWABLE
+
+    @property
+    def under_appeal(self) -> bool:
+        return self.state == self.State.APPEAL
+
+    @property
+    def report_in_question(self) -> bool:
+        """The published report is under appeal or reopened: a new version may replace it."""
+        return self.state in (self.State.APPEAL, self.State.REOPENED)
+
     def standards_in_scope(self) -> models.QuerySet[Standard]:
         chosen = self.in_scope.all()
         return chosen if chosen.exists() else self.framework_version.standards.all()
@@ -180,7 +277,7 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         return Indicator.objects.filter(standard__in=self.standards_in_scope())
 
     def active_assignments(self) -> models.QuerySet[Assignment]:
-        return self.assignments.exclude(state__in=[Assignment.State.DECLINED, Assignment.State.REPLACED])
+        return self.assignments.exclude(state__in=Assignment.INACTIVE)
 
     # --- guards (first docstring line is what people read when a guard is unmet) ------------------
     def has_scope(self) -> bool:
@@ -559,6 +656,8 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
         REPLACED = "replaced", "Replaced"
 
     WORKING = [State.ACCEPTED, State.SUBMITTED, State.RETURNED]
+    INACTIVE = [State.DECLINED, State.REPLACED]
+    SCORING = [State.ACCEPTED, State.RETURNED]
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
@@ -587,6 +686,21 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.reviewer} ({self.get_role_display()}) on {self.review}"
+
+    @property
+    def awaits_answer(self) -> bool:
+        """The reviewer has been invited and has not yet accepted or declined."""
+        return self.state == self.State.INVITED
+
+    @property
+    def is_active(self) -> bool:
+        """Still on the panel or invited to it (not declined or replaced)."""
+        return self.state not in self.INACTIVE
+
+    @property
+    def desk_review_is_open(self) -> bool:
+        """The reviewer may rate: accepted (or returned for more work) while the review is in desk review."""
+        return self.state in self.SCORING and self.review.state == Review.State.DESK_REVIEW
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)

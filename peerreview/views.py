@@ -139,9 +139,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panel": panel,
             "panel_actions": any(moves or appointable for _, moves, appointable in panel),
             "agreeable": {f.pk for f in findings if available_transitions(f, user, names={"agree"})},
-            "my_assignment": next(
-                (a for a in assignments if a.reviewer_id == user.pk and a.state not in ("declined", "replaced")), None
-            ),
+            "my_assignment": next((a for a in assignments if a.reviewer_id == user.pk and a.is_active), None),
             "findings": findings,
             "actions": [(a, available_transitions(a, user)) for a in review.actions.select_related("finding")],
             "evidence": review.evidence.all()
@@ -331,7 +329,7 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
     review = assignment.review
     standards = list(review.standards_in_scope().order_by("position").prefetch_related("indicators"))
     mine = {r.standard_id: r for r in assignment.ratings.all()}
-    editable = assignment.state in ("accepted", "returned") and review.state == "desk_review"
+    editable = assignment.desk_review_is_open
     rows = []
     for standard in standards:
         existing = mine.get(standard.pk)
@@ -392,11 +390,7 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
 def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
-    can_edit = (
-        user.has_perm("peerreview.self_assess_review", review)
-        and review.state == "self_assessment"
-        and not review.self_assessment_submitted_at
-    )
+    can_edit = user.has_perm("peerreview.self_assess_review", review) and review.self_assessment_is_open
     if not (
         user.has_perm("peerreview.self_assess_review", review) or user.has_perm("peerreview.view_panel_work", review)
     ):
@@ -526,13 +520,13 @@ def review_visit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.view_panel_work")
-    if review.state in ("scoping", "self_assessment", "desk_review"):
+    if not review.ratings_revealed:
         messages.error(request, "Ratings are revealed at moderation, once every desk review is in.")
         return redirect(review)
     standards = list(review.standards_in_scope().order_by("position"))
     flags = spread_flags(review)
     submitted = list(
-        review.assignments.filter(state="submitted")
+        review.assignments.filter(state=Assignment.State.SUBMITTED)
         .select_related("reviewer")
         .order_by("role")
         .prefetch_related("ratings")
@@ -542,8 +536,8 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
     for entry in SelfRating.objects.filter(review=review, rating__isnull=False).select_related("indicator"):
         self_ratings.setdefault(entry.indicator.standard_id, []).append(entry.rating)
     moderated = {m.standard_id: m for m in review.moderated_ratings.all()}
-    editable = review.state == "moderation" and request.user.has_perm("peerreview.judge_review", review)
-    if request.method == "POST" and review.state == "moderation" and not editable:
+    editable = review.moderation_is_open and request.user.has_perm("peerreview.judge_review", review)
+    if request.method == "POST" and review.moderation_is_open and not editable:
         raise PermissionDenied(workflow.MODERATION_REFUSAL)
     data = request.POST if request.method == "POST" and editable else None
     rows = []
@@ -632,14 +626,10 @@ def finding_agree(request: HttpRequest, pk: int) -> HttpResponse:
 def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
-    can_reply = (
-        user.has_perm("peerreview.reply_finding", review)
-        and review.state == "right_of_reply"
-        and not review.replies_submitted_at
-    )
+    can_reply = user.has_perm("peerreview.reply_finding", review) and review.replies_are_open
     findings = list(
         queries.findings_visible_to(user, review)
-        .exclude(state="withdrawn")
+        .exclude(state=Finding.State.WITHDRAWN)
         .select_related("reply")
         .prefetch_related("standards")
     )
@@ -869,7 +859,7 @@ def review_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     """Lodge an appeal (the organisation) or decide it (an independent appeals group member)."""
     review = _review(request, pk)
     user = request.user
-    if review.state == Review.State.APPEAL:
+    if review.under_appeal:
         if not user.has_perm("peerreview.decide_appeal", review):
             raise PermissionDenied
         form: Any = forms.AppealDecisionForm(request.POST or None)

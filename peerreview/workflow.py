@@ -78,7 +78,12 @@ def _today() -> datetime.date:
 
 
 def _require_state(review: Review, *states: str, doing: str) -> None:
-    if review.state not in states:
+    _require_open(review, review.state in states, doing=doing)
+
+
+def _require_open(review: Review, is_open: bool, *, doing: str) -> None:
+    """Refuse unless the work is open at the review's stage (`is_open`: the Review property the pages read)."""
+    if not is_open:
         raise ValidationError(f"You cannot {doing} while the review is at “{review.get_state_display()}”.")
 
 
@@ -113,7 +118,7 @@ def create_review(
 
 def renew_review(previous: Review, *, by: Any) -> Review:
     """Start the next cycle pre-filled from the last one (scope; the framework's current version)."""
-    if previous.state not in (Review.State.CLOSED, Review.State.MONITORING, Review.State.PROGRESS_REVIEW):
+    if not previous.renewable:
         raise ValidationError("A renewal starts once the review has reached monitoring.")
     if Review.objects.filter(previous_review=previous).exists():
         raise ValidationError("This review has already been renewed.")
@@ -128,7 +133,7 @@ def renew_review(previous: Review, *, by: Any) -> Review:
 def update_scope(review: Review, *, by: Any, scope: str, standards: Iterable[Standard] | None = None) -> Review:
     """Record the agreed scope and the standards in scope (scoping only)."""
     _require(by, "peerreview.coordinate_review", review)
-    _require_state(review, Review.State.SCOPING, doing="change the scope")
+    _require_open(review, review.scope_is_open, doing="change the scope")
     chosen = list(standards or [])
     if any(s.version_id != review.framework_version_id for s in chosen):
         raise ValidationError({"standards": "Choose standards from the review's framework version."})
@@ -159,8 +164,8 @@ def start_self_assessment(review: Review, *, by: Any) -> Review:
 
 def _self_assessment_open(review: Review, by: Any) -> None:
     _require(by, "peerreview.self_assess_review", review)
-    _require_state(review, Review.State.SELF_ASSESSMENT, doing="change the self-assessment")
-    if review.self_assessment_submitted_at:
+    if not review.self_assessment_is_open:
+        _require_state(review, Review.State.SELF_ASSESSMENT, doing="change the self-assessment")
         raise ValidationError("The self-assessment has been submitted and is now frozen.")
 
 
@@ -301,7 +306,7 @@ def invite_reviewer(
     """Invite a reviewer after the conflict checks. A coordinator may waive what the checks find,
     with a reason; a reviewer can never waive their own conflicts."""
     _require(by, "peerreview.coordinate_review", review)
-    if review.state not in (Review.State.SCOPING, Review.State.SELF_ASSESSMENT, Review.State.DESK_REVIEW):
+    if not review.invites_reviewers:
         raise ValidationError("Reviewers are invited before the desk review ends.")
     if reviewer.pk == by.pk and waiver_reason:
         raise PermissionDenied("Nobody may waive their own conflict of interest.")
@@ -443,9 +448,9 @@ def appoint_lead(assignment: Assignment, *, by: Any, reason: str) -> Assignment:
 
 def _check_can_score(assignment: Assignment, by: Any) -> None:
     _require(by, "peerreview.score_assignment", assignment)
-    if assignment.state not in (Assignment.State.ACCEPTED, Assignment.State.RETURNED):
-        raise ValidationError("Your desk review is submitted; the lead can return it if it needs changing.")
-    if assignment.review.state != Review.State.DESK_REVIEW:
+    if not assignment.desk_review_is_open:
+        if assignment.state not in Assignment.SCORING:
+            raise ValidationError("Your desk review is submitted; the lead can return it if it needs changing.")
         raise ValidationError("Ratings are given during the desk review.")
 
 
@@ -488,7 +493,7 @@ def ratings_visible_to(user: Any, review: Review) -> list[ReviewerRating]:
     qs = ReviewerRating.objects.filter(assignment__review=review).select_related("assignment__reviewer", "standard")
     own = qs.filter(assignment__reviewer=user)
     mine = review.assignments.filter(reviewer=user, state=Assignment.State.SUBMITTED).exists()
-    revealed = review.state not in (Review.State.SCOPING, Review.State.SELF_ASSESSMENT, Review.State.DESK_REVIEW)
+    revealed = review.ratings_revealed
     if mine or (revealed and user.has_perm("peerreview.view_panel_work", review)):
         return list(qs.filter(assignment__state__in=[Assignment.State.SUBMITTED]) | own)
     return list(own)
@@ -509,7 +514,7 @@ def start_desk_review(review: Review, *, by: Any) -> Review:
 
 def record_visit(review: Review, *, by: Any, visit_date: datetime.date, notes: str) -> Review:
     _require(by, "peerreview.lead_review", review)
-    _require_state(review, Review.State.VISIT, doing="record the visit")
+    _require_open(review, review.visit_is_open, doing="record the visit")
     with transaction.atomic():
         review.visit_date, review.visit_notes = visit_date, notes.strip()
         _save(review, by=by, reason="record_visit")
@@ -523,7 +528,7 @@ def moderate_standard(
     """Record the panel's agreed rating of one standard (the lead's judgement, never the hub's);
     a flagged spread needs a note."""
     _require(by, "peerreview.judge_review", review, MODERATION_REFUSAL)
-    _require_state(review, Review.State.MODERATION, doing="moderate ratings")
+    _require_open(review, review.moderation_is_open, doing="moderate ratings")
     values = set(review.framework_version.framework.levels.values_list("value", flat=True))
     if rating not in values:
         raise ValidationError({"rating": "Choose a level from the framework's scale."})
@@ -559,9 +564,7 @@ def add_finding(
 ) -> Finding:
     """A strength, area for development, recommendation or condition, tied to standards and evidence."""
     _require(by, "peerreview.write_findings", review)
-    _require_state(
-        review, Review.State.DESK_REVIEW, Review.State.VISIT, Review.State.MODERATION, doing="write findings"
-    )
+    _require_open(review, review.takes_findings, doing="write findings")
     chosen = list(standards)
     if not text.strip():
         raise ValidationError({"text": "Write the finding."})
@@ -696,8 +699,8 @@ def reply_to_finding(
     """The organisation accepts a finding or challenges it as (A), (B) or (C)."""
     _require(by, "peerreview.reply_finding", finding)
     review = finding.review
-    _require_state(review, Review.State.RIGHT_OF_REPLY, doing="reply to findings")
-    if review.replies_submitted_at:
+    if not review.replies_are_open:
+        _require_state(review, Review.State.RIGHT_OF_REPLY, doing="reply to findings")
         raise ValidationError("Your replies have been submitted.")
     if finding.state not in (Finding.State.AGREED, Finding.State.CHALLENGED):
         raise ValidationError("This finding is not open for reply.")
@@ -780,7 +783,7 @@ def decide_reply(reply: Reply, *, by: Any, decision: str, reason: str, amended_t
     on the panel. Accepted or partly accepted challenges amend the finding; rejected ones uphold it."""
     finding = reply.finding
     _require(by, "peerreview.decide_reply", finding)
-    _require_state(finding.review, Review.State.REPLY_CONSIDERATION, doing="decide challenges")
+    _require_open(finding.review, finding.review.considering_replies, doing="decide challenges")
     if not reply.is_challenge:
         raise ValidationError("Only challenges need a decision.")
     if decision not in Reply.Decision.values or not reason.strip():
@@ -803,7 +806,7 @@ def decide_reply(reply: Reply, *, by: Any, decision: str, reason: str, amended_t
 def set_outcome(review: Review, *, by: Any, outcome: str, rationale: str) -> Review:
     """The review panel's lead proposes the outcome; the quality panel confirms it (decide_outcome)."""
     _require(by, "peerreview.propose_outcome", review)
-    _require_state(review, Review.State.REPLY_CONSIDERATION, doing="set the outcome")
+    _require_open(review, review.considering_replies, doing="set the outcome")
     if outcome not in Review.Outcome.values or not rationale.strip():
         raise ValidationError({"outcome": "Choose the outcome and explain it."})
     with transaction.atomic():
@@ -855,14 +858,12 @@ def publish_review(review: Review, *, by: Any, visibility: str, shared_with: Ite
 
 # --- the organisation's own rights: management response and consent --------------------------------
 
-RESPONSE_STATES = [Review.State.RIGHT_OF_REPLY, Review.State.REPLY_CONSIDERATION, Review.State.OUTCOME_DECIDED]
-
 
 def save_management_response(review: Review, *, by: Any, text: str) -> Review:
     """The organisation's management response (up to 500 words), published beside the report and
     never decided. Written from the draft's issue until publication freezes it."""
     _require(by, "peerreview.respond_review", review)
-    _require_state(review, *RESPONSE_STATES, doing="write the management response")
+    _require_open(review, review.takes_management_response, doing="write the management response")
     text = text.strip()
     words = len(text.split())
     if words > RESPONSE_MAX_WORDS:
@@ -1045,7 +1046,7 @@ def add_action(
     review: Review, *, by: Any, text: str, owner: str, due_on: datetime.date, finding: Finding | None = None
 ) -> Action:
     _require(by, "peerreview.plan_actions", review)
-    _require_state(review, Review.State.ACTION_PLANNING, Review.State.MONITORING, doing="add actions")
+    _require_open(review, review.takes_actions, doing="add actions")
     if finding is not None and finding.review_id != review.pk:
         raise ValidationError({"finding": "Choose a finding from this review."})
     if not text.strip() or not owner.strip():

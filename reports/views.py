@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
             (r, review_queries.overdue(r))
             for r in review_queries.reviews_visible_to(user)
             .filter(organisation__in=user.organisations_with_role(Role.CONTACT))
-            .exclude(state__in=["closed", "withdrawn", "cancelled"])
+            .exclude(state__in=[Review.State.CLOSED, *Review.STOPPED])
         ],
         Role.COORDINATOR: review_queries.pipeline() if user.has_role(Role.COORDINATOR) else [],
         Role.CASEWORKER: list(
@@ -69,17 +69,13 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if user.has_role(Role.CASEWORKER)
         else [],
-        Role.PANEL_MEMBER: list(
-            case_queries.cases_visible_to(user).filter(state__in=["awaiting_decision", "closing_review", "escalated"])[
-                :30
-            ]
-        )
+        Role.PANEL_MEMBER: list(case_queries.cases_visible_to(user).filter(state__in=Case.AWAITING_PANEL)[:30])
         if user.has_role(Role.PANEL_MEMBER)
         else [],
         Role.FUNDER_READER: list(
             review_queries.reviews_visible_to(user)
             .filter(published_at__isnull=False)
-            .exclude(state__in=["withdrawn", "cancelled"])
+            .exclude(state__in=Review.STOPPED)
             .order_by("-published_at")[:20]
         )
         if user.has_role(Role.FUNDER_READER)
@@ -106,7 +102,8 @@ def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
     if role == Role.CASEWORKER:
         tasks = Task.objects.filter(assignee=user, done_at__isnull=True).select_related("case__organisation")
         asks = RegisterItem.objects.filter(
-            state="na_requested", closure__case__in=case_queries.cases_visible_to(user).filter(state__in=Case.OPEN)
+            state=RegisterItem.State.NA_REQUESTED,
+            closure__case__in=case_queries.cases_visible_to(user).filter(state__in=Case.OPEN),
         ).exclude(na_requested_by=user)
         return {"tasks": list(tasks[:30]), "asks": list(asks.select_related("closure__case__organisation")[:30])}
     if role == Role.PANEL_MEMBER:
@@ -115,7 +112,7 @@ def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
         # many closures there are, and the teams it asks about are prefetched.
         waiting = (
             Closure.objects.filter(
-                state__in=["planning", "regulator_filing"],
+                state__in=Closure.AWAITING_PANEL,
                 case__in=case_queries.cases_visible_to(user).filter(state__in=Case.OPEN),
             )
             .exclude(case__in=Case.objects.filter(case_queries.on_team(user)))
@@ -211,7 +208,7 @@ def verify(request: HttpRequest, fingerprint: str) -> HttpResponse:
     if snapshot is None:
         return render(request, "reports/verify.html", {"fingerprint": fingerprint, "snapshot": None}, status=404)
     newer = ReportSnapshot.objects.filter(review=snapshot.review, kind="final", version__gt=snapshot.version).first()
-    reopened = snapshot.review.state in ("reopened", "appeal") or snapshot.review.report_version > snapshot.version
+    reopened = snapshot.review.report_in_question or snapshot.review.report_version > snapshot.version
     return render(
         request,
         "reports/verify.html",

@@ -123,6 +123,9 @@ class FrameworkVersion(ConcurrentTransitionMixin, TimeStamped):
         PUBLISHED = "published", "Published"
         RETIRED = "retired", "Retired"
 
+    # The colour of each state's tag on the pages (`tag_colour`); a draft's is blue.
+    TAG_COLOURS = {State.PUBLISHED: "green", State.CONSULTATION: "yellow", State.RETIRED: "grey"}
+
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     state = StateField(choices=State.choices, default=State.DRAFT, protected=True)
@@ -176,6 +179,11 @@ class FrameworkVersion(ConcurrentTransitionMixin, TimeStamped):
         return not self.comments.filter(answer=Comment.Answer.UNANSWERED).exists()
 
     # --- facts ---------------------------------------------------------------------------------
+    @property
+    def is_draft(self) -> bool:
+        """Still a draft: its content may be replaced from a spreadsheet; nobody outside sees it."""
+        return self.state == self.State.DRAFT
+
     @property
     def is_frozen(self) -> bool:
         return self.state in {self.State.PUBLISHED, self.State.RETIRED}

@@ -163,7 +163,7 @@ def version_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @login_required
 def version_import(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm=MANAGE_VERSION)
-    if version.state != FrameworkVersion.State.DRAFT:
+    if not version.is_draft:
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []

@@ -190,7 +190,7 @@ def import_version(version: FrameworkVersion, parsed: ParsedVersion, *, by: Any)
     Side effects: history rows; audit event "import" with the counts.
     """
     _require(by, "standards.manage_frameworkversion", version)
-    if version.state != FrameworkVersion.State.DRAFT:
+    if not version.is_draft:
         raise ValidationError("Only a draft version can be replaced from a spreadsheet.")
     with transaction.atomic():
         Indicator.objects.filter(standard__version=version).delete()
@@ -242,7 +242,7 @@ def open_consultation(version: FrameworkVersion, *, by: Any) -> FrameworkVersion
 def close_consultation_early(version: FrameworkVersion, *, by: Any, reason: str) -> FrameworkVersion:
     """Stop accepting comments before the closing date. Side effects: audit event "close_early"."""
     _require(by, "standards.manage_frameworkversion", version)
-    if version.state != FrameworkVersion.State.CONSULTATION or version.consultation_has_closed():
+    if not version.consultation_is_open():
         raise ValidationError("Only an open consultation can be closed.")
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for closing the consultation early."})

@@ -87,7 +87,7 @@ class GrantSerializer(ModelSerializer):
     def get_may_approve(self, grant: Grant) -> bool:
         """Whether you may approve it now (`…/approve/`): never the requester; above the threshold the panel."""
         user = self.context["request"].user
-        return grant.state == Grant.State.REQUESTED and user.has_perm("casework.approve_grant", grant)
+        return grant.awaits_approval and user.has_perm("casework.approve_grant", grant)
 
 
 class TurnaroundSerializer(ModelSerializer):

@@ -43,10 +43,7 @@ class AssessmentSerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_is_latest(self, snapshot: ReportSnapshot) -> bool:
-        return snapshot.version == snapshot.review.report_version and snapshot.review.state not in (
-            "reopened",
-            "appeal",
-        )
+        return snapshot.version == snapshot.review.report_version and not snapshot.review.report_in_question
 
     def get_pdf(self, snapshot: ReportSnapshot) -> str:
         """The latest published assessment of the review, as PDF."""

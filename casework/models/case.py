@@ -120,6 +120,8 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
 
     BEFORE_DECISION = [State.REFERRED, State.SCREENING, State.TRIAGE, State.AWAITING_DECISION]
     OPEN = [*BEFORE_DECISION, State.ACTIVE, State.ON_HOLD, State.ESCALATED, State.CLOSING_REVIEW]
+    # Where the panel has the next word: the pathway decision, a proposed closure, an escalation.
+    AWAITING_PANEL = [State.AWAITING_DECISION, State.CLOSING_REVIEW, State.ESCALATED]
 
     referral = models.OneToOneField(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="case")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
@@ -454,6 +456,27 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
             self.State.DECLINED,
             self.State.WITHDRAWN,
         )
+
+    # What each stage of the case takes: the operations refuse outside it, the case page links to it inside.
+    @property
+    def takes_screening(self) -> bool:
+        """Screening is recorded before triage (referred or screening)."""
+        return self.state in (self.State.REFERRED, self.State.SCREENING)
+
+    @property
+    def takes_health_check(self) -> bool:
+        """The health check is recorded during triage."""
+        return self.state == self.State.TRIAGE
+
+    @property
+    def awaits_pathway_choice(self) -> bool:
+        """The case awaits the panel's decision, when the pathway is chosen."""
+        return self.state == self.State.AWAITING_DECISION
+
+    @property
+    def is_active(self) -> bool:
+        """The case is active (on its pathway): it may change pathway and record its outcome."""
+        return self.state == self.State.ACTIVE
 
     def acting_role(self, user: Any) -> str:
         if user.pk == self.owner_id or self.team.filter(pk=user.pk).exists():

@@ -65,6 +65,10 @@ class Closure(PathwayRecord):
     # Solvency can fail at any point of a closure (redundancy pay, dilapidations, pension exit debts,
     # clawbacks): until dissolution, a failed re-test opens the insolvent route.
     BEFORE_DISSOLUTION = [*BEFORE_FILING, State.FINAL_ACCOUNTS, State.REGULATOR_FILING]
+    # Register items are listed and settled between the decision and the final accounts.
+    LISTING_ITEMS = [State.DECISION_MADE, State.PLANNING, State.WINDING_DOWN]
+    # Where the panel approves: the closure plan (planning) and the dissolution (regulator filing).
+    AWAITING_PANEL = [State.PLANNING, State.REGULATOR_FILING]
 
     class Procedure(models.TextChoices):
         CVL = "cvl", "Creditors' voluntary liquidation"
@@ -157,6 +161,20 @@ class Closure(PathwayRecord):
     history = audited_history()
 
     # --- facts the guards read ---------------------------------------------------------------
+    @property
+    def takes_register_items(self) -> bool:
+        """Register items are listed and settled between the decision and the final accounts."""
+        return self.state in self.LISTING_ITEMS
+
+    @property
+    def on_insolvent_route(self) -> bool:
+        return self.state == self.State.INSOLVENT_ROUTE
+
+    @property
+    def awaits_plan_approval(self) -> bool:
+        """The closure plan waits for the panel's approval (otherwise, at the panel, the dissolution)."""
+        return self.state == self.State.PLANNING
+
     @property
     def solvency_failed(self) -> bool:
         return self.balance_sheet_solvent is False or self.cash_flow_solvent is False
@@ -632,6 +650,8 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     }
     RESTRICTED_KINDS = (Kind.RESTRICTED, Kind.ENDOWMENT)
     RESOLVED = (State.COMPLETED, State.NOT_APPLICABLE)
+    # Until it is settled or asked to be marked not applicable, an item can still be changed.
+    CHANGEABLE = (State.PROPOSED, State.AGREED)
     # A compatibility review and a funder's consent are given for one (recipient, funder) pair:
     # changing either voids them (`void_pair_approvals`).
     PAIR_FIELDS = ("destination_id", "funder_id")
@@ -731,6 +751,15 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
     @property
     def is_resolved(self) -> bool:
         return self.state in self.RESOLVED
+
+    @property
+    def is_agreed(self) -> bool:
+        return self.state == self.State.AGREED
+
+    @property
+    def is_changeable(self) -> bool:
+        """The item is proposed or agreed: its details and recipient can still be changed."""
+        return self.state in self.CHANGEABLE
 
     def acting_role(self, user: Any) -> str:
         return self.case.acting_role(user)

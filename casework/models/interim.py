@@ -103,6 +103,21 @@ class Interim(PathwayRecord):
         return last + datetime.timedelta(weeks=REVIEW_EVERY_WEEKS[1]) if last else None
 
     @property
+    def takes_candidates(self) -> bool:
+        """Candidates are considered once the brief is agreed, while sourcing."""
+        return self.state in (self.State.BRIEF_AGREED, self.State.SOURCING)
+
+    @property
+    def is_sourcing(self) -> bool:
+        """Candidates are being sourced: one of them may be chosen."""
+        return self.state == self.State.SOURCING
+
+    @property
+    def under_review(self) -> bool:
+        """A placement review has been started and is recorded now."""
+        return self.state == self.State.REVIEW
+
+    @property
     def review_overdue(self) -> bool:
         due = self.next_review_due()
         return due is not None and due < timezone.localdate()

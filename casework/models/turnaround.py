@@ -49,6 +49,11 @@ class Turnaround(PathwayRecord):
     EXIT_STATES = (State.EXITED,)
     RUNNING = (State.PLAN_APPROVED, State.IMPLEMENTING, State.REVIEW, State.STABILISED)
 
+    @property
+    def is_running(self) -> bool:
+        """The plan is approved and the turnaround has not exited: grants may be requested."""
+        return self.state in self.RUNNING
+
     state = StateField(choices=State.choices, default=State.DIAGNOSIS, protected=True)
     # Diagnosis
     causes_of_distress = models.TextField(blank=True, help_text="What led the organisation into difficulty.")
@@ -307,6 +312,7 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
     # Grants that count towards an organisation's running total (asked for or awarded, not undone).
     COUNTED = (State.REQUESTED, State.APPROVED, State.PAYING, State.MONITORED, State.CLOSED)
     AWARDED = (State.APPROVED, State.PAYING, State.MONITORED, State.CLOSED, State.CLAWED_BACK)
+    PAYABLE = (State.APPROVED, State.PAYING)
     CURRENCY = "GBP"
 
     turnaround = models.ForeignKey(Turnaround, on_delete=models.PROTECT, related_name="grants")
@@ -358,6 +364,21 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
         return self.others_total() + (self.amount or Decimal(0))
 
     @property
+    def awaits_approval(self) -> bool:
+        """The grant is requested and not yet approved or refused."""
+        return self.state == self.State.REQUESTED
+
+    @property
+    def takes_tranches(self) -> bool:
+        """The grant is approved and being paid: tranches are planned and released against it."""
+        return self.state in self.PAYABLE
+
+    @property
+    def awaits_monitoring(self) -> bool:
+        """Every tranche is paid and how the money was spent is being monitored."""
+        return self.state == self.State.MONITORED
+
+    @property
     def needs_panel(self) -> bool:
         """Above LIFEBOAT_GRANT_PANEL_THRESHOLD, counting the organisation's other grants too."""
         return self.running_total > Decimal(settings.LIFEBOAT_GRANT_PANEL_THRESHOLD)
@@ -381,7 +402,7 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
     # --- guards ---------------------------------------------------------------------------------
     def turnaround_running(self) -> bool:
         """The case is active on its turnaround and the plan is approved"""
-        return self.turnaround.case_is_active() and self.turnaround.state in Turnaround.RUNNING
+        return self.turnaround.case_is_active() and self.turnaround.is_running
 
     def case_active(self) -> bool:
         """The case is active on its turnaround"""
@@ -498,6 +519,10 @@ class Tranche(ConcurrentTransitionMixin, TimeStamped):
     class Meta:
         ordering = ["grant", "pk"]
 
+    @property
+    def is_paid(self) -> bool:
+        return self.state == self.State.PAID
+
     def __str__(self) -> str:
         return f"Tranche of £{self.amount} for {self.milestone}"
 
@@ -514,7 +539,7 @@ class Tranche(ConcurrentTransitionMixin, TimeStamped):
     # --- guards ---------------------------------------------------------------------------------
     def grant_payable(self) -> bool:
         """The grant is approved and the case is active on its turnaround"""
-        return self.grant.state in (Grant.State.APPROVED, Grant.State.PAYING) and self.grant.case_active()
+        return self.grant.takes_tranches and self.grant.case_active()
 
     def milestone_has_evidence(self) -> bool:
         """The tranche's milestone has dated evidence"""

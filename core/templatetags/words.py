@@ -16,6 +16,12 @@ MINUS = "\u2212"  # a real minus sign, read as "minus" by screen readers
 
 
 @register.filter
+def tag_colour(obj: Any) -> str:
+    """The GOV.UK tag colour of an object's state, from its model's `TAG_COLOURS` (blue otherwise)."""
+    return str(getattr(obj, "TAG_COLOURS", {}).get(obj.state, "blue"))
+
+
+@register.filter
 def pounds(value: Any, pence: str = "auto") -> str:
     """£4,500 · £4,500.50 · −£40,000. Pence show when there are any (or always with "pence",
     never with "whole"). Blank for None or for anything that is not a number."""
