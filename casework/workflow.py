@@ -26,19 +26,10 @@ from casework.models import (
 from core import audit, uploads
 from core.dates import not_in_future
 from core.workflow import TransitionNotAllowed, changes, may, snapshot, transition
+from core.workflow import require as _require
+from core.workflow import save_with_history as _save
 from organisations import workflow as organisations_workflow
 from organisations.models import Organisation
-
-
-def _require(user: Any, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _save(obj: Any, *, by: Any, reason: str) -> None:
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.save()
 
 
 def _record(obj: Any, action: str, *, by: Any, case: Case, reason: str = "", **payload: Any) -> None:

@@ -68,7 +68,7 @@ def form_page(
     target: Any,
 ) -> HttpResponse:
     """GET shows the form; a valid POST calls `action(cleaned_data)`; model refusals land on the form.
-    `success` may be a function of the action's result (say what happened and what comes next)."""
+    `success` and `target` (where to go next) may be functions of the action's result."""
     if request.method == "POST" and form.is_valid():
         try:
             result = action(form.cleaned_data)
@@ -78,5 +78,5 @@ def form_page(
             form.add_error(None, FASTER_MESSAGE)
         else:
             messages.success(request, success(result) if callable(success) else success)
-            return redirect(target)
+            return redirect(target(result) if callable(target) else target)
     return render(request, template, {"form": form, **context})

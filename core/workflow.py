@@ -35,6 +35,8 @@ __all__ = [
     "blocked_transitions",
     "snapshot",
     "changes",
+    "require",
+    "save_with_history",
 ]
 
 FASTER_MESSAGE = "Somebody else changed this a moment ago. Check its current state and try again."
@@ -189,6 +191,21 @@ def transition(
             payload={"changes": _changes(before, after, ignore={field.attname, "updated_at"})},
         )
     return current
+
+
+def require(user: Any, perm: str, obj: Any = None, refusal: str = "") -> None:
+    """Refuse unless `user` holds `perm` on `obj`; `refusal` names the rule in plain words."""
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(refusal) if refusal else PermissionDenied
+
+
+def save_with_history(obj: models.Model, *, by: Any, reason: str, clean: bool = False) -> None:
+    """Save an edit that is not a move: the history row names who and why (`clean` validates first)."""
+    obj._history_user = by  # type: ignore[attr-defined]
+    obj._change_reason = reason  # type: ignore[attr-defined]
+    if clean:
+        obj.full_clean()
+    obj.save()
 
 
 def _acting_role(obj: models.Model, user: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
 from core import audit
-from core.forms import apply_validation_error
-from core.shortcuts import get_object_for_user
+from core.shortcuts import attempt, form_page, get_object_for_user
+from core.workflow import require
 from organisations import queries, workflow
 from organisations.forms import (
     ConflictDeclarationForm,
@@ -33,8 +32,7 @@ PAGE_SIZE = 25
 
 
 def _require(request: HttpRequest, perm: str, obj: object = None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
+    require(request.user, perm, obj)
 
 
 @login_required
@@ -92,18 +90,15 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organisation_create(request: HttpRequest) -> HttpResponse:
     _require(request, "organisations.add_organisation")
-    form = OrganisationForm(request.POST or None, can_change_status=True)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        boroughs = data.pop("boroughs")
-        try:
-            organisation = workflow.register_organisation(by=request.user, boroughs=boroughs, **data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, f"{organisation} has been added.")
-            return redirect(organisation)
-    return render(request, "organisations/organisation_form.html", {"form": form, "organisation": None})
+    return form_page(
+        request,
+        "organisations/organisation_form.html",
+        OrganisationForm(request.POST or None, can_change_status=True),
+        {"organisation": None},
+        lambda data: workflow.register_organisation(by=request.user, **data),
+        lambda organisation: f"{organisation} has been added.",
+        lambda organisation: organisation,
+    )
 
 
 @login_required
@@ -116,19 +111,15 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     can_change_status = request.user.has_perm("organisations.add_organisation")
-    form = OrganisationForm(request.POST or None, instance=organisation, can_change_status=can_change_status)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "boroughs"}
-        try:
-            workflow.update_organisation(
-                Organisation.objects.get(pk=pk), by=request.user, boroughs=form.cleaned_data["boroughs"], **data
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "The organisation's details have been saved.")
-            return redirect(organisation)
-    return render(request, "organisations/organisation_form.html", {"form": form, "organisation": organisation})
+    return form_page(
+        request,
+        "organisations/organisation_form.html",
+        OrganisationForm(request.POST or None, instance=organisation, can_change_status=can_change_status),
+        {"organisation": organisation},
+        lambda data: workflow.update_organisation(Organisation.objects.get(pk=pk), by=request.user, **data),
+        "The organisation's details have been saved.",
+        organisation,
+    )
 
 
 @login_required
@@ -203,12 +194,11 @@ def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(
         request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
     )
-    try:
-        workflow.invite_person(person, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"An invitation has been sent to {person.email}. Any earlier link no longer works.")
+    attempt(
+        request,
+        lambda: workflow.invite_person(person, by=request.user),
+        f"An invitation has been sent to {person.email}. Any earlier link no longer works.",
+    )
     return redirect(person)
 
 
@@ -218,12 +208,11 @@ def person_invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(
         request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
     )
-    try:
-        workflow.revoke_invitation(person, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"The invitation to {person.email} has been cancelled: its link no longer works.")
+    attempt(
+        request,
+        lambda: workflow.revoke_invitation(person, by=request.user),
+        f"The invitation to {person.email} has been cancelled: its link no longer works.",
+    )
     return redirect(person)
 
 
@@ -232,25 +221,23 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(
         request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
     )
-    form = MembershipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            workflow.grant_membership(
-                person,
-                data["organisation"],
-                data["role"],
-                by=request.user,
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                job_title=data["job_title"],
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "The role has been given.")
-            return redirect(person)
-    return render(request, "organisations/membership_form.html", {"form": form, "person": person})
+    return form_page(
+        request,
+        "organisations/membership_form.html",
+        MembershipForm(request.POST or None),
+        {"person": person},
+        lambda data: workflow.grant_membership(
+            person,
+            data["organisation"],
+            data["role"],
+            by=request.user,
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            job_title=data["job_title"],
+        ),
+        "The role has been given.",
+        person,
+    )
 
 
 @login_required
@@ -267,14 +254,13 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Enter the end date as a real date, for example 2026-11-30.")
         return redirect(membership.person)
-    try:
-        workflow.end_membership(
+    attempt(
+        request,
+        lambda: workflow.end_membership(
             membership, by=request.user, ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"]
-        )
-    except ValidationError:
-        messages.error(request, "A role cannot end before it started.")
-    else:
-        messages.success(request, f"The role “{membership.get_role_display()}” has been ended.")
+        ),
+        f"The role “{membership.get_role_display()}” has been ended.",
+    )
     return redirect(membership.person)
 
 
@@ -299,26 +285,23 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 def conflict_declare(request: HttpRequest) -> HttpResponse:
     _require(request, "organisations.add_conflictdeclaration")
     for_others = request.user.has_perm("organisations.declare_conflict_for_others")
-    form = ConflictDeclarationForm(request.POST or None, for_others=for_others)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        person = data.get("person") or request.user
-        try:
-            workflow.declare_conflict(
-                person,
-                data["organisation"],
-                by=request.user,
-                kind=data["kind"],
-                reason=data["reason"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "The interest has been recorded. Panels will take it into account.")
-            return redirect("organisations:conflict-list")
-    return render(request, "organisations/conflictdeclaration_form.html", {"form": form})
+    return form_page(
+        request,
+        "organisations/conflictdeclaration_form.html",
+        ConflictDeclarationForm(request.POST or None, for_others=for_others),
+        {},
+        lambda data: workflow.declare_conflict(
+            data.get("person") or request.user,
+            data["organisation"],
+            by=request.user,
+            kind=data["kind"],
+            reason=data["reason"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        ),
+        "The interest has been recorded. Panels will take it into account.",
+        "organisations:conflict-list",
+    )
 
 
 @login_required

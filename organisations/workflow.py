@@ -19,7 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from core import audit
 from core.emails import queue_email
-from core.workflow import snapshot
+from core.workflow import save_with_history, snapshot
 from organisations.models import Borough, ConflictDeclaration, Membership, Organisation, User
 from organisations.tokens import invitation_token
 
@@ -35,10 +35,7 @@ def acting_role(user: Any, *preferred: str) -> str:
 
 
 def _save(obj: Any, *, by: Any, reason: str) -> None:
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
+    save_with_history(obj, by=by, reason=reason, clean=True)
 
 
 def register_organisation(*, by: Any, boroughs: Iterable[Borough] = (), **fields: Any) -> Organisation:

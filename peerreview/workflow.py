@@ -19,6 +19,8 @@ from django.utils import timezone
 from casework import workflow as casework
 from core import audit
 from core.dates import add_working_days, years_after
+from core.workflow import require as _require
+from core.workflow import save_with_history as _save
 from core.workflow import transition
 from organisations.models import Organisation
 from peerreview import conflicts, emails, queries
@@ -51,22 +53,10 @@ PROGRESS_REVIEW_MONTHS = 10
 VALID_YEARS = 3
 
 
-def _require(user: Any, perm: str, obj: Any, refusal: str = "") -> None:
-    """Refuse unless `user` holds `perm` on `obj`; `refusal` names the rule in plain words."""
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied(refusal) if refusal else PermissionDenied
-
-
 # The panel's judgements are the peers' (peerreview.judge_review): the hub decides none of them.
 MODERATION_REFUSAL = (
     "Only the review's lead reviewer records the panel's agreed ratings; the hub coordinates but does not judge."
 )
-
-
-def _save(obj: Any, *, by: Any, reason: str) -> None:
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.save()
 
 
 def _record(obj: Any, action: str, *, by: Any, review: Review, reason: str = "", **payload: Any) -> None:

@@ -8,14 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.forms import apply_validation_error
-from core.shortcuts import get_object_for_user
+from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import (
-    FASTER_MESSAGE,
-    ConcurrentTransition,
-    TransitionNotAllowed,
     available_transitions,
     blocked_transitions,
 )
@@ -68,24 +65,15 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def framework_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("standards.add_framework"):
         raise PermissionDenied
-    form = FrameworkForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            framework = workflow.create_framework(
-                by=request.user,
-                name=data["name"],
-                slug=data["slug"],
-                purpose=data["purpose"],
-                owners=data["owners"],
-                scoring_mode=data["scoring_mode"],
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "The framework has been created with an empty draft version 1.")
-            return redirect(framework.versions.get().get_absolute_url())
-    return render(request, "standards/framework_form.html", {"form": form})
+    return form_page(
+        request,
+        "standards/framework_form.html",
+        FrameworkForm(request.POST or None),
+        {},
+        lambda data: workflow.create_framework(by=request.user, **data),
+        "The framework has been created with an empty draft version 1.",
+        lambda framework: framework.versions.get().get_absolute_url(),
+    )
 
 
 @login_required
@@ -94,13 +82,13 @@ def version_create(request: HttpRequest, slug: str) -> HttpResponse:
     framework = get_object_for_user(
         request, Framework, view_perm="standards.view_framework", perm="standards.change_framework", slug=slug
     )
-    try:
-        version = workflow.start_new_version(framework, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(framework)
-    messages.success(request, f"Version {version.number} has been started as a copy of the latest version.")
-    return redirect(version)
+    if attempt(
+        request,
+        lambda: workflow.start_new_version(framework, by=request.user),
+        lambda version: f"Version {version.number} has been started as a copy of the latest version.",
+    ):
+        return redirect(framework.versions.order_by("-number").first())
+    return redirect(framework)
 
 
 def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -141,23 +129,21 @@ def version_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm=MANAGE_VERSION)
     if version.is_frozen:
         raise PermissionDenied
-    form = VersionDetailsForm(request.POST or None, instance=version)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            workflow.update_version_details(
-                FrameworkVersion.objects.get(pk=version.pk),
-                by=request.user,
-                summary=data["summary"],
-                consultation_opens_on=data["consultation_opens_on"],
-                consultation_closes_on=data["consultation_closes_on"],
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "The version's details have been saved.")
-            return redirect(version)
-    return render(request, "standards/version_form.html", {"form": form, "version": version})
+    return form_page(
+        request,
+        "standards/version_form.html",
+        VersionDetailsForm(request.POST or None, instance=version),
+        {"version": version},
+        lambda data: workflow.update_version_details(
+            FrameworkVersion.objects.get(pk=version.pk),
+            by=request.user,
+            summary=data["summary"],
+            consultation_opens_on=data["consultation_opens_on"],
+            consultation_closes_on=data["consultation_closes_on"],
+        ),
+        "The version's details have been saved.",
+        version,
+    )
 
 
 @login_required
@@ -211,19 +197,12 @@ def version_transition(request: HttpRequest, slug: str, number: int, name: str) 
     reason = request.POST.get("reason", "")
     if name not in workflow.VERSION_MOVES:
         raise Http404
-    try:
-        workflow.perform_version_move(version, name, by=request.user, reason=reason)
-    except (TransitionNotAllowed, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    except ConcurrentTransition:
-        messages.error(request, FASTER_MESSAGE)
-    else:
-        done = {
-            "open_consultation": "The consultation is open.",
-            "publish": "The version is published.",
-            "retire": "The version is retired.",
-        }
-        messages.success(request, done[name])
+    done = {
+        "open_consultation": "The consultation is open.",
+        "publish": "The version is published.",
+        "retire": "The version is retired.",
+    }
+    attempt(request, lambda: workflow.perform_version_move(version, name, by=request.user, reason=reason), done[name])
     return redirect(version)
 
 
@@ -231,12 +210,11 @@ def version_transition(request: HttpRequest, slug: str, number: int, name: str) 
 @require_POST
 def version_close_early(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm=MANAGE_VERSION)
-    try:
-        workflow.close_consultation_early(version, by=request.user, reason=request.POST.get("reason", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "The consultation is closed. Answer every comment, then publish.")
+    attempt(
+        request,
+        lambda: workflow.close_consultation_early(version, by=request.user, reason=request.POST.get("reason", "")),
+        "The consultation is closed. Answer every comment, then publish.",
+    )
     return redirect(version)
 
 
@@ -311,24 +289,22 @@ def _target(version: FrameworkVersion, value: str) -> dict[str, object]:
 @login_required
 def comment_create(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm="standards.comment_frameworkversion")
-    form = CommentForm(request.POST or None, version=version, initial={"target": request.GET.get("on", "framework")})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            workflow.add_comment(
-                version,
-                by=request.user,
-                kind=data["kind"],
-                text=data["text"],
-                show_name=data["show_name"],
-                **_target(version, data["target"]),
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "Thank you: your comment has been recorded. The steward will answer it publicly.")
-            return redirect(version)
-    return render(request, "standards/comment_form.html", {"form": form, "version": version})
+    return form_page(
+        request,
+        "standards/comment_form.html",
+        CommentForm(request.POST or None, version=version, initial={"target": request.GET.get("on", "framework")}),
+        {"version": version},
+        lambda data: workflow.add_comment(
+            version,
+            by=request.user,
+            kind=data["kind"],
+            text=data["text"],
+            show_name=data["show_name"],
+            **_target(version, data["target"]),
+        ),
+        "Thank you: your comment has been recorded. The steward will answer it publicly.",
+        version,
+    )
 
 
 @login_required
@@ -340,13 +316,12 @@ def comment_answer(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     version = comment.version
-    form = AnswerForm(request.POST or None, initial={"answer": comment.answer, "response": comment.response})
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.answer_comment(comment, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "Your answer has been saved and appears on the public page.")
-            return redirect("standards:version-you-said", version.framework.slug, version.number)
-    return render(request, "standards/comment_answer.html", {"form": form, "comment": comment, "version": version})
+    return form_page(
+        request,
+        "standards/comment_answer.html",
+        AnswerForm(request.POST or None, initial={"answer": comment.answer, "response": comment.response}),
+        {"comment": comment, "version": version},
+        lambda data: workflow.answer_comment(comment, by=request.user, **data),
+        "Your answer has been saved and appears on the public page.",
+        reverse("standards:version-you-said", args=[version.framework.slug, version.number]),
+    )

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
+from core.workflow import require as _require
+from core.workflow import save_with_history as _save
 from core.workflow import transition
 from organisations.models import Organisation
 from organisations.workflow import acting_role
@@ -33,17 +35,6 @@ from standards.rules import CONSULTEE_ROLES
 from standards.spreadsheet import ParsedVersion
 
 STEWARD_ROLES = ("steward", "administrator")
-
-
-def _save(obj: Any, *, by: Any, reason: str) -> None:
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.save()
-
-
-def _require(user: Any, perm: str, obj: Any) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def create_framework(
