@@ -456,7 +456,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     def replies(self, request: Request, pk: Any = None) -> Response:
         """The organisation's replies to several findings at once, all or none: one bad row refuses
         them all, naming it. Submitting them is replies/submit."""
-        review = self._review()
+        review = self._review("peerreview.reply_finding")
         rows = _rows_in(review.findings.all(), _body(RepliesSerializer, request)["replies"], "replies", "finding")
         rows = _rows_in(review.evidence.all(), rows, "replies", "evidence")
         pr.reply_to_findings(review, by=request.user, rows=rows)
