@@ -24,7 +24,7 @@ from casework.models import (
     Task,
 )
 from core import audit, uploads
-from core.dates import not_in_future
+from core.dates import refuse_future as _not_future
 from core.workflow import TransitionNotAllowed, changes, may, snapshot, transition
 from core.workflow import require as _require
 from core.workflow import save_with_history as _save
@@ -34,18 +34,6 @@ from organisations.models import Organisation
 
 def _record(obj: Any, action: str, *, by: Any, case: Case, reason: str = "", **payload: Any) -> None:
     audit.append(obj, action=action, actor=by, role=case.acting_role(by), reason=reason, payload=payload)
-
-
-def _not_future(**dates: datetime.date | None) -> None:
-    """Refuse facts dated in the future, naming the field (for operations that save without full_clean)."""
-    errors = {}
-    for name, day in dates.items():
-        try:
-            not_in_future(day)
-        except ValidationError as error:
-            errors[name] = error.messages
-    if errors:
-        raise ValidationError(errors)
 
 
 def _writable(case: Case, by: Any) -> None:

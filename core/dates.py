@@ -53,3 +53,18 @@ def not_in_future(day: datetime.date | None) -> None:
 
     if day is not None and day > timezone.localdate():
         raise ValidationError("This date is in the future: record it once it has happened.", code="future_date")
+
+
+def refuse_future(**dates: datetime.date | None) -> None:
+    """Refuse facts dated in the future, naming each field, for operations that save without
+    `full_clean`: `refuse_future(visit_date=day)`."""
+    from django.core.exceptions import ValidationError
+
+    errors = {}
+    for name, day in dates.items():
+        try:
+            not_in_future(day)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)

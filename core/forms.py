@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -27,6 +28,29 @@ def apply_validation_error(form: forms.BaseForm, error: Any) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def apply_row_errors(forms_sent: list[forms.BaseForm], error: Any) -> None:
+    """Show a multi-row save's refusal (core.workflow.RowErrors) on the form of each bad row:
+    `forms_sent[i]` is the form of the i-th row sent."""
+    for index, row_error in error.rows.items():
+        apply_validation_error(forms_sent[index], row_error)
+
+
+def error_items(groups: Iterable[tuple[str, forms.BaseForm | None]]) -> list[tuple[str, str]]:
+    """A grid's GOV.UK error summary: every error of every bound form, in page order, as
+    ("Row label: message", "#field-id") ("" as the label for a form of the page's own)."""
+    items = []
+    for label, form in groups:
+        if form is None or not form.is_bound or not form.errors:
+            continue
+        prefix = f"{label}: " if label else ""
+        fields = list(form)
+        first = f"#{fields[0].id_for_label or fields[0].auto_id}" if fields else ""
+        items += [(prefix + str(message), first) for message in form.non_field_errors()]
+        for field in fields:
+            items += [(prefix + str(message), f"#{field.id_for_label or field.auto_id}") for message in field.errors]
+    return items
 
 
 class GovukFormRenderer(TemplatesSetting):

@@ -37,6 +37,8 @@ __all__ = [
     "changes",
     "require",
     "save_with_history",
+    "RowErrors",
+    "check_rows",
 ]
 
 FASTER_MESSAGE = "Somebody else changed this a moment ago. Check its current state and try again."
@@ -128,6 +130,38 @@ def changes(
 
 
 _changes = changes
+
+
+class RowErrors(ValidationError):
+    """A save of many rows refused as a whole: nothing was written. Every message names its row
+    ("Indicator 1.1.2: Choose a level…") and sits under "<rows>.<position>.<field>", the path into
+    the rows sent, so the API answers at the row's own field. `rows` keeps each bad row's own
+    error by position, for a page to show on that row's form."""
+
+    def __init__(self, what: str, problems: list[tuple[int, str, ValidationError]]) -> None:
+        self.rows = {index: error for index, _, error in problems}
+        named: dict[str, list[str]] = {}
+        for index, label, error in problems:
+            by_field = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+            for field, messages in by_field.items():
+                key = f"{what}.{index}" if field == "__all__" else f"{what}.{index}.{field}"
+                named.setdefault(key, []).extend(f"{label}: {message}" for message in messages)
+        super().__init__(named)
+
+
+def check_rows(what: str, rows: Iterable[Any], *, label: Any, check: Any) -> list[Any]:
+    """Check every row of a multi-row save before anything is written: `check(row)` returns the
+    cleaned row or raises ValidationError; `label(row)` names the row in plain words. Raises
+    RowErrors naming every bad row, so a submission with one bad row changes nothing."""
+    cleaned, problems = [], []
+    for index, row in enumerate(rows):
+        try:
+            cleaned.append(check(row))
+        except ValidationError as error:
+            problems.append((index, label(row), error))
+    if problems:
+        raise RowErrors(what, problems)
+    return cleaned
 
 
 def transition(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, transition
 
 from core.audit import audited_history
-from core.dates import working_days_between
+from core.dates import not_in_future, working_days_between
 from core.fields import StateField
 from core.models import TimeStamped
 from organisations.models import Organisation
@@ -126,7 +126,7 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     self_assessment_due = models.DateField(null=True, blank=True)
     self_assessment_submitted_at = models.DateTimeField(null=True, blank=True)
     desk_review_due = models.DateField(null=True, blank=True)
-    visit_date = models.DateField(null=True, blank=True)
+    visit_date = models.DateField(validators=[not_in_future], null=True, blank=True)
     visit_notes = models.TextField(blank=True)
     reply_due = models.DateField(null=True, blank=True)
     replies_submitted_at = models.DateTimeField(null=True, blank=True)
@@ -828,7 +828,7 @@ class Evidence(TimeStamped):
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    dated_on = models.DateField(help_text="The date of the document itself.")
+    dated_on = models.DateField(validators=[not_in_future], help_text="The date of the document itself.")
     indicators = models.ManyToManyField(Indicator, blank=True, related_name="+")
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 

@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import audit, uploads
-from core.forms import apply_validation_error
+from core.forms import apply_row_errors, apply_validation_error, error_items
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.workflow import (
     FASTER_MESSAGE,
     ConcurrentTransition,
+    RowErrors,
     TransitionNotAllowed,
     available_transitions,
     blocked_transitions,
@@ -55,6 +56,16 @@ def _assignment(request: HttpRequest, pk: int, perm: str | None = None) -> Assig
     if perm and not request.user.has_perm(perm, assignment):
         raise PermissionDenied
     return assignment
+
+
+def _all_valid(forms_to_check: list[Any]) -> bool:
+    """Validate every form (not stopping at the first bad one), so every problem shows at once."""
+    return all([form.is_valid() for form in forms_to_check])
+
+
+def _unbound(form: Any, **kwargs: Any) -> Any:
+    """A grid row nobody changed is neither sent nor checked: show it as it was."""
+    return type(form)(prefix=form.prefix, initial=form.initial, **kwargs)
 
 
 # --- lists and the review page ----------------------------------------------------------------------
@@ -345,27 +356,30 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
         )
     notes_form = forms.NotesForm(request.POST or None, initial={"notes": assignment.notes})
     if request.method == "POST" and editable:
-        valid = notes_form.is_valid() and all(f.is_valid() for _, f in rows if f is not None)
-        if valid:
+        sent = [(standard, form) for standard, form in rows if form is not None and form.has_changed()]
+        rows = [(st, f if f is None or f.has_changed() else _unbound(f, review=review)) for st, f in rows]
+        if _all_valid([notes_form, *(f for _, f in sent)]):
             try:
-                for standard, form in rows:
-                    if form is not None and (form.cleaned_data["rating"] or form.cleaned_data["rationale"]):
-                        workflow.save_rating(
-                            assignment,
-                            standard,
-                            by=request.user,
-                            rating=form.cleaned_data["rating"],
-                            rationale=form.cleaned_data["rationale"],
-                        )
-                workflow.save_desk_notes(assignment, by=request.user, notes=notes_form.cleaned_data["notes"])
-                if request.POST.get("submit") == "1":
-                    workflow.submit_assignment(Assignment.objects.get(pk=assignment.pk), by=request.user)
-                    messages.success(request, "Your desk review is submitted. You can now see the others' ratings.")
-                    return redirect(review)
-            except (ValidationError, TransitionNotAllowed) as error:
-                messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+                workflow.save_desk_review(
+                    assignment,
+                    by=request.user,
+                    rows=[{"standard": standard, **form.cleaned_data} for standard, form in sent],
+                    notes=notes_form.cleaned_data["notes"],
+                )
+            except RowErrors as error:
+                apply_row_errors([form for _, form in sent], error)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, "Saved. Submit when every standard has a rating and a rationale.")
+                if request.POST.get("submit") != "1":
+                    messages.success(request, "Saved. Submit when every standard has a rating and a rationale.")
+                    return redirect("peerreview:assignment-score", pk=assignment.pk)
+                if attempt(
+                    request,
+                    lambda: workflow.submit_assignment(Assignment.objects.get(pk=assignment.pk), by=request.user),
+                    "Your desk review is submitted. You can now see the others' ratings.",
+                ):
+                    return redirect(review)
                 return redirect("peerreview:assignment-score", pk=assignment.pk)
     others = [r for r in workflow.ratings_visible_to(request.user, review) if r.assignment_id != assignment.pk]
     return render(
@@ -378,7 +392,7 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
             "notes_form": notes_form,
             "editable": editable,
             "others": others,
-            "form": notes_form,
+            "error_items": error_items([*((workflow.standard_label(st), f) for st, f in rows), ("", notes_form)]),
         },
     )
 
@@ -415,30 +429,32 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
         )
         rows.append((indicator, forms.SelfRatingForm(data, review=review, prefix=f"i{indicator.pk}", initial=initial)))
     statement = forms.PositionStatementForm(data, initial={"position_statement": review.position_statement})
-    if data is not None and statement.is_valid() and all(f.is_valid() for _, f in rows):
-        try:
-            for indicator, form in rows:
-                d = form.cleaned_data
-                if any([d.get("rating"), d["commentary"], d["no_evidence"]]):
-                    workflow.save_self_rating(
-                        review,
-                        indicator,
-                        by=user,
-                        rating=d.get("rating"),
-                        commentary=d["commentary"],
-                        no_evidence=d["no_evidence"],
-                        no_evidence_note=d["no_evidence_note"],
-                    )
-            workflow.save_position_statement(review, by=user, text=statement.cleaned_data["position_statement"])
-            if request.POST.get("submit") == "1":
-                workflow.submit_self_assessment(Review.objects.get(pk=review.pk), by=user)
-                messages.success(request, "Your self-assessment is submitted and frozen. Thank you.")
-                return redirect(review)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Saved. You can come back and finish later.")
-            return redirect("peerreview:self-assessment", pk=review.pk)
+    if data is not None:
+        sent = [(indicator, form) for indicator, form in rows if form.has_changed()]
+        rows = [(i, f if f.has_changed() else _unbound(f, review=review)) for i, f in rows]
+        if _all_valid([statement, *(f for _, f in sent)]):
+            try:
+                workflow.save_self_assessment(
+                    review,
+                    by=user,
+                    rows=[{"indicator": indicator, **form.cleaned_data} for indicator, form in sent],
+                    position_statement=statement.cleaned_data["position_statement"],
+                )
+            except RowErrors as error:
+                apply_row_errors([form for _, form in sent], error)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if request.POST.get("submit") != "1":
+                    messages.success(request, "Saved. You can come back and finish later.")
+                    return redirect("peerreview:self-assessment", pk=review.pk)
+                if attempt(
+                    request,
+                    lambda: workflow.submit_self_assessment(Review.objects.get(pk=review.pk), by=user),
+                    "Your self-assessment is submitted and frozen. Thank you.",
+                ):
+                    return redirect(review)
+                return redirect("peerreview:self-assessment", pk=review.pk)
     evidence_by_indicator: dict[int, list[Evidence]] = {}
     for ev in review.evidence.prefetch_related("indicators"):
         for indicator in ev.indicators.all():
@@ -452,7 +468,7 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
             "statement": statement,
             "can_edit": can_edit,
             "missing": workflow.missing_self_assessment(review),
-            "form": statement,
+            "error_items": error_items([*((workflow.indicator_label(i), f) for i, f in rows), ("", statement)]),
         },
     )
 
@@ -561,23 +577,22 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     if data is not None:
-        saved, failed = 0, False
+        sent = [row for row in rows if row["form"].has_changed()]
         for row in rows:
-            form = row["form"]
-            if not form.has_changed():
-                continue
-            if form.is_valid():
-                try:
-                    workflow.moderate_standard(review, row["standard"], by=request.user, **form.cleaned_data)
-                    saved += 1
-                except ValidationError as error:
-                    apply_validation_error(form, error)
-                    failed = True
+            if not row["form"].has_changed():
+                row["form"] = _unbound(row["form"], review=review)
+        if _all_valid([row["form"] for row in sent]):
+            try:
+                saved = workflow.moderate_standards(
+                    review, by=request.user, rows=[{"standard": r["standard"], **r["form"].cleaned_data} for r in sent]
+                )
+            except RowErrors as error:
+                apply_row_errors([row["form"] for row in sent], error)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
             else:
-                failed = True
-        if not failed:
-            messages.success(request, f"Saved {saved} agreed rating{'s' if saved != 1 else ''}.")
-            return redirect("peerreview:review-moderation", pk=review.pk)
+                messages.success(request, f"Saved {len(saved)} agreed rating{'s' if len(saved) != 1 else ''}.")
+                return redirect("peerreview:review-moderation", pk=review.pk)
     result = workflow.overall_result(review) if review.is_scored else None
     return render(
         request,
@@ -588,6 +603,7 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
             "panel": submitted,
             "editable": editable,
             "result": result,
+            "error_items": error_items((workflow.standard_label(row["standard"]), row["form"]) for row in rows),
         },
     )
 
@@ -643,29 +659,27 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
         )
     extension_form = forms.ExtensionForm(request.POST if request.POST.get("part") == "extension" else None)
     if data is not None:
-        problems = False
-        for finding, form in rows:
-            if form is None or not form.has_changed():
-                continue
-            if form.is_valid():
-                try:
-                    workflow.reply_to_finding(finding, by=user, **form.cleaned_data)
-                except ValidationError as error:
-                    apply_validation_error(form, error)
-                    problems = True
+        sent = [(finding, form) for finding, form in rows if form is not None and form.has_changed()]
+        rows = [(f, form if form is None or form.has_changed() else _unbound(form, review=review)) for f, form in rows]
+        if _all_valid([form for _, form in sent]):
+            try:
+                workflow.reply_to_findings(
+                    review, by=user, rows=[{"finding": finding, **form.cleaned_data} for finding, form in sent]
+                )
+            except RowErrors as error:
+                apply_row_errors([form for _, form in sent], error)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
             else:
-                problems = True
-        if not problems:
-            if request.POST.get("submit") == "1":
-                if attempt(
+                if request.POST.get("submit") != "1":
+                    messages.success(request, "Your replies are saved. Submit them before the deadline.")
+                elif attempt(
                     request,
                     lambda: workflow.submit_replies(Review.objects.get(pk=review.pk), by=user),
                     "Your replies are submitted.",
                 ):
                     return redirect(review)
-            else:
-                messages.success(request, "Your replies are saved. Submit them before the deadline.")
-            return redirect("peerreview:review-replies", pk=review.pk)
+                return redirect("peerreview:review-replies", pk=review.pk)
     if (
         extension_form.is_bound
         and extension_form.is_valid()
@@ -686,6 +700,7 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
             "can_sign_off": user.has_perm("peerreview.sign_off_replies", review),
             "extension_form": extension_form,
             "form": extension_form if extension_form.is_bound else None,
+            "error_items": error_items((workflow.finding_label(f), form) for f, form in rows),
         },
     )
 

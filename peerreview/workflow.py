@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from casework import workflow as casework
 from core import audit
-from core.dates import add_working_days, years_after
+from core.dates import add_working_days, refuse_future, years_after
+from core.workflow import RowErrors, changes, check_rows, transition
 from core.workflow import require as _require
 from core.workflow import save_with_history as _save
-from core.workflow import transition
 from organisations.models import Organisation
 from peerreview import conflicts, emails, queries
 from peerreview.models import (
@@ -159,6 +159,107 @@ def _self_assessment_open(review: Review, by: Any) -> None:
         raise ValidationError("The self-assessment has been submitted and is now frozen.")
 
 
+def indicator_label(indicator: Indicator) -> str:
+    """How a grid names an indicator's row: "Indicator 1.1.2" (its standard's code, then its place)."""
+    return f"Indicator {indicator.standard.code}.{indicator.position}"
+
+
+def standard_label(standard: Standard) -> str:
+    """How a grid names a standard's row."""
+    return f"Standard {standard.code}"
+
+
+def finding_label(finding: Finding) -> str:
+    """How the replies grid names a finding's row: its kind and its opening words."""
+    words = finding.text if len(finding.text) <= 50 else f"{finding.text[:50].rstrip()}…"
+    return f"{finding.get_kind_display()} “{words}”"
+
+
+def _levels(review: Review) -> set[int]:
+    return set(review.framework_version.framework.levels.values_list("value", flat=True))
+
+
+def _once(seen: set[int], pk: int, what: str) -> None:
+    if pk in seen:
+        raise ValidationError(f"This {what} appears more than once; send it once.")
+    seen.add(pk)
+
+
+def _fields(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+SELF_RATING_FIELDS = ("rating", "commentary", "no_evidence", "no_evidence_note")
+
+
+def save_self_assessment(
+    review: Review, *, by: Any, rows: Iterable[dict[str, Any]] = (), position_statement: str | None = None
+) -> list[SelfRating]:
+    """Save the organisation's self-assessment grid (until it is submitted): each row is one
+    indicator's `indicator`, `rating`, `commentary`, `no_evidence` and `no_evidence_note`, and
+    the position statement when given. Every row is checked first: one bad row refuses the whole
+    save (RowErrors naming each bad row) and nothing is written. Side effects, in one transaction:
+    history "self_rate" and an audit "self_rate" with what changed per changed row; history and
+    audit "position_statement" when the statement changes."""
+    _self_assessment_open(review, by)
+    in_scope = set(review.indicators_in_scope().values_list("pk", flat=True))
+    levels = _levels(review) if review.is_scored else set()
+    seen: set[int] = set()
+
+    def check(row: dict[str, Any]) -> dict[str, Any]:
+        indicator = row["indicator"]
+        if indicator.pk not in in_scope:
+            raise ValidationError("That indicator is not in this review's scope.")
+        _once(seen, indicator.pk, "indicator")
+        rating = row.get("rating")
+        if not review.is_scored:
+            rating = None
+        elif rating is not None and rating not in levels:
+            raise ValidationError({"rating": "Choose a level from the framework's scale."})
+        no_evidence = bool(row.get("no_evidence"))
+        note = (row.get("no_evidence_note") or "").strip()
+        if no_evidence and not note:
+            raise ValidationError({"no_evidence_note": "Say why there is no evidence for this indicator."})
+        return {
+            "indicator": indicator,
+            "rating": rating,
+            "commentary": (row.get("commentary") or "").strip(),
+            "no_evidence": no_evidence,
+            "no_evidence_note": note if no_evidence else "",
+        }
+
+    cleaned = check_rows("ratings", rows, label=lambda row: indicator_label(row["indicator"]), check=check)
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        _self_assessment_open(locked, by)
+        existing = {
+            e.indicator_id: e
+            for e in SelfRating.objects.select_for_update().filter(
+                review=locked, indicator__in=[row["indicator"].pk for row in cleaned]
+            )
+        }
+        saved, changed = [], []
+        for row in cleaned:
+            entry = existing.get(row["indicator"].pk) or SelfRating(review=locked, indicator=row["indicator"])
+            before = _fields(entry, SELF_RATING_FIELDS) if entry.pk else {}
+            for name in SELF_RATING_FIELDS:
+                setattr(entry, name, row[name])
+            what = changes(before, _fields(entry, SELF_RATING_FIELDS))
+            if entry.pk is None or what:
+                _save(entry, by=by, reason="self_rate")
+                changed.append((entry, what))
+            saved.append(entry)
+        if position_statement is not None and position_statement.strip() != locked.position_statement:
+            old, locked.position_statement = locked.position_statement, position_statement.strip()
+            _save(locked, by=by, reason="position_statement")
+            changed.append((locked, {"position_statement": [old, locked.position_statement]}))
+        for obj, what in changed:
+            action = "position_statement" if obj is locked else "self_rate"
+            _record(obj, action, by=by, review=locked, changes=what)
+    review.position_statement = locked.position_statement
+    return saved
+
+
 def save_self_rating(
     review: Review,
     indicator: Indicator,
@@ -169,24 +270,18 @@ def save_self_rating(
     no_evidence: bool = False,
     no_evidence_note: str = "",
 ) -> SelfRating:
-    """Save the organisation's rating of one indicator (until the self-assessment is submitted)."""
-    _self_assessment_open(review, by)
-    if not review.indicators_in_scope().filter(pk=indicator.pk).exists():
-        raise ValidationError("That indicator is not in this review's scope.")
-    if review.is_scored:
-        values = set(review.framework_version.framework.levels.values_list("value", flat=True))
-        if rating is not None and rating not in values:
-            raise ValidationError({"rating": "Choose a level from the framework's scale."})
-    else:
-        rating = None
-    if no_evidence and not no_evidence_note.strip():
-        raise ValidationError({"no_evidence_note": "Say why there is no evidence for this indicator."})
-    with transaction.atomic():
-        entry, _ = SelfRating.objects.get_or_create(review=review, indicator=indicator)
-        entry.rating, entry.commentary = rating, commentary.strip()
-        entry.no_evidence, entry.no_evidence_note = no_evidence, no_evidence_note.strip() if no_evidence else ""
-        _save(entry, by=by, reason="self_rate")
-    return entry
+    """Save the organisation's rating of one indicator: save_self_assessment with one row."""
+    row = {
+        "indicator": indicator,
+        "rating": rating,
+        "commentary": commentary,
+        "no_evidence": no_evidence,
+        "no_evidence_note": no_evidence_note,
+    }
+    try:
+        return save_self_assessment(review, by=by, rows=[row])[0]
+    except RowErrors as error:
+        raise error.rows[0] from None
 
 
 def add_evidence(
@@ -208,6 +303,7 @@ def add_evidence(
     tagged = list(indicators)
     if any(i.standard.version_id != review.framework_version_id for i in tagged):
         raise ValidationError({"indicators": "Tag indicators from this review's framework."})
+    refuse_future(dated_on=dated_on)
     with transaction.atomic():
         evidence = Evidence(
             review=review,
@@ -247,9 +343,8 @@ def missing_self_assessment(review: Review) -> list[str]:
 
 
 def save_position_statement(review: Review, *, by: Any, text: str) -> Review:
-    _self_assessment_open(review, by)
-    review.position_statement = text.strip()
-    _save(review, by=by, reason="position_statement")
+    """Save the position statement alone: save_self_assessment with no rows."""
+    save_self_assessment(review, by=by, position_statement=text)
     return review
 
 
@@ -444,28 +539,78 @@ def _check_can_score(assignment: Assignment, by: Any) -> None:
         raise ValidationError("Ratings are given during the desk review.")
 
 
+RATING_FIELDS = ("rating", "rationale")
+
+
+def save_desk_review(
+    assignment: Assignment, *, by: Any, rows: Iterable[dict[str, Any]] = (), notes: str | None = None
+) -> list[ReviewerRating]:
+    """Save a reviewer's own, independent desk review: each row is one standard's `standard`,
+    `rating` and `rationale`, and the notes when given. Every row is checked first: one bad row
+    refuses the whole save (RowErrors naming each bad row) and nothing is written. Side effects,
+    in one transaction: history "rate" and an audit "rate" with what changed per changed row;
+    history "notes" and an audit "desk_notes" when the notes change."""
+    _check_can_score(assignment, by)
+    review = assignment.review
+    in_scope = set(review.standards_in_scope().values_list("pk", flat=True))
+    levels = _levels(review)
+    seen: set[int] = set()
+
+    def check(row: dict[str, Any]) -> dict[str, Any]:
+        standard = row["standard"]
+        if standard.pk not in in_scope:
+            raise ValidationError("That standard is not in this review's scope.")
+        _once(seen, standard.pk, "standard")
+        rating = row.get("rating")
+        if rating is not None and rating not in levels:
+            raise ValidationError({"rating": "Choose a level from the framework's scale."})
+        return {"standard": standard, "rating": rating, "rationale": (row.get("rationale") or "").strip()}
+
+    cleaned = check_rows("ratings", rows, label=lambda row: standard_label(row["standard"]), check=check)
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().select_related("review").get(pk=assignment.pk)
+        _check_can_score(locked, by)
+        existing = {
+            r.standard_id: r
+            for r in ReviewerRating.objects.select_for_update().filter(
+                assignment=locked, standard__in=[row["standard"].pk for row in cleaned]
+            )
+        }
+        saved, changed = [], []
+        for row in cleaned:
+            entry = existing.get(row["standard"].pk) or ReviewerRating(assignment=locked, standard=row["standard"])
+            before = _fields(entry, RATING_FIELDS) if entry.pk else {}
+            entry.rating, entry.rationale = row["rating"], row["rationale"]
+            what = changes(before, _fields(entry, RATING_FIELDS))
+            if entry.pk is None or what:
+                _save(entry, by=by, reason="rate")
+                changed.append((entry, "rate", what))
+            saved.append(entry)
+        if notes is not None and notes.strip() != locked.notes:
+            old, locked.notes = locked.notes, notes.strip()
+            _save(locked, by=by, reason="notes")
+            changed.append((locked, "desk_notes", {"notes": [old, locked.notes]}))
+        for obj, action, what in changed:
+            _record(obj, action, by=by, review=review, changes=what)
+    assignment.notes = locked.notes
+    return saved
+
+
 def save_rating(
     assignment: Assignment, standard: Standard, *, by: Any, rating: int | None, rationale: str
 ) -> ReviewerRating:
-    """A reviewer's own, independent rating of one standard."""
-    _check_can_score(assignment, by)
-    review = assignment.review
-    if not review.standards_in_scope().filter(pk=standard.pk).exists():
-        raise ValidationError("That standard is not in this review's scope.")
-    values = set(review.framework_version.framework.levels.values_list("value", flat=True))
-    if rating is not None and rating not in values:
-        raise ValidationError({"rating": "Choose a level from the framework's scale."})
-    with transaction.atomic():
-        entry, _ = ReviewerRating.objects.get_or_create(assignment=assignment, standard=standard)
-        entry.rating, entry.rationale = rating, rationale.strip()
-        _save(entry, by=by, reason="rate")
-    return entry
+    """A reviewer's own, independent rating of one standard: save_desk_review with one row."""
+    try:
+        return save_desk_review(
+            assignment, by=by, rows=[{"standard": standard, "rating": rating, "rationale": rationale}]
+        )[0]
+    except RowErrors as error:
+        raise error.rows[0] from None
 
 
 def save_desk_notes(assignment: Assignment, *, by: Any, notes: str) -> Assignment:
-    _check_can_score(assignment, by)
-    assignment.notes = notes.strip()
-    _save(assignment, by=by, reason="notes")
+    """Save the desk review notes alone: save_desk_review with no rows."""
+    save_desk_review(assignment, by=by, notes=notes)
     return assignment
 
 
@@ -503,37 +648,105 @@ def start_desk_review(review: Review, *, by: Any) -> Review:
 
 
 def record_visit(review: Review, *, by: Any, visit_date: datetime.date, notes: str) -> Review:
+    """The lead records the visit: a date that has happened, on or after the self-assessment was
+    submitted (the panel visits having read it). Side effects: history, audit "record_visit"
+    with what changed."""
     _require(by, "peerreview.lead_review", review)
     _require_open(review, review.visit_is_open, doing="record the visit")
+    refuse_future(visit_date=visit_date)
+    submitted = review.self_assessment_submitted_at
+    if submitted is not None and visit_date < timezone.localdate(submitted):
+        raise ValidationError(
+            {
+                "visit_date": "The visit cannot be before the self-assessment was submitted "
+                f"({timezone.localdate(submitted):%-d %B %Y})."
+            }
+        )
     with transaction.atomic():
+        before = _fields(review, ("visit_date", "visit_notes"))
         review.visit_date, review.visit_notes = visit_date, notes.strip()
         _save(review, by=by, reason="record_visit")
-        _record(review, "record_visit", by=by, review=review, visit_date=str(visit_date))
+        _record(
+            review,
+            "record_visit",
+            by=by,
+            review=review,
+            visit_date=str(visit_date),
+            changes=changes(before, _fields(review, ("visit_date", "visit_notes"))),
+        )
     return review
+
+
+MODERATION_FIELDS = ("rating", "rationale", "flag_note")
+
+
+def moderate_standards(review: Review, *, by: Any, rows: Iterable[dict[str, Any]]) -> list[ModeratedRating]:
+    """Record the panel's agreed ratings (the lead's judgement, never the hub's): each row is one
+    standard's `standard`, `rating`, `rationale` and `flag_note` (needed where the reviewers
+    differed widely). Every row is checked first: one bad row refuses the whole save (RowErrors
+    naming each bad row) and nothing is written. Side effects, in one transaction: history and an
+    audit "moderate" with what changed per changed row."""
+    _require(by, "peerreview.judge_review", review, MODERATION_REFUSAL)
+    _require_open(review, review.moderation_is_open, doing="moderate ratings")
+    in_scope = set(review.standards_in_scope().values_list("pk", flat=True))
+    levels = _levels(review)
+    flagged = set(spread_flags(review))
+    seen: set[int] = set()
+
+    def check(row: dict[str, Any]) -> dict[str, Any]:
+        standard = row["standard"]
+        if standard.pk not in in_scope:
+            raise ValidationError("That standard is not in this review's scope.")
+        _once(seen, standard.pk, "standard")
+        rationale, flag_note = (row.get("rationale") or "").strip(), (row.get("flag_note") or "").strip()
+        problems = {}
+        if row.get("rating") not in levels:
+            problems["rating"] = "Choose a level from the framework's scale."
+        if not rationale:
+            problems["rationale"] = "Give the rationale for the agreed rating."
+        if standard.pk in flagged and not flag_note:
+            problems["flag_note"] = "Reviewers differed by 2 or more levels: say how the panel settled it."
+        if problems:
+            raise ValidationError(problems)
+        return {"standard": standard, "rating": row["rating"], "rationale": rationale, "flag_note": flag_note}
+
+    cleaned = check_rows("ratings", rows, label=lambda row: standard_label(row["standard"]), check=check)
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        _require_open(locked, locked.moderation_is_open, doing="moderate ratings")
+        existing = {
+            m.standard_id: m
+            for m in ModeratedRating.objects.select_for_update().filter(
+                review=locked, standard__in=[row["standard"].pk for row in cleaned]
+            )
+        }
+        saved, changed = [], []
+        for row in cleaned:
+            entry = existing.get(row["standard"].pk) or ModeratedRating(review=locked, standard=row["standard"])
+            before = _fields(entry, MODERATION_FIELDS) if entry.pk else {}
+            for name in MODERATION_FIELDS:
+                setattr(entry, name, row[name])
+            what = changes(before, _fields(entry, MODERATION_FIELDS))
+            if entry.pk is None or what:
+                _save(entry, by=by, reason="moderate")
+                changed.append((entry, what))
+            saved.append(entry)
+        for entry, what in changed:
+            _record(
+                entry, "moderate", by=by, review=locked, standard=entry.standard.code, rating=entry.rating, changes=what
+            )
+    return saved
 
 
 def moderate_standard(
     review: Review, standard: Standard, *, by: Any, rating: int, rationale: str, flag_note: str = ""
 ) -> ModeratedRating:
-    """Record the panel's agreed rating of one standard (the lead's judgement, never the hub's);
-    a flagged spread needs a note."""
-    _require(by, "peerreview.judge_review", review, MODERATION_REFUSAL)
-    _require_open(review, review.moderation_is_open, doing="moderate ratings")
-    values = set(review.framework_version.framework.levels.values_list("value", flat=True))
-    if rating not in values:
-        raise ValidationError({"rating": "Choose a level from the framework's scale."})
-    if not rationale.strip():
-        raise ValidationError({"rationale": "Give the rationale for the agreed rating."})
-    if standard.pk in spread_flags(review) and not flag_note.strip():
-        raise ValidationError({"flag_note": "Reviewers differed by 2 or more levels: say how the panel settled it."})
-    with transaction.atomic():
-        entry, _ = ModeratedRating.objects.get_or_create(
-            review=review, standard=standard, defaults={"rating": rating, "rationale": rationale}
-        )
-        entry.rating, entry.rationale, entry.flag_note = rating, rationale.strip(), flag_note.strip()
-        _save(entry, by=by, reason="moderate")
-        _record(entry, "moderate", by=by, review=review, standard=standard.code, rating=rating)
-    return entry
+    """Record the panel's agreed rating of one standard: moderate_standards with one row."""
+    row = {"standard": standard, "rating": rating, "rationale": rationale, "flag_note": flag_note}
+    try:
+        return moderate_standards(review, by=by, rows=[row])[0]
+    except RowErrors as error:
+        raise error.rows[0] from None
 
 
 def overall_result(review: Review) -> scoring.Result:
@@ -683,28 +896,77 @@ def issue_draft(review: Review, *, by: Any) -> Review:
     return review
 
 
+REPLY_FIELDS = ("kind", "text", "evidence_id")
+
+
+def _replies_open(review: Review) -> None:
+    _require_state(review, Review.State.RIGHT_OF_REPLY, doing="reply to findings")
+    if review.replies_submitted_at:
+        raise ValidationError("Your replies have been submitted.")
+
+
+def reply_to_findings(review: Review, *, by: Any, rows: Iterable[dict[str, Any]]) -> list[Reply]:
+    """The organisation's replies to the draft report's findings: each row is one finding's
+    `finding`, `kind` (accept, or challenge as (A), (B) or (C)), `text` and `evidence`. Every row
+    is checked first: one bad row refuses the whole save (RowErrors naming each bad row) and
+    nothing is written. Side effects, in one transaction: per changed row, history and an audit
+    "reply" with what changed, and the finding's "challenge" move when a reply first challenges it."""
+    rows = list(rows)
+    for row in rows:
+        _require(by, "peerreview.reply_finding", row["finding"])
+    _replies_open(review)
+    seen: set[int] = set()
+
+    def check(row: dict[str, Any]) -> dict[str, Any]:
+        finding, evidence = row["finding"], row.get("evidence")
+        if finding.review_id != review.pk:
+            raise ValidationError("That finding is not in this review.")
+        _once(seen, finding.pk, "finding")
+        if finding.state not in (Finding.State.AGREED, Finding.State.CHALLENGED):
+            raise ValidationError("This finding is not open for reply.")
+        if evidence is not None and evidence.review_id != review.pk:
+            raise ValidationError({"evidence": "Choose evidence from this review."})
+        candidate = Reply(
+            finding=finding, kind=row.get("kind", ""), text=(row.get("text") or "").strip(), evidence=evidence
+        )
+        candidate.replied_by = by
+        candidate.full_clean(exclude=["finding"])
+        return {"finding": finding, "kind": candidate.kind, "text": candidate.text, "evidence": evidence}
+
+    cleaned = check_rows("replies", rows, label=lambda row: finding_label(row["finding"]), check=check)
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        _replies_open(locked)
+        pks = [row["finding"].pk for row in cleaned]
+        findings = {f.pk: f for f in Finding.objects.select_for_update().filter(pk__in=pks)}
+        existing = {r.finding_id: r for r in Reply.objects.select_for_update().filter(finding__in=pks)}
+        saved = []
+        for row in cleaned:
+            finding = findings[row["finding"].pk]
+            reply = existing.get(finding.pk) or Reply(finding=finding, replied_by=by)
+            before = _fields(reply, REPLY_FIELDS) if reply.pk else {}
+            reply.kind, reply.text, reply.evidence = row["kind"], row["text"], row["evidence"]
+            what = changes(before, _fields(reply, REPLY_FIELDS))
+            if reply.pk is None or what:
+                reply.replied_by = by
+                _save(reply, by=by, reason="reply")
+                if reply.is_challenge and finding.state == Finding.State.AGREED:
+                    transition(finding, "challenge", by=by, role="contact")
+                _record(reply, "reply", by=by, review=locked, kind=reply.kind, changes=what)
+            saved.append(reply)
+    return saved
+
+
 def reply_to_finding(
     finding: Finding, *, by: Any, kind: str, text: str = "", evidence: Evidence | None = None
 ) -> Reply:
-    """The organisation accepts a finding or challenges it as (A), (B) or (C)."""
-    _require(by, "peerreview.reply_finding", finding)
-    review = finding.review
-    if not review.replies_are_open:
-        _require_state(review, Review.State.RIGHT_OF_REPLY, doing="reply to findings")
-        raise ValidationError("Your replies have been submitted.")
-    if finding.state not in (Finding.State.AGREED, Finding.State.CHALLENGED):
-        raise ValidationError("This finding is not open for reply.")
-    if evidence is not None and evidence.review_id != review.pk:
-        raise ValidationError({"evidence": "Choose evidence from this review."})
-    with transaction.atomic():
-        reply = getattr(finding, "reply", None) or Reply(finding=finding, replied_by=by)
-        reply.kind, reply.text, reply.evidence, reply.replied_by = kind, text.strip(), evidence, by
-        reply.full_clean(exclude=["finding"])
-        _save(reply, by=by, reason="reply")
-        if reply.is_challenge and finding.state == Finding.State.AGREED:
-            transition(finding, "challenge", by=by, role="contact")
-        _record(reply, "reply", by=by, review=review, kind=kind)
-    return reply
+    """The organisation accepts a finding or challenges it as (A), (B) or (C): reply_to_findings
+    with one row."""
+    row = {"finding": finding, "kind": kind, "text": text, "evidence": evidence}
+    try:
+        return reply_to_findings(finding.review, by=by, rows=[row])[0]
+    except RowErrors as error:
+        raise error.rows[0] from None
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)

@@ -252,6 +252,8 @@ API = {
     "api:review-findings": ("get", _u("review-findings", "review"), API_REVIEW_VIEWERS),
     # Contacts draft replies; only the nominated responsible person signs them off (a refusal, 400).
     "api:review-replies-submit": ("post", _u("review-replies-submit", "review"), _apr({"contact": 400})),
+    # Replies are the organisation's: the contact hears what the (empty) body lacks (400).
+    "api:review-replies": ("put", _u("review-replies", "review"), _apr({"contact": 400})),
     "api:review-outcome": ("put", _u("review-outcome", "review"), _apr({"lead_reviewer": 400})),
     "api:review-actions": ("get", _u("review-actions", "review"), API_REVIEW_VIEWERS),
     # No published report yet: nobody gets a PDF.

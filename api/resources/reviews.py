@@ -51,6 +51,21 @@ def _in(queryset: QuerySet[Any], **lookup: Any) -> Any:
     return found
 
 
+def _rows_in(queryset: QuerySet[Any], rows: list[dict[str, Any]], what: str, key: str) -> list[dict[str, Any]]:
+    """The rows sent with each `key` id replaced by its row, or one 400 naming every unknown id
+    ("ratings.2.indicator"), before anything is written."""
+    ids = {row[key] for row in rows if row.get(key) is not None}
+    found = queryset.in_bulk(ids)
+    unknown = {
+        f"{what}.{index}.{key}": [f"Unknown id {row[key]}."]
+        for index, row in enumerate(rows)
+        if row.get(key) is not None and row[key] not in found
+    }
+    if unknown:
+        raise ValidationError(unknown)
+    return [{**row, key: found[row[key]] if row.get(key) is not None else None} for row in rows]
+
+
 # --- serializers ------------------------------------------------------------------------------------
 
 
@@ -194,6 +209,10 @@ class ModeratedRatingSerializer(ModelSerializer):
         fields = ["standard", "rating", "rationale", "flag_note"]
 
 
+class ModerationSerializer(serializers.Serializer):
+    ratings = ModeratedRatingSerializer(many=True, max_length=500)
+
+
 class ReplySerializer(ModelSerializer):
     class Meta:
         model = Reply
@@ -227,6 +246,14 @@ class ReplyInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Reply.Kind.choices)
     text = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
     evidence = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1, default=None)
+
+
+class ReplyRowSerializer(ReplyInputSerializer):
+    finding = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class RepliesSerializer(serializers.Serializer):
+    replies = ReplyRowSerializer(many=True, max_length=500)
 
 
 class ReplyDecisionSerializer(serializers.Serializer):
@@ -360,11 +387,8 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
         if request.method == "PUT":
             self.require("peerreview.self_assess_review", review)
             data = _body(SelfAssessmentSerializer, request)
-            for row in data["ratings"]:
-                indicator = _in(Indicator.objects.select_related("standard"), pk=row.pop("indicator"))
-                pr.save_self_rating(review, indicator, by=user, **row)
-            if "position_statement" in data:
-                pr.save_position_statement(review, by=user, text=data["position_statement"])
+            rows = _rows_in(Indicator.objects.select_related("standard"), data["ratings"], "ratings", "indicator")
+            pr.save_self_assessment(review, by=user, rows=rows, position_statement=data.get("position_statement"))
         return Response(self._self_assessment_data(self.objects().get(pk=review.pk)))
 
     def _self_assessment_data(self, review: Review) -> dict[str, Any]:
@@ -390,16 +414,23 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
 
     @extend_schema(methods=["get"], responses=ModeratedRatingSerializer(many=True))
     @extend_schema(methods=["post"], request=ModeratedRatingSerializer, responses={201: ModeratedRatingSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="moderated-ratings", url_name="moderated-ratings")
+    @extend_schema(methods=["put"], request=ModerationSerializer, responses=ModeratedRatingSerializer(many=True))
+    @action(detail=True, methods=["get", "post", "put"], url_path="moderated-ratings", url_name="moderated-ratings")
     def moderated_ratings(self, request: Request, pk: Any = None) -> Response:
-        """The panel's agreed rating per standard. POST records one (the lead, at moderation)."""
+        """The panel's agreed rating per standard (the lead, at moderation). POST records one; PUT
+        records several at once, all or none: one bad row refuses them all, naming it."""
         review = self._review("peerreview.view_panel_work")
         if request.method == "GET":
             return Response(ModeratedRatingSerializer(review.moderated_ratings.order_by("standard_id"), many=True).data)
-        data = _body(ModeratedRatingSerializer, request)
-        standard = _in(review.standards_in_scope(), pk=data.pop("standard_id"))
-        entry = pr.moderate_standard(review, standard, by=request.user, **data)
-        return Response(ModeratedRatingSerializer(entry).data, status=status.HTTP_201_CREATED)
+        one = request.method == "POST"
+        sent = [_body(ModeratedRatingSerializer, request)] if one else _body(ModerationSerializer, request)["ratings"]
+        rows = [{**row, "standard": row.pop("standard_id")} for row in sent]
+        saved = pr.moderate_standards(
+            review, by=request.user, rows=_rows_in(review.standards_in_scope(), rows, "ratings", "standard")
+        )
+        if one:
+            return Response(ModeratedRatingSerializer(saved[0]).data, status=status.HTTP_201_CREATED)
+        return Response(ModeratedRatingSerializer(review.moderated_ratings.order_by("standard_id"), many=True).data)
 
     @extend_schema(methods=["get"], responses=FindingSerializer(many=True))
     @extend_schema(methods=["post"], request=FindingCreateSerializer, responses={201: FindingSerializer})
@@ -419,6 +450,23 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
         standards = list(review.framework_version.standards.filter(pk__in=data["standards"]))
         made = pr.add_finding(review, by=request.user, kind=data["kind"], text=data["text"], standards=standards)
         return Response(FindingSerializer(made, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RepliesSerializer, responses=FindingSerializer(many=True))
+    @action(detail=True, methods=["put"])
+    def replies(self, request: Request, pk: Any = None) -> Response:
+        """The organisation's replies to several findings at once, all or none: one bad row refuses
+        them all, naming it. Submitting them is replies/submit."""
+        review = self._review("peerreview.reply_finding")
+        rows = _rows_in(review.findings.all(), _body(RepliesSerializer, request)["replies"], "replies", "finding")
+        rows = _rows_in(review.evidence.all(), rows, "replies", "evidence")
+        pr.reply_to_findings(review, by=request.user, rows=rows)
+        findings = (
+            queries.findings_visible_to(request.user, review)
+            .filter(pk__in=[row["finding"].pk for row in rows])
+            .select_related("reply", "review")
+            .prefetch_related("standards")
+        )
+        return Response(FindingSerializer(findings, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses=ReviewSerializer)
     @action(detail=True, methods=["post"], url_path="replies/submit", url_name="replies-submit")
@@ -496,11 +544,8 @@ class AssignmentViewSet(TransitionsMixin, VisibleViewSet):
         if request.method == "PUT":
             self.require("peerreview.score_assignment", assignment)
             data = _body(DeskReviewSerializer, request)
-            for row in data["ratings"]:
-                standard = _in(Standard.objects.all(), pk=row["standard"])
-                pr.save_rating(assignment, standard, by=request.user, rating=row["rating"], rationale=row["rationale"])
-            if "notes" in data:
-                pr.save_desk_notes(assignment, by=request.user, notes=data["notes"])
+            rows = _rows_in(Standard.objects.all(), data["ratings"], "ratings", "standard")
+            pr.save_desk_review(assignment, by=request.user, rows=rows, notes=data.get("notes"))
         visible = [
             r for r in pr.ratings_visible_to(request.user, assignment.review) if r.assignment_id == assignment.pk
         ]
@@ -533,8 +578,8 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
         finding = self.get_object()
         self.require("peerreview.reply_finding", finding)
         data = _body(ReplyInputSerializer, request)
-        evidence = _in(finding.review.evidence.all(), pk=data["evidence"]) if data["evidence"] else None
-        pr.reply_to_finding(finding, by=request.user, kind=data["kind"], text=data["text"], evidence=evidence)
+        rows = _rows_in(finding.review.evidence.all(), [{**data, "finding": finding}], "replies", "evidence")
+        pr.reply_to_findings(finding.review, by=request.user, rows=rows)
         return Response(self.get_serializer(self.objects().get(pk=finding.pk)).data)
 
     @extend_schema(request=ReplyDecisionSerializer, responses=FindingSerializer)
