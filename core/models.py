@@ -1,4 +1,4 @@
-"""Cross-app plumbing models: the TimeStamped base and the append-only audit chain.
+"""Cross-app plumbing models: the TimeStamped and Dated bases and the append-only audit chain.
 
 AuditEvent is the one concrete model in core (STYLE.md says none): every app writes to the same
 hash chain, so it cannot belong to any one of them. See ARCHITECTURE.md "Audit".
@@ -6,12 +6,16 @@ hash chain, so it cannot belong to any one of them. See ARCHITECTURE.md "Audit".
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
 
@@ -22,6 +26,41 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DatedQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None) -> Any:
+        """Rows in force on `on` (today): started on or before it, not yet ended."""
+        on = on or timezone.localdate()
+        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gt=on))
+
+
+class Dated(TimeStamped):
+    """A row in force from `starts_on` until the day before `ends_on` (open-ended when empty):
+    a role, a declared interest. Subclasses add `ends_after_start(name)` to their constraints."""
+
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(null=True, blank=True, help_text="The first day it no longer applies.")
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def ends_after_start(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")), name=name
+        )
+
+    def clean(self) -> None:
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The end date must be on or after the start date."})
+
+    @property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 
 from core.audit import audited_history
 from core.dates import years_after
-from core.models import TimeStamped
+from core.models import Dated, DatedQuerySet, TimeStamped
 
 
 class Borough(models.Model):
@@ -258,11 +258,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return {m.organisation_id for m in self.current_memberships if m.role in roles}
 
 
-class MembershipQuerySet(models.QuerySet["Membership"]):
-    def current(self, on: datetime.date | None = None) -> MembershipQuerySet:
-        on = on or timezone.localdate()
-        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gt=on))
-
+class MembershipQuerySet(DatedQuerySet):
     def within_years(self, years: int, on: datetime.date | None = None) -> MembershipQuerySet:
         """Memberships that were in force at any time in the last `years` years (for conflict checks)."""
         on = on or timezone.localdate()
@@ -270,7 +266,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=since), starts_on__lte=on)
 
 
-class Membership(TimeStamped):
+class Membership(Dated):
     """A person's role in an organisation, from a start date to an optional end date."""
 
     class Role(models.TextChoices):
@@ -295,7 +291,6 @@ class Membership(TimeStamped):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     job_title = models.CharField(max_length=120, blank=True)
-    starts_on = models.DateField(default=timezone.localdate)
     ends_on = models.DateField(null=True, blank=True, help_text="The first day without the role.")
 
     objects = MembershipQuerySet.as_manager()
@@ -303,20 +298,14 @@ class Membership(TimeStamped):
 
     class Meta:
         ordering = ["person__full_name", "organisation__name", "role"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
-                name="membership_ends_after_start",
-            ),
-        ]
+        constraints = [Dated.ends_after_start("membership_ends_after_start")]
         indexes = [models.Index(fields=["person", "role"], name="membership_person_role_idx")]
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()}, {self.organisation}"
 
     def clean(self) -> None:
-        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "The end date must be on or after the start date."})
+        super().clean()
         if self.role in self.PEER_PANEL_ROLES:
             self._clean_peer_panel_term()
         if self.role == self.Role.RESPONSIBLE_PERSON and self.person_id and self.organisation_id:
@@ -345,19 +334,8 @@ class Membership(TimeStamped):
                     {"role": "The quality panel is made of accredited peer reviewers: this person has none."}
                 )
 
-    @property
-    def is_current(self) -> bool:
-        today = timezone.localdate()
-        return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)
 
-
-class ConflictDeclarationQuerySet(models.QuerySet["ConflictDeclaration"]):
-    def current(self, on: datetime.date | None = None) -> ConflictDeclarationQuerySet:
-        on = on or timezone.localdate()
-        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gt=on))
-
-
-class ConflictDeclaration(TimeStamped):
+class ConflictDeclaration(Dated):
     """A person's declared interest in an organisation; read when panels are built."""
 
     class Kind(models.TextChoices):
@@ -373,30 +351,14 @@ class ConflictDeclaration(TimeStamped):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="conflict_declarations")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     reason = models.TextField(help_text="Describe the interest in a sentence or two.")
-    starts_on = models.DateField(default=timezone.localdate)
     ends_on = models.DateField(null=True, blank=True)
     declared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
-    objects = ConflictDeclarationQuerySet.as_manager()
     history = audited_history()
 
     class Meta:
         ordering = ["-starts_on", "organisation__name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
-                name="conflict_ends_after_start",
-            ),
-        ]
+        constraints = [Dated.ends_after_start("conflict_ends_after_start")]
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_kind_display().lower()} at {self.organisation}"
-
-    def clean(self) -> None:
-        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "The end date must be on or after the start date."})
-
-    @property
-    def is_current(self) -> bool:
-        today = timezone.localdate()
-        return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)
