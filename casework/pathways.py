@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from casework import notices
 from casework.models import (
     Candidate,
     Case,
@@ -224,6 +225,7 @@ def request_grant(turnaround: Turnaround, *, by: Any, title: str, purpose: str, 
         )
         _save(grant, by=by, reason="request")
         _record(grant, "request", by=by, case=turnaround.case, amount=str(amount))
+        notices.tell_deciders(grant, by=by)
     return grant
 
 

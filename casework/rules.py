@@ -140,3 +140,16 @@ rules.add_perm("casework.release_tranche", is_case_team & case_is_open)
 # The 360Giving export of every grant: the panel and administrators (a case's own grants export
 # needs only casework.view_case).
 rules.add_perm("casework.export_grants", is_panel_member | is_administrator)
+
+
+# The permissions of decisions someone else makes for the case (the panel, or a second pair of
+# eyes on the team): a move guarded by one of these waits for them, and casework.notices tells them.
+DECISIONS = frozenset(
+    {
+        "casework.decide_case",
+        "casework.approve_closure",
+        "casework.approve_pathway",
+        "casework.approve_item",
+        "casework.approve_grant",
+    }
+)

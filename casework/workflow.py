@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from casework import notices
 from casework.models import (
     Case,
     CaseDocument,
@@ -105,6 +106,7 @@ def refer_organisation(
                 "not_duplicate": not_duplicate,
             },
         )
+        notices.new_referral(referral)
     return referral
 
 

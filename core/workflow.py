@@ -11,7 +11,9 @@ related rows and mail around it. Everything here happens in one database transac
    (a refusal names the rule in the transition's `custom={"refusal": "…"}` where it has one);
 5. require a reason where the transition says `custom={"reason_required": True}`;
 6. run the transition, save with the transition's name as the history reason and the actor as
-   the history user, and append an AuditEvent (from, to, actor, role, reason, changed fields).
+   the history user, and append an AuditEvent (from, to, actor, role, reason, changed fields);
+7. send `moved` (sender: the model; obj, name, source, target, by), still inside the transaction,
+   so an app can queue the notices a move causes in the outbox with it (casework.notices).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.dispatch import Signal
 from django_fsm import ConcurrentTransition, Transition, TransitionNotAllowed
 
 from core import audit
@@ -35,11 +38,15 @@ __all__ = [
     "blocked_transitions",
     "snapshot",
     "changes",
+    "moved",
     "require",
     "save_with_history",
     "RowErrors",
     "check_rows",
 ]
+
+# Sent after every move, inside its transaction: sender=model, obj, name, source, target, by.
+moved = Signal()
 
 FASTER_MESSAGE = "Somebody else changed this a moment ago. Check its current state and try again."
 
@@ -62,7 +69,7 @@ def _meta(obj: models.Model, name: str) -> Any:
     return meta
 
 
-def _label(t: Transition) -> str:
+def move_label(t: Transition) -> str:
     return t.custom.get("label") or t.name.replace("_", " ").capitalize()
 
 
@@ -86,7 +93,7 @@ def moved_message(obj: models.Model, name: str, user: Any, field_name: str = "st
     """The confirmation after a move: what happened, in the move's words, the new state, and what
     the person can do next (or that it now waits for someone else)."""
     t = next((t for t in getattr(obj, f"get_all_{field_name}_transitions")() if t.name == name), None)
-    label = _label(t) if t is not None else name.replace("_", " ").capitalize()
+    label = move_label(t) if t is not None else name.replace("_", " ").capitalize()
     field = obj._meta.get_field(field_name)
     state = getattr(obj, field_name)
     state_text = str(dict(field.choices or []).get(state, state)).lower()
@@ -197,11 +204,11 @@ def transition(
                 method=getattr(current, name),
             )
         if not may(t, current, by):
-            raise PermissionDenied(t.custom.get("refusal") or f"You may not {_label(t).lower()} this.")
+            raise PermissionDenied(t.custom.get("refusal") or f"You may not {move_label(t).lower()} this.")
         unmet = unmet_guards(current, t)
         if unmet:
             raise TransitionNotAllowed(
-                f"{_label(t)} cannot happen until " + "; and until ".join(_as_clause(u) for u in unmet) + ".",
+                f"{move_label(t)} cannot happen until " + "; and until ".join(_as_clause(u) for u in unmet) + ".",
                 object=current,
                 method=getattr(current, name),
             )
@@ -224,6 +231,7 @@ def transition(
             target_state=str(field.get_state(current)),
             payload={"changes": _changes(before, after, ignore={field.attname, "updated_at"})},
         )
+        moved.send(model, obj=current, name=name, source=source, target=field.get_state(current), by=by)
     return current
 
 
@@ -250,7 +258,7 @@ def _acting_role(obj: models.Model, user: Any) -> str:
 def _describe(t: Transition) -> AvailableTransition:
     return AvailableTransition(
         name=t.name,
-        label=_label(t),
+        label=move_label(t),
         target=str(t.target),
         reason_required=bool(t.custom.get("reason_required")),
         style=t.custom.get("style", "secondary"),
