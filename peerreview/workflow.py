@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from casework import workflow as casework
 from core import audit
-from core.dates import add_working_days, years_after
+from core.dates import add_working_days, not_in_future, years_after
 from core.workflow import transition
 from organisations.models import Organisation
 from peerreview import conflicts, emails, queries
@@ -75,6 +75,14 @@ def _record(obj: Any, action: str, *, by: Any, review: Review, reason: str = "",
 
 def _today() -> datetime.date:
     return timezone.localdate()
+
+
+def _not_future(name: str, day: datetime.date | None) -> None:
+    """Refuse a fact dated in the future (a document's date, a visit held), naming the field."""
+    try:
+        not_in_future(day)
+    except ValidationError as error:
+        raise ValidationError({name: error.messages}) from None
 
 
 def _require_state(review: Review, *states: str, doing: str) -> None:
@@ -210,6 +218,7 @@ def add_evidence(
         raise PermissionDenied
     if review.state in (Review.State.CLOSED, Review.State.WITHDRAWN, Review.State.CANCELLED):
         raise ValidationError("The review is finished: no more evidence can be added.")
+    _not_future("dated_on", dated_on)
     tagged = list(indicators)
     if any(i.standard.version_id != review.framework_version_id for i in tagged):
         raise ValidationError({"indicators": "Tag indicators from this review's framework."})
@@ -510,6 +519,7 @@ def start_desk_review(review: Review, *, by: Any) -> Review:
 def record_visit(review: Review, *, by: Any, visit_date: datetime.date, notes: str) -> Review:
     _require(by, "peerreview.lead_review", review)
     _require_state(review, Review.State.VISIT, doing="record the visit")
+    _not_future("visit_date", visit_date)
     with transaction.atomic():
         review.visit_date, review.visit_notes = visit_date, notes.strip()
         _save(review, by=by, reason="record_visit")
