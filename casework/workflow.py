@@ -328,7 +328,8 @@ def record_outcome(case: Case, *, by: Any, outcome: str, note: str, unresolved_n
         # The panel closes on the outcome it was asked to (a disengaged one lets the pathway end early).
         raise ValidationError(
             {
-                "outcome": "The panel is reviewing the proposed closure on this outcome; it sends the case back to change it."
+                "outcome": "The panel is reviewing the proposed closure on this outcome; "
+                "it sends the case back if the outcome must change."
             }
         )
     if outcome not in Case.Outcome.values or not note.strip():

@@ -256,7 +256,7 @@ def test_grant_rules_hold_under_random_moves(caseworker, panel_member):
     run_state_machine_as_test(
         GrantMachine,
         settings=settings(
-            max_examples=20,
+            max_examples=15,
             stateful_step_count=25,
             deadline=None,
             derandomize=True,
