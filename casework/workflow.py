@@ -305,6 +305,14 @@ def record_outcome(case: Case, *, by: Any, outcome: str, note: str, unresolved_n
     and why is recorded too, for the panel to approve when it closes the case. Side effects:
     history row, audit event "outcome" with the old and new values."""
     _writable(case, by)
+    if case.state == Case.State.CLOSING_REVIEW:
+        # The panel closes on the outcome it was asked to (a disengaged one lets the pathway end early).
+        raise ValidationError(
+            {
+                "outcome": "The panel is reviewing the proposed closure on this outcome; "
+                "it sends the case back if the outcome must change."
+            }
+        )
     if outcome not in Case.Outcome.values or not note.strip():
         raise ValidationError({"outcome": "Choose the outcome and describe it."})
     fitting = Case.OUTCOMES_FOR.get(case.pathway, ())

@@ -36,3 +36,17 @@ def who_may(obj: models.Model, name: str, people: dict[str, Any]) -> dict[str, s
         for t in transitions
         if t.name == name
     }
+
+
+def one_event_per_move(obj: models.Model) -> None:
+    """Every state move in the object's history has exactly one audit event, in the same order
+    (for the rule-based machines: tests/*/test_*_machine.py)."""
+    from core.models import AuditEvent
+
+    model = type(obj)
+    names = {t.name for t in model._meta.get_field("state").get_all_transitions(model)}
+    reasons = obj.history.order_by("history_date", "history_id").values_list("history_change_reason", flat=True)
+    moves = [reason for reason in reasons if reason in names]
+    events = AuditEvent.objects.filter(object_type=model._meta.label_lower, object_id=str(obj.pk))
+    audited = list(events.exclude(target_state="").order_by("id").values_list("action", flat=True))
+    assert moves == audited, f"{model.__name__} {obj.pk}: moves {moves} but audit events {audited}"

@@ -157,6 +157,23 @@ def test_the_outcome_must_fit_the_pathway(caseworker, panel_member, reviewed_org
     assert 'value="closed_orderly"' not in page and 'value="stabilised"' in page
 
 
+def test_the_outcome_proposed_for_closing_is_the_one_the_panel_closes_on(caseworker, panel_member, reviewed_org):
+    # Found by tests/casework/test_case_machine.py: a case proposed for closing as disengaged
+    # (which lets a pathway close before its exit) had its outcome changed to "stabilised" while
+    # the panel reviewed it, and the panel then closed a turnaround that never reached its exit.
+    record = scenes.case_on_pathway("turnaround", caseworker=caseworker, panel=panel_member, organisation=reviewed_org)
+    case = cw.record_outcome(record.case, by=caseworker, outcome="disengaged", note="The trustees stopped replying.")
+    case = cw.perform(case, "propose_closure", by=caseworker)
+    with pytest.raises(ValidationError, match="The panel is reviewing the proposed closure"):
+        cw.record_outcome(_fresh(case), by=caseworker, outcome="stabilised", note="Stable now.")
+    assert _fresh(case).outcome == "disengaged"
+    # Sent back, the team may change the outcome; proposing again needs the pathway's exit.
+    case = cw.perform(_fresh(case), "reject_closure", by=panel_member, reason="Check the outcome.")
+    case = cw.record_outcome(case, by=caseworker, outcome="stabilised", note="Stable now.")
+    with pytest.raises(TransitionNotAllowed, match="pathway has reached its exit"):
+        cw.perform(case, "propose_closure", by=caseworker)
+
+
 # --- 2. grants ---------------------------------------------------------------------------------------
 @pytest.fixture
 def approved(caseworker, panel_member, reviewed_org):

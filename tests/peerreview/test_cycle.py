@@ -214,3 +214,37 @@ def test_renewal_is_prefilled_and_happens_once(review, coordinator, reviewed_org
     assert list(renewal.in_scope.values_list("code", flat=True)) == ["2.1"]
     with pytest.raises(ValidationError, match="already been renewed"):
         workflow.renew_review(closed, by=coordinator)
+
+
+def test_evidence_and_visits_are_never_dated_in_the_future(
+    published_version, reviewed_org, coordinator, lead_reviewer, reviewer, contact
+):
+    # Found by tests/peerreview/test_review_machine.py: a document dated tomorrow was accepted.
+    scene = scenes.review_in_desk_review(
+        version=published_version,
+        organisation=reviewed_org,
+        coordinator=coordinator,
+        lead=lead_reviewer,
+        peer=reviewer,
+        contact=contact,
+    )
+    review = scene["review"]
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="in the future"):
+        workflow.add_evidence(
+            review,
+            by=contact,
+            title="Minutes",
+            dated_on=tomorrow,
+            indicators=[],
+            upload=scenes.pdf_upload(),
+            content_type="application/pdf",
+        )
+    for assignment in review.assignments.filter(state=Assignment.State.ACCEPTED):
+        for standard in review.standards_in_scope():
+            workflow.save_rating(assignment, standard, by=assignment.reviewer, rating=3, rationale="Seen.")
+        workflow.submit_assignment(assignment, by=assignment.reviewer)
+    review = workflow.move_review(Review.objects.get(pk=review.pk), "plan_visit", by=lead_reviewer)
+    with pytest.raises(ValidationError, match="in the future"):
+        workflow.record_visit(review, by=lead_reviewer, visit_date=tomorrow, notes="Planned.")
+    assert Review.objects.get(pk=review.pk).visit_date is None
