@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case as Switch
@@ -9,10 +11,23 @@ from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Query
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
-from casework.models import Case, CaseNote, HealthCheck, Referral, Task
+from casework.models import (
+    Case,
+    CaseNote,
+    Closure,
+    Grant,
+    HealthCheck,
+    Interim,
+    Referral,
+    RegisterItem,
+    Task,
+    Turnaround,
+)
+from casework.rules import DECISIONS
 from core import words
 from core.models import AuditEvent
 from core.templatetags import words as labels
+from core.workflow import may, move_label
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_panel_member
 
@@ -58,6 +73,64 @@ def caseload_visible_to(user: Any) -> QuerySet[Case]:
         stage_since=Coalesce(Subquery(moved.values("created_at")[:1]), "created_at"),
         last_contact=Subquery(contact.values("day")[:1]),
     )
+
+
+@dataclass
+class Waiting:
+    """Something that waits for `user`'s decision: what, on which case, since when."""
+
+    obj: Any
+    case: Case
+    moves: list[str]
+    since: datetime.datetime
+
+    @property
+    def what(self) -> str:
+        name = getattr(self.obj, "title", "") or getattr(self.obj, "name", "")
+        noun = self.obj._meta.verbose_name
+        return f"{noun.capitalize()} “{name}”" if name else noun.capitalize()
+
+
+# Records that can wait for a decision, and the path from each to its case.
+DECIDED_ON: list[tuple[type[Any], str]] = [
+    (Case, ""),
+    (Closure, "case"),
+    (Turnaround, "case"),
+    (Interim, "case"),
+    (Grant, "turnaround__case"),
+    (RegisterItem, "closure__case"),
+]
+
+
+def decisions_waiting_for(user: Any, limit: int = 30) -> list[Waiting]:
+    """The approvals inbox: every record on an open case in a state a decision move leaves from
+    (a move guarded by one of casework.rules.DECISIONS) that `user` may make, oldest first. The
+    rules judge each row; one query per kind of record (and one for the teams), whatever the count."""
+    open_cases = cases_visible_to(user).filter(state__in=Case.OPEN).values("pk")
+    waiting = []
+    for model, to_case in DECIDED_ON:
+        moves = [t for t in model._meta.get_field("state").get_all_transitions(model) if t.permission in DECISIONS]
+        prefix = f"{to_case}__" if to_case else ""
+        entered = AuditEvent.objects.filter(
+            object_type=f"{model._meta.app_label}.{model._meta.model_name}",
+            object_id=Cast(OuterRef("pk"), output_field=CharField()),
+            target_state=OuterRef("state"),
+        ).order_by("-id")
+        rows = (
+            model.objects.filter(state__in={t.source for t in moves}, **{f"{prefix}pk__in": open_cases})
+            .select_related(*([f"{to_case}__organisation"] if to_case else ["organisation"]))
+            .prefetch_related(f"{prefix}team")
+            .annotate(waiting_since=Coalesce(Subquery(entered.values("created_at")[:1]), "created_at"))
+            .order_by("waiting_since", "pk")
+        )
+        if model is Grant:
+            rows = rows.with_others_total()
+        for obj in rows[:limit]:
+            mine = [move_label(t) for t in moves if t.source == obj.state and may(t, obj, user)]
+            if mine:
+                case = obj if model is Case else obj.case
+                waiting.append(Waiting(obj=obj, case=case, moves=mine, since=obj.waiting_since))
+    return sorted(waiting, key=lambda w: w.since)[:limit]
 
 
 def on_team(user: Any) -> Q:

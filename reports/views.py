@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from casework import queries as case_queries
-from casework.models import Case, Closure, RegisterItem, Task
+from casework.models import Case, Task
 from core import audit
 from core.models import AuditEvent
 from core.shortcuts import get_object_for_user
@@ -69,9 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if user.has_role(Role.CASEWORKER)
         else [],
-        Role.PANEL_MEMBER: list(case_queries.cases_visible_to(user).filter(state__in=Case.AWAITING_PANEL)[:30])
-        if user.has_role(Role.PANEL_MEMBER)
-        else [],
+        # The panel's work is its approvals inbox (_lifeboat_work: "decisions").
         Role.FUNDER_READER: list(
             review_queries.reviews_visible_to(user)
             .filter(published_at__isnull=False)
@@ -97,30 +95,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
-    """Lifeboat work beyond the case list: my open tasks; pathway steps waiting for the panel;
-    cases an organisation consented to share with my funder."""
+    """Lifeboat work beyond the case list: my open tasks; whatever waits for my decision (the
+    approvals inbox, oldest first); cases an organisation consented to share with my funder."""
     if role == Role.CASEWORKER:
         tasks = Task.objects.filter(assignee=user, done_at__isnull=True).select_related("case__organisation")
-        asks = RegisterItem.objects.filter(
-            state=RegisterItem.State.NA_REQUESTED,
-            closure__case__in=case_queries.cases_visible_to(user).filter(state__in=Case.OPEN),
-        ).exclude(na_requested_by=user)
-        return {"tasks": list(tasks[:30]), "asks": list(asks.select_related("closure__case__organisation")[:30])}
+        return {"tasks": list(tasks[:30]), "decisions": case_queries.decisions_waiting_for(user)}
     if role == Role.PANEL_MEMBER:
-        # The permission (panel, not on the case's team, case open) stays the judge of each row; the
-        # query already leaves out the person's own and finished cases, so 30 rows are enough however
-        # many closures there are, and the teams it asks about are prefetched.
-        waiting = (
-            Closure.objects.filter(
-                state__in=Closure.AWAITING_PANEL,
-                case__in=case_queries.cases_visible_to(user).filter(state__in=Case.OPEN),
-            )
-            .exclude(case__in=Case.objects.filter(case_queries.on_team(user)))
-            .select_related("case__organisation")
-            .prefetch_related("case__team")
-            .order_by("created_at", "pk")[:30]
-        )
-        return {"approvals": [c for c in waiting if user.has_perm("casework.approve_pathway", c)]}
+        return {"decisions": case_queries.decisions_waiting_for(user)}
     if role == Role.FUNDER_READER:
         return {"shared_cases": list(case_queries.cases_shared_with(user)[:30])}
     return {}

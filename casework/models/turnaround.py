@@ -295,6 +295,22 @@ class Milestone(TimeStamped):
         return bool(self.evidence_note.strip() and self.evidence_on)
 
 
+class GrantQuerySet(models.QuerySet["Grant"]):
+    def with_others_total(self) -> GrantQuerySet:
+        """Each grant's `others_total()` in the same query (lists that ask `needs_panel` per row)."""
+        others = (
+            Grant.objects.filter(
+                turnaround__case__organisation_id=models.OuterRef("turnaround__case__organisation_id"),
+                state__in=Grant.COUNTED,
+            )
+            .exclude(pk=models.OuterRef("pk"))
+            .values("turnaround__case__organisation_id")
+            .annotate(total=models.Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(others_total_sum=models.Subquery(others))
+
+
 class Grant(ConcurrentTransitionMixin, TimeStamped):
     """A small restricted grant to the organisation, paid in tranches against milestones."""
 
@@ -329,6 +345,7 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
     monitoring_note = models.TextField(blank=True)
     clawback_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
+    objects = GrantQuerySet.as_manager()
     history = audited_history()
 
     class Meta:
@@ -350,6 +367,8 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
     def others_total(self) -> Decimal:
         """What the organisation has already been granted or asked for in other lifeboat grants
         (any case, any turnaround; refused, withdrawn and clawed-back grants do not count)."""
+        if hasattr(self, "others_total_sum"):  # annotated by GrantQuerySet.with_others_total
+            return self.others_total_sum or Decimal(0)
         total = (
             Grant.objects.filter(turnaround__case__organisation_id=self.turnaround.case.organisation_id)
             .filter(state__in=self.COUNTED)

@@ -135,3 +135,32 @@ def test_an_inactive_or_former_panel_member_is_not_told(
         lambda: scenes.case_awaiting_decision(caseworker=caseworker, organisation=other_org),
     )
     assert _to(messages, "A lifeboat decision is waiting for you") == {panel_member.email}
+
+
+# --- the approvals inbox on the home page ----------------------------------------------------------
+
+
+def test_the_panels_home_lists_what_waits_for_its_decision_with_its_age(
+    caseworker, panel_member, reviewed_org, client_for
+):
+    from casework.queries import decisions_waiting_for
+
+    case = scenes.case_awaiting_decision(caseworker=caseworker, organisation=reviewed_org)["case"]
+    waiting = decisions_waiting_for(panel_member)
+    assert [(w.obj, w.moves) for w in waiting] == [(case, ["Approve the pathway"])]
+    page = client_for(panel_member).get("/").content.decode()
+    assert "Waiting for your decision" in page and case.get_absolute_url() in page
+    assert f"Waiting since {timezone.localdate():%-d %B %Y}" in page
+    assert decisions_waiting_for(caseworker) == []  # the team never decides its own case
+
+
+def test_the_inbox_keeps_four_eyes_a_requested_grant_waits_for_others(caseworker, panel_member, reviewed_org, settings):
+    from casework.queries import decisions_waiting_for
+
+    record, _ = scenes.approved_turnaround(caseworker=caseworker, panel=panel_member, organisation=reviewed_org)
+    settings.LIFEBOAT_GRANT_PANEL_THRESHOLD = 1000
+    grant = pathways.request_grant(record, by=caseworker, title="Rent", purpose="Arrears", amount=Decimal(5000))
+    assert [w.obj for w in decisions_waiting_for(panel_member)] == [grant]
+    assert decisions_waiting_for(caseworker) == []
+    settings.LIFEBOAT_GRANT_PANEL_THRESHOLD = 100000  # below the threshold the team may approve, not the asker
+    assert decisions_waiting_for(caseworker) == []
