@@ -67,9 +67,9 @@ def test_home_shows_tasks_second_person_asks_and_panel_approvals(planning, casew
     case.team.add(colleague)
     workflow.move_item(planning["item"], "ask_not_applicable", by=colleague, reason="Club closed last year")
     home = client_for(caseworker).get(reverse("home")).content.decode()
-    assert "Write to the lunch club" in home and "Lunch club" in home
+    assert "Write to the lunch club" in home and "Register item “Lunch club”" in home  # a second person's ask
     panel_home = client_for(panel_member).get(reverse("home")).content.decode()
-    assert "closure plan to approve" in panel_home
+    assert "Waiting for your decision" in panel_home and case.closure.get_absolute_url() in panel_home
 
 
 def test_task_reminders_once_per_point_and_the_owner_hears_when_long_overdue(

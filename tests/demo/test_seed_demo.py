@@ -230,8 +230,9 @@ BUDGETS = {
     "home_lead": ("lead", 8 + TWO_FACTOR),
     "home_reviewer": ("reviewer", 8 + TWO_FACTOR),
     "home_contact": ("contact", 8 + TWO_FACTOR),
-    "home_caseworker": ("caseworker", 8 + TWO_FACTOR),
-    "home_panel": ("panel", 10 + TWO_FACTOR),  # + closures waiting for the panel
+    # + the approvals inbox: at most one query per kind of record (6) and one for its teams (6)
+    "home_caseworker": ("caseworker", 8 + 12 + TWO_FACTOR),
+    "home_panel": ("panel", 8 + 12 + TWO_FACTOR),
     "home_funder": ("funder", 8 + TWO_FACTOR),
     "review_list": ("coordinator", 7 + TWO_FACTOR),
     "review_detail": ("coordinator", 30 + TWO_FACTOR),
