@@ -18,11 +18,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, transition
+from django_fsm import RETURN_VALUE
 
 from core.audit import audited_history
 from core.dates import not_in_future, working_days_between
 from core.fields import StateField
+from core.fsm import ConcurrentTransitionMixin, transition
 from core.models import TimeStamped
 from organisations.models import Organisation
 from standards.models import FrameworkVersion, Indicator, Standard

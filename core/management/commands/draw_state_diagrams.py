@@ -65,7 +65,7 @@ def render() -> str:
     out = [INTRO]
     for model, field in machines():
         transitions = sorted(field.get_all_transitions(model), key=lambda t: (t.name, str(t.source)))
-        out.append(f"\n## {model._meta.verbose_name.capitalize()} (`{model._meta.label}.{field.name}`)\n")
+        out.append(f"\n## {str(model._meta.verbose_name).capitalize()} (`{model._meta.label}.{field.name}`)\n")
         out.append("```mermaid\nstateDiagram-v2")
         out.append(f"    [*] --> {field.default}")
         for t in transitions:
