@@ -27,7 +27,7 @@ from organisations.models import Organisation
 
 User = settings.AUTH_USER_MODEL
 # Which filing deadline applies to the next accounts, by legal form (the rules table has the months).
-ACCOUNTS_RULE_BY_FORM = {
+ACCOUNTS_RULE_BY_FORM: dict[str, str] = {
     Organisation.LegalForm.CHARITABLE_COMPANY: "company_accounts_months",  # the earlier of its two deadlines
     Organisation.LegalForm.CIC: "company_accounts_months",
     Organisation.LegalForm.CBS: "society_return_months",
