@@ -75,11 +75,13 @@ test-fast: install
 	$(PY) -m pytest -q -n auto --dist loadfile -m "not e2e" -x --nomigrations
 
 # What CI refuses besides failing tests: lint and format, the import direction (ARCHITECTURE.md),
-# a model change without its migration, and state diagrams that differ from the code.
+# type errors (mypy, [tool.mypy] in pyproject.toml), a model change without its migration, and
+# state diagrams that differ from the code.
 check: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	DJANGO_DEBUG=1 $(PY) -m mypy .
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=1 $(PY) manage.py draw_state_diagrams --check
 

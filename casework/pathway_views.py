@@ -18,6 +18,7 @@ from casework import forms, giving, pathways, workflow
 from casework.models import Candidate, Case, Grant, Interim, Milestone, Tranche, Turnaround
 from core import audit
 from core.shortcuts import attempt, form_page, get_object_for_user
+from core.types import AuthenticatedHttpRequest
 from core.words import money
 from core.workflow import available_transitions, blocked_transitions, moved_message
 
@@ -69,7 +70,7 @@ def _events(record: Any) -> Any:
 
 # --- turnaround ---------------------------------------------------------------------------------
 @login_required
-def turnaround_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def turnaround_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _turnaround(request, pk)
     case, user = record.case, request.user
     grants = []
@@ -108,7 +109,7 @@ def _initial(obj: Any, form_class: type[Any]) -> dict[str, Any]:
 
 
 @login_required
-def turnaround_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def turnaround_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _turnaround(request, pk, perm=WORK)
     form = forms.TurnaroundForm(request.POST or None, initial=_initial(record, forms.TurnaroundForm))
     return form_page(
@@ -124,7 +125,7 @@ def turnaround_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def turnaround_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def turnaround_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     record = _turnaround(request, pk)
     if name not in {t.name for t in record.get_all_state_transitions()}:
         raise Http404
@@ -138,7 +139,7 @@ def turnaround_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 @login_required
-def pathway_evidence(request: HttpRequest, pk: int, pathway: str) -> HttpResponse:
+def pathway_evidence(request: AuthenticatedHttpRequest, pk: int, pathway: str) -> HttpResponse:
     record = (_turnaround if pathway == Case.Pathway.TURNAROUND else _interim)(request, pk, perm=WORK)
     slots = pathways.PATHWAY_SLOTS[record.pathway]
     form = forms.EvidenceForm(request.POST or None, request.FILES or None, slots=slots)
@@ -154,7 +155,7 @@ def pathway_evidence(request: HttpRequest, pk: int, pathway: str) -> HttpRespons
 
 
 @login_required
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _turnaround(request, pk, perm=WORK)
     form = forms.MilestoneForm(request.POST or None)
     return form_page(
@@ -169,7 +170,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def milestone_edit(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+def milestone_edit(request: AuthenticatedHttpRequest, pk: int, mid: int) -> HttpResponse:
     qs = Milestone.objects.select_related("turnaround__case").filter(turnaround__case_id=pk)
     milestone = get_object_for_user(request, qs, view_perm=VIEW, perm=WORK, pk=mid)
     form = forms.MilestoneForm(request.POST or None, initial=_initial(milestone, forms.MilestoneForm))
@@ -190,7 +191,7 @@ def _grant(request: HttpRequest, pk: int, gid: int, perm: str | None = None) -> 
 
 
 @login_required
-def grant_request(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _turnaround(request, pk, perm=WORK)
     form = forms.GrantRequestForm(request.POST or None)
     return form_page(
@@ -205,7 +206,7 @@ def grant_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def grant_approve(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
+def grant_approve(request: AuthenticatedHttpRequest, pk: int, gid: int) -> HttpResponse:
     grant = _grant(request, pk, gid, perm="casework.approve_grant")
     form = forms.GrantApprovalForm(request.POST or None)
     return form_page(
@@ -224,7 +225,7 @@ def grant_approve(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
 
 
 @login_required
-def grant_monitoring(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
+def grant_monitoring(request: AuthenticatedHttpRequest, pk: int, gid: int) -> HttpResponse:
     grant = _grant(request, pk, gid, perm=WORK)
     form = forms.MonitoringForm(request.POST or None, initial={"note": grant.monitoring_note})
     return form_page(
@@ -240,7 +241,7 @@ def grant_monitoring(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def grant_move(request: HttpRequest, pk: int, gid: int, name: str) -> HttpResponse:
+def grant_move(request: AuthenticatedHttpRequest, pk: int, gid: int, name: str) -> HttpResponse:
     grant = _grant(request, pk, gid)
     if name not in {t.name for t in grant.get_all_state_transitions()} - {"approve", "pay"}:
         raise Http404
@@ -258,7 +259,7 @@ def grant_move(request: HttpRequest, pk: int, gid: int, name: str) -> HttpRespon
 
 
 @login_required
-def tranche_add(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
+def tranche_add(request: AuthenticatedHttpRequest, pk: int, gid: int) -> HttpResponse:
     grant = _grant(request, pk, gid, perm=WORK)
     form = forms.TrancheForm(request.POST or None, milestones=grant.turnaround.milestones.all())
     return form_page(
@@ -274,7 +275,7 @@ def tranche_add(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tranche_release(request: HttpRequest, pk: int, tid: int) -> HttpResponse:
+def tranche_release(request: AuthenticatedHttpRequest, pk: int, tid: int) -> HttpResponse:
     qs = Tranche.objects.select_related("grant__turnaround__case").filter(grant__turnaround__case_id=pk)
     tranche = get_object_for_user(request, qs, view_perm=VIEW, pk=tid)
     attempt(request, lambda: pathways.release_tranche(tranche, by=request.user), "The payment is released.")
@@ -288,14 +289,14 @@ def _csv(content: str, filename: str) -> HttpResponse:
 
 
 @login_required
-def grant_export(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _turnaround(request, pk)
     rows = giving.awarded(Grant.objects.filter(turnaround=record))
     return _csv(giving.to_csv(rows), f"lifeboat-case-{pk}-grants-360giving.csv")
 
 
 @login_required
-def grant_export_all(request: HttpRequest) -> HttpResponse:
+def grant_export_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Like a case, the register of lifeboat grants does not exist for people who may not read it.
     if not request.user.has_perm("casework.export_grants"):
         raise Http404
@@ -305,7 +306,7 @@ def grant_export_all(request: HttpRequest) -> HttpResponse:
 
 # --- interim management -------------------------------------------------------------------------
 @login_required
-def interim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def interim_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _interim(request, pk)
     case, user = record.case, request.user
     return render(
@@ -326,7 +327,7 @@ def interim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def interim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def interim_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _interim(request, pk, perm=WORK)
     form = forms.InterimForm(request.POST or None, initial=_initial(record, forms.InterimForm))
     return form_page(
@@ -342,7 +343,7 @@ def interim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def interim_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def interim_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     record = _interim(request, pk)
     if name not in {t.name for t in record.get_all_state_transitions()}:
         raise Http404
@@ -356,7 +357,7 @@ def interim_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 @login_required
-def candidate_add(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _interim(request, pk, perm=WORK)
     form = forms.CandidateForm(request.POST or None)
     return form_page(
@@ -371,7 +372,7 @@ def candidate_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def candidate_edit(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
+def candidate_edit(request: AuthenticatedHttpRequest, pk: int, cid: int) -> HttpResponse:
     qs = Candidate.objects.select_related("interim__case").filter(interim__case_id=pk)
     candidate = get_object_for_user(request, qs, view_perm=VIEW, perm=WORK, pk=cid)
     form = forms.CandidateForm(request.POST or None, initial=_initial(candidate, forms.CandidateForm))
@@ -388,7 +389,7 @@ def candidate_edit(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def candidate_choose(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
+def candidate_choose(request: AuthenticatedHttpRequest, pk: int, cid: int) -> HttpResponse:
     qs = Candidate.objects.select_related("interim__case").filter(interim__case_id=pk)
     candidate = get_object_for_user(request, qs, view_perm=VIEW, pk=cid)
     if not request.user.has_perm(WORK, candidate):
@@ -402,7 +403,7 @@ def candidate_choose(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
 
 
 @login_required
-def interim_review_add(request: HttpRequest, pk: int) -> HttpResponse:
+def interim_review_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _interim(request, pk, perm=WORK)
     form = forms.InterimReviewForm(request.POST or None, initial={"held_on": timezone.localdate()})
     return form_page(

@@ -30,10 +30,13 @@ from casework.models import (
     Tranche,
     Turnaround,
 )
-from casework.workflow import _not_future, _record, _save, _writable, add_task, complete_task
+from casework.workflow import _record, _writable, add_task, complete_task
+from core.dates import refuse_future as _not_future
 from core.words import date as words_date
 from core.words import money
 from core.workflow import changes, snapshot, transition
+from core.workflow import save_with_history as _save
+from organisations.models import User
 
 TURNAROUND_FIELDS = {
     "causes_of_distress",
@@ -112,7 +115,7 @@ def _clean(obj: Any, exclude: list[str]) -> None:
 # --- starting a pathway -------------------------------------------------------------------------
 # --- evidence in the pathway's slots --------------------------------------------------------------
 # --- turnaround ---------------------------------------------------------------------------------
-def update_turnaround(turnaround: Turnaround, *, by: Any, **fields: Any) -> Turnaround:
+def update_turnaround(turnaround: Turnaround, *, by: User, **fields: Any) -> Turnaround:
     """Record the diagnosis, the plan's approvals and the exit tests (only the fields given)."""
     _writable(turnaround.case, by)
     if turnaround.exit_reached:
@@ -141,9 +144,9 @@ def update_turnaround(turnaround: Turnaround, *, by: Any, **fields: Any) -> Turn
     return turnaround
 
 
-def move_turnaround(turnaround: Turnaround, name: str, *, by: Any, reason: str = "") -> Turnaround:
+def move_turnaround(turnaround: Turnaround, name: str, *, by: User, reason: str = "") -> Turnaround:
     """Any turnaround move; approving the plan records the approver (the panel, never the team)."""
-    extra = {"approver": by} if name == "approve_plan" else {}
+    extra: dict[str, Any] = {"approver": by} if name == "approve_plan" else {}
     return transition(turnaround, name, by=by, reason=reason, **extra)
 
 
@@ -154,7 +157,7 @@ def _milestone_checks(milestone: Milestone) -> None:
         raise ValidationError({"achieved_on": "Record the evidence before marking the milestone achieved."})
 
 
-def _plan_changed(turnaround: Turnaround, *, by: Any, what: str) -> None:
+def _plan_changed(turnaround: Turnaround, *, by: User, what: str) -> None:
     """An approved plan changed: refused once stabilised; before that, back to the panel."""
     turnaround = Turnaround.objects.get(pk=turnaround.pk)  # a milestone's cached plan may be stale
     if turnaround.state == Turnaround.State.STABILISED:
@@ -163,7 +166,7 @@ def _plan_changed(turnaround: Turnaround, *, by: Any, what: str) -> None:
         transition(turnaround, "resubmit_plan", by=by, reason=f"The approved plan changed: {what}.")
 
 
-def add_milestone(turnaround: Turnaround, *, by: Any, **fields: Any) -> Milestone:
+def add_milestone(turnaround: Turnaround, *, by: User, **fields: Any) -> Milestone:
     """Add a milestone to the plan. After the panel approved the plan, this sends the plan back
     for approval (audited "resubmit_plan"); once stabilised, the plan is fixed."""
     _writable(turnaround.case, by)
@@ -182,7 +185,7 @@ def add_milestone(turnaround: Turnaround, *, by: Any, **fields: Any) -> Mileston
     return milestone
 
 
-def update_milestone(milestone: Milestone, *, by: Any, **fields: Any) -> Milestone:
+def update_milestone(milestone: Milestone, *, by: User, **fields: Any) -> Milestone:
     """Change a milestone or record its evidence; evidence a paid tranche relied on stays.
     Changing what the panel approved (title, measure, owner, date) sends the plan back to the
     panel (audited "resubmit_plan"); once stabilised it is refused."""
@@ -205,7 +208,7 @@ def update_milestone(milestone: Milestone, *, by: Any, **fields: Any) -> Milesto
     return milestone
 
 
-def request_grant(turnaround: Turnaround, *, by: Any, title: str, purpose: str, amount: Decimal) -> Grant:
+def request_grant(turnaround: Turnaround, *, by: User, title: str, purpose: str, amount: Decimal) -> Grant:
     """Ask for a small restricted grant for the organisation; someone else approves it."""
     _writable(turnaround.case, by)
     if not turnaround.case_is_active() or not turnaround.is_running:
@@ -229,7 +232,7 @@ def request_grant(turnaround: Turnaround, *, by: Any, title: str, purpose: str, 
     return grant
 
 
-def approve_grant(grant: Grant, *, by: Any, declaration: str) -> Grant:
+def approve_grant(grant: Grant, *, by: User, declaration: str) -> Grant:
     """Approve a grant: never the requester; above the threshold a panel member off the case team.
     The approver's conflict-of-interest declaration is recorded with the approval."""
     if not by.has_perm("casework.approve_grant", grant):
@@ -239,7 +242,7 @@ def approve_grant(grant: Grant, *, by: Any, declaration: str) -> Grant:
     return transition(grant, "approve", by=by, approver=by, declaration=declaration.strip())
 
 
-def move_grant(grant: Grant, name: str, *, by: Any, reason: str = "", clawback_amount: Decimal | None = None) -> Grant:
+def move_grant(grant: Grant, name: str, *, by: User, reason: str = "", clawback_amount: Decimal | None = None) -> Grant:
     """Refuse, withdraw (approved, nothing paid, with a reason), start monitoring, close or claw back
     a grant (tranches go through release_tranche). Each move is one audited transition."""
     if name in ("approve", "pay"):
@@ -254,7 +257,7 @@ def move_grant(grant: Grant, name: str, *, by: Any, reason: str = "", clawback_a
     return transition(grant, name, by=by, reason=reason, **extra)
 
 
-def record_monitoring(grant: Grant, *, by: Any, note: str) -> Grant:
+def record_monitoring(grant: Grant, *, by: User, note: str) -> Grant:
     """Record how the grant was spent against its purpose."""
     _writable(grant.case, by)
     if not note.strip():
@@ -266,7 +269,7 @@ def record_monitoring(grant: Grant, *, by: Any, note: str) -> Grant:
     return grant
 
 
-def add_tranche(grant: Grant, *, by: Any, milestone: Milestone, amount: Decimal) -> Tranche:
+def add_tranche(grant: Grant, *, by: User, milestone: Milestone, amount: Decimal) -> Tranche:
     """Plan a payment against one of the plan's milestones; planned tranches never exceed the grant."""
     _writable(grant.case, by)
     if not grant.takes_tranches:
@@ -288,7 +291,7 @@ def add_tranche(grant: Grant, *, by: Any, milestone: Milestone, amount: Decimal)
     return tranche
 
 
-def release_tranche(tranche: Tranche, *, by: Any, paid_on: datetime.date | None = None) -> Tranche:
+def release_tranche(tranche: Tranche, *, by: User, paid_on: datetime.date | None = None) -> Tranche:
     """Release a payment: only when its milestone has evidence and within the grant. The grant
     records each payment (state "paying")."""
     _not_future(paid_on=paid_on)
@@ -308,7 +311,7 @@ def release_tranche(tranche: Tranche, *, by: Any, paid_on: datetime.date | None 
 
 
 # --- interim management -------------------------------------------------------------------------
-def update_interim(interim: Interim, *, by: Any, **fields: Any) -> Interim:
+def update_interim(interim: Interim, *, by: User, **fields: Any) -> Interim:
     """Record the brief, the contract details and the exit report (only the fields given)."""
     _writable(interim.case, by)
     if interim.exit_reached:
@@ -334,11 +337,11 @@ def update_interim(interim: Interim, *, by: Any, **fields: Any) -> Interim:
 REVIEW_TASK = "Placement review with the board sponsor"
 
 
-def move_interim(interim: Interim, name: str, *, by: Any, reason: str = "") -> Interim:
+def move_interim(interim: Interim, name: str, *, by: User, reason: str = "") -> Interim:
     """Any placement move; agreeing the brief records the panel member who agreed it. Starting
     (or continuing) the placement schedules the next review as a task for the case owner, so the
     task reminders warn before a review is missed."""
-    extra = {"approver": by} if name == "agree_brief" else {}
+    extra: dict[str, Any] = {"approver": by} if name == "agree_brief" else {}
     with transaction.atomic():
         interim = transition(interim, name, by=by, reason=reason, **extra)
         if name in ("start_placement", "continue_placement"):
@@ -346,7 +349,7 @@ def move_interim(interim: Interim, name: str, *, by: Any, reason: str = "") -> I
     return interim
 
 
-def _schedule_review(interim: Interim, *, by: Any) -> None:
+def _schedule_review(interim: Interim, *, by: User) -> None:
     for task in Task.objects.filter(case=interim.case, title=REVIEW_TASK, done_at__isnull=True):
         complete_task(task, by=by)
     due = interim.next_review_due()
@@ -354,7 +357,7 @@ def _schedule_review(interim: Interim, *, by: Any) -> None:
         add_task(interim.case, by=by, title=REVIEW_TASK, due_on=due, assignee=interim.case.owner)
 
 
-def add_candidate(interim: Interim, *, by: Any, **fields: Any) -> Candidate:
+def add_candidate(interim: Interim, *, by: User, **fields: Any) -> Candidate:
     """Record a candidate considered for the placement."""
     _writable(interim.case, by)
     if not interim.takes_candidates:
@@ -370,7 +373,7 @@ def add_candidate(interim: Interim, *, by: Any, **fields: Any) -> Candidate:
     return candidate
 
 
-def update_candidate(candidate: Candidate, *, by: Any, **fields: Any) -> Candidate:
+def update_candidate(candidate: Candidate, *, by: User, **fields: Any) -> Candidate:
     """Record a candidate's checks (conflict, references, DBS)."""
     _writable(candidate.case, by)
     if not candidate.interim.takes_candidates:
@@ -385,7 +388,7 @@ def update_candidate(candidate: Candidate, *, by: Any, **fields: Any) -> Candida
     return candidate
 
 
-def choose_candidate(interim: Interim, *, by: Any, candidate: Candidate) -> Interim:
+def choose_candidate(interim: Interim, *, by: User, candidate: Candidate) -> Interim:
     """Choose the candidate to match (while sourcing)."""
     _writable(interim.case, by)
     if not interim.is_sourcing:
@@ -400,7 +403,7 @@ def choose_candidate(interim: Interim, *, by: Any, candidate: Candidate) -> Inte
 
 
 def record_interim_review(
-    interim: Interim, *, by: Any, held_on: datetime.date, continue_placement: bool, note: str
+    interim: Interim, *, by: User, held_on: datetime.date, continue_placement: bool, note: str
 ) -> InterimReview:
     """Record a placement review and its continuation decision (during a review period)."""
     _writable(interim.case, by)
@@ -420,7 +423,7 @@ def record_interim_review(
     return review
 
 
-def may_work(case: Case, by: Any) -> bool:
+def may_work(case: Case, by: User) -> bool:
     """Whether `by` may edit this case's pathway records now (for pages deciding what to show)."""
     try:
         _writable(case, by)

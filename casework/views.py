@@ -22,6 +22,7 @@ from casework import filters, forms, queries, workflow
 from casework.models import Case, CaseDocument, Closure, HealthCheck, Referral, RegisterItem, Task
 from core import audit, uploads, words
 from core.shortcuts import attempt, form_page, get_object_for_user
+from core.types import AuthenticatedHttpRequest
 from core.workflow import available_transitions, blocked_transitions, moved_message
 from standards.spreadsheet import neutralise
 
@@ -35,7 +36,7 @@ def _case(request: HttpRequest, pk: int, perm: str | None = None, view_perm: str
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("casework.view_referral"):
         raise PermissionDenied
     caseload = filters.CaseFilter(request.GET, queryset=queries.caseload_visible_to(request.user), request=request)
@@ -59,7 +60,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def referral_create(request: HttpRequest) -> HttpResponse:
+def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("casework.add_case"):
         raise PermissionDenied
     form = forms.ReferralForm(request.POST or None)
@@ -75,7 +76,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def referral_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_dismiss(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = get_object_for_user(
         request,
         queries.referrals_waiting(request.user),
@@ -97,7 +98,7 @@ def referral_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def case_reassign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.reassign_case")
     form = forms.ReassignCaseForm(request.POST or None, case=case)
     return form_page(
@@ -116,7 +117,7 @@ def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_open(request: HttpRequest, pk: int) -> HttpResponse:
+def case_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = get_object_for_user(
         request, Referral, view_perm="casework.view_referral", perm="casework.add_case", pk=pk
     )
@@ -131,7 +132,7 @@ def case_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, view_perm="casework.view_case_summary")
     user = request.user
     if not user.has_perm(VIEW, case):  # a funder the organisation consented to tell: the summary only
@@ -164,7 +165,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def case_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     case = _case(request, pk)
     if name not in {t.name for t in case.get_all_state_transitions()}:
         raise Http404
@@ -184,7 +185,7 @@ def case_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 @login_required
-def case_screening(request: HttpRequest, pk: int) -> HttpResponse:
+def case_screening(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.work_case")
     form = forms.ScreeningForm(
         request.POST or None,
@@ -207,7 +208,7 @@ def case_screening(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_health_check(request: HttpRequest, pk: int) -> HttpResponse:
+def case_health_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.work_case")
     existing = getattr(case, "health_check", None)
     initial = {}
@@ -227,7 +228,7 @@ def case_health_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.decide_case")
     check = getattr(case, "health_check", None)
     form = forms.DecisionForm(request.POST or None, recommended=check.assess()[1] if check else "")
@@ -243,7 +244,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_pathway(request: HttpRequest, pk: int) -> HttpResponse:
+def case_pathway(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.decide_case")
     form = forms.PathwayChangeForm(request.POST or None)
     return form_page(
@@ -258,7 +259,7 @@ def case_pathway(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def case_outcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.work_case")
     initial = {"outcome": case.outcome, "note": case.outcome_note, "unresolved_note": case.unresolved_note}
     form = forms.OutcomeForm(request.POST or None, initial=initial, case=case)
@@ -275,7 +276,7 @@ def case_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+def case_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.work_case")
     form = forms.NoteForm(request.POST, case=case)
     if form.is_valid():
@@ -305,7 +306,7 @@ def _item(request: HttpRequest, pk: int, perm: str | None = None) -> RegisterIte
 
 
 @login_required
-def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def closure_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     closure = _closure(request, pk)
     case, user = closure.case, request.user
     related = ("destination", "funder", "owner", "compatibility_reviewed_by", "na_requested_by")
@@ -343,7 +344,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def closure_facts(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+def closure_facts(request: AuthenticatedHttpRequest, pk: int, part: str) -> HttpResponse:
     if part not in workflow.CLOSURE_FACTS:
         raise Http404
     closure = _closure(request, pk, perm="casework.write_case")
@@ -367,7 +368,7 @@ def closure_facts(request: HttpRequest, pk: int, part: str) -> HttpResponse:
 
 
 @login_required
-def closure_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def closure_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     closure = _closure(request, pk)
     if name not in {t.name for t in closure.get_all_state_transitions()}:
         raise Http404
@@ -424,7 +425,7 @@ def item_form(
 
 @login_required
 @require_POST
-def item_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def item_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     item = _item(request, pk)
     if name not in {t.name for t in item.get_all_state_transitions()}:
         raise Http404
@@ -437,7 +438,7 @@ def item_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 @login_required
-def item_compatible(request: HttpRequest, pk: int) -> HttpResponse:
+def item_compatible(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk, perm="casework.review_purposes")
     form = forms.CompatibilityForm(request.POST or None)
     return form_page(
@@ -453,7 +454,7 @@ def item_compatible(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Tasks and documents -----------------------------------------------------------------------------
 @login_required
-def task_new(request: HttpRequest, pk: int) -> HttpResponse:
+def task_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.write_case")
     form = forms.TaskForm(request.POST or None, case=case, initial={"assignee": request.user})
     return form_page(
@@ -468,7 +469,7 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def task_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_for_user(
         request, Task.objects.select_related("case", "item"), view_perm=VIEW, perm="casework.write_case", pk=pk
     )
@@ -488,7 +489,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+def task_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_for_user(
         request, Task.objects.select_related("case"), view_perm=VIEW, perm="casework.write_case", pk=pk
     )
@@ -497,7 +498,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document_new(request: HttpRequest, pk: int) -> HttpResponse:
+def document_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.write_case")
     form = forms.DocumentForm(request.POST or None, request.FILES or None, initial={"slot": request.GET.get("slot")})
     return form_page(
@@ -512,14 +513,14 @@ def document_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     document = get_object_for_user(request, CaseDocument.objects.select_related("case"), view_perm=VIEW, pk=pk)
     return uploads.download(document)
 
 
 # --- Timeline and decision log -------------------------------------------------------------------------
 @login_required
-def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def case_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Notes, moves, documents and register changes in one list, newest first."""
     case = _case(request, pk)
     events = list(queries.case_events(case))
@@ -542,7 +543,7 @@ def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def decision_log_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_log_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="decision-log-case-{case.pk}.csv"'
@@ -554,7 +555,7 @@ def decision_log_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def case_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, perm="casework.write_case")
     form = forms.FunderConsentForm(
         request.POST or None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,20 +24,21 @@ from casework.models import (
     RegisterItem,
     Task,
 )
+from casework.models.pathway import PathwayRecord
 from core import audit, uploads
 from core.dates import refuse_future as _not_future
 from core.workflow import TransitionNotAllowed, changes, may, snapshot, transition
 from core.workflow import require as _require
 from core.workflow import save_with_history as _save
 from organisations import workflow as organisations_workflow
-from organisations.models import Organisation
+from organisations.models import Organisation, User
 
 
-def _record(obj: Any, action: str, *, by: Any, case: Case, reason: str = "", **payload: Any) -> None:
+def _record(obj: Any, action: str, *, by: User, case: Case, reason: str = "", **payload: Any) -> None:
     audit.append(obj, action=action, actor=by, role=case.acting_role(by), reason=reason, payload=payload)
 
 
-def _writable(case: Case, by: Any) -> None:
+def _writable(case: Case, by: User) -> None:
     _require(by, "casework.work_case", case)
     if case.is_read_only:
         raise ValidationError("The case is closed and read-only. Reopen it to make changes.")
@@ -46,7 +47,7 @@ def _writable(case: Case, by: Any) -> None:
 def refer_organisation(
     organisation: Organisation,
     *,
-    by: Any,
+    by: User,
     source: str,
     concerns: str,
     source_reference: str = "",
@@ -127,7 +128,7 @@ def open_matters_for(organisation: Organisation, *, exclude: Referral | None = N
     return found
 
 
-def dismiss_referral(referral: Referral, *, by: Any, reason: str) -> Referral:
+def dismiss_referral(referral: Referral, *, by: User, reason: str) -> Referral:
     """Dismiss a referral no case will be opened for (a duplicate, or not for the lifeboat), with
     the reason on the record. Side effects: history row "dismiss", audit event "dismiss"."""
     _require(by, "casework.add_case")
@@ -153,7 +154,7 @@ def dismiss_referral(referral: Referral, *, by: Any, reason: str) -> Referral:
     return referral
 
 
-def open_case(referral: Referral, *, by: Any, team: Iterable[Any] = ()) -> Case:
+def open_case(referral: Referral, *, by: User, team: Iterable[Any] = ()) -> Case:
     """A caseworker takes a referral on as a case, which they own."""
     _require(by, "casework.add_case")
     if Case.objects.filter(referral=referral).exists():
@@ -169,7 +170,7 @@ def open_case(referral: Referral, *, by: Any, team: Iterable[Any] = ()) -> Case:
 def record_screening(
     case: Case,
     *,
-    by: Any,
+    by: User,
     identity_confirmed: bool,
     conflict_note: str,
     latest_accounts_on: datetime.date | None,
@@ -191,7 +192,7 @@ def record_screening(
     return case
 
 
-def record_health_check(case: Case, *, by: Any, **fields: Any) -> HealthCheck:
+def record_health_check(case: Case, *, by: User, **fields: Any) -> HealthCheck:
     """Save the triage health check (triage only). Inputs are validated; nothing half-saved."""
     _writable(case, by)
     if not case.takes_health_check:
@@ -214,7 +215,7 @@ def record_health_check(case: Case, *, by: Any, **fields: Any) -> HealthCheck:
     return check
 
 
-def submit_triage(case: Case, *, by: Any) -> Case:
+def submit_triage(case: Case, *, by: User) -> Case:
     """Send the triaged case to the panel; the triager is recorded (they may not decide it)."""
     return transition(case, "submit_triage", by=by, triager=by)
 
@@ -222,7 +223,7 @@ def submit_triage(case: Case, *, by: Any) -> Case:
 def choose_pathway(
     case: Case,
     *,
-    by: Any,
+    by: User,
     pathway: str,
     reason: str = "",
     board_consent_on: datetime.date | None,
@@ -257,7 +258,7 @@ def choose_pathway(
     return case
 
 
-def approve_case(case: Case, *, by: Any) -> Case:
+def approve_case(case: Case, *, by: User) -> Case:
     """The panel approves: the case becomes active on its pathway (never by the person who triaged),
     and the pathway's own record starts."""
     with transaction.atomic():
@@ -266,20 +267,20 @@ def approve_case(case: Case, *, by: Any) -> Case:
     return case
 
 
-def start_pathway(case: Case, *, by: Any) -> Any:
+def start_pathway(case: Case, *, by: User) -> Any:
     """Create the record of the case's current pathway if it has none yet (audited "start").
     Records of earlier pathways stay as they were, so their history is kept."""
     record = case.pathway_record
     if record is not None or not case.pathway:
         return record
-    model = Case._meta.get_field(case.pathway).related_model
+    model = cast("type[PathwayRecord]", Case._meta.get_field(case.pathway).related_model)
     record = model(case=case)
     _save(record, by=by, reason="start")
     _record(record, "start", by=by, case=case)
     return record
 
 
-def change_pathway(case: Case, *, by: Any, pathway: str, reason: str) -> Case:
+def change_pathway(case: Case, *, by: User, pathway: str, reason: str) -> Case:
     """Move an active case to another pathway, with a reason and the panel's approval; history kept."""
     _require(by, "casework.decide_case", case)
     if not case.is_active:
@@ -299,7 +300,7 @@ def change_pathway(case: Case, *, by: Any, pathway: str, reason: str) -> Case:
     return case
 
 
-def record_outcome(case: Case, *, by: Any, outcome: str, note: str, unresolved_note: str = "") -> Case:
+def record_outcome(case: Case, *, by: User, outcome: str, note: str, unresolved_note: str = "") -> Case:
     """Record how the case ended. The outcome must fit the pathway; where the organisation stopped
     working with us (or went insolvent) while the pathway still has open obligations, what is left
     and why is recorded too, for the panel to approve when it closes the case. Side effects:
@@ -339,7 +340,7 @@ def record_outcome(case: Case, *, by: Any, outcome: str, note: str, unresolved_n
     return case
 
 
-def move_case(case: Case, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Case:
+def move_case(case: Case, name: str, *, by: User, reason: str = "", **kwargs: Any) -> Case:
     """Any other move: decline and withdraw (with signposting), hold, escalate, close, reopen…"""
     move = getattr(Case, name)._django_fsm.get_transition(case.state)
     if move is not None and not may(move, case, by):
@@ -364,7 +365,7 @@ CASE_MOVE_FIELDS = {
 }
 
 
-def perform(case: Case, name: str, *, by: Any, reason: str = "", **fields: Any) -> Case:
+def perform(case: Case, name: str, *, by: User, reason: str = "", **fields: Any) -> Case:
     """Make case move `name` the one way it is made, for the pages and the API alike: through its
     own operation where it has one (sending to the panel records the triager; approval starts the
     pathway's record), otherwise through move_case with the fields that move reads (others are
@@ -382,7 +383,7 @@ def perform(case: Case, name: str, *, by: Any, reason: str = "", **fields: Any) 
 def add_note(
     case: Case,
     *,
-    by: Any,
+    by: User,
     text: str,
     item: RegisterItem | None = None,
     kind: str = CaseNote.Kind.OTHER,
@@ -478,7 +479,7 @@ def closure_parts_open(closure: Closure) -> dict[str, bool]:
 NEEDS_RESOLVED_REGISTERS = {"finish_winding_down", "dissolve"}
 
 
-def _closure_writable(closure: Closure, by: Any, perm: str = "casework.work_case") -> None:
+def _closure_writable(closure: Closure, by: User, perm: str = "casework.work_case") -> None:
     _require(by, perm, closure.case)
     if closure.case.is_read_only:
         raise ValidationError("The case is closed and read-only. Reopen it to make changes.")
@@ -490,7 +491,7 @@ def _closure_writable(closure: Closure, by: Any, perm: str = "casework.work_case
 REDATED = "Changed after it was first recorded: "
 
 
-def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Closure:
+def update_closure(closure: Closure, *, by: User, part: str, **fields: Any) -> Closure:
     """Record the closure's facts for one part (decision, winding down, filing) at the stages it
     belongs to. Side effects: history row, audit event "update_closure" listing changed fields."""
     _closure_writable(closure, by)
@@ -509,7 +510,7 @@ def update_closure(closure: Closure, *, by: Any, part: str, **fields: Any) -> Cl
         # A date that legal timing reads (last trading, filing, resolutions) changed after it was first
         # recorded: say so in the reason, so the timeline and the approver see it, not only the payload.
         redated = [k for k, (old, _new) in changed.items() if k.endswith("_on") and old is not None]
-        labels = ", ".join(str(Closure._meta.get_field(k).verbose_name) for k in redated)
+        labels = ", ".join(str(getattr(Closure._meta.get_field(k), "verbose_name", k)) for k in redated)
         reason = f"{REDATED}{labels}." if redated else ""
         _save(closure, by=by, reason="update_closure")
         _record(closure, "update_closure", by=by, case=closure.case, reason=reason, changes=changed)
@@ -524,7 +525,7 @@ CLOCK_TASKS = {
 }
 
 
-def _follow_employment_clocks(closure: Closure, *, by: Any) -> None:
+def _follow_employment_clocks(closure: Closure, *, by: User) -> None:
     """Keep one open task per employment clock, due on the clock's date (moved when the dates move)."""
     wanted = {}
     if closure.collective_rules() is not None:
@@ -556,7 +557,7 @@ def outstanding_message(closure: Closure) -> str:
     return f"{total} {items} still need a completed destination or an approved reason ({listed})."
 
 
-def move_closure(closure: Closure, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Closure:
+def move_closure(closure: Closure, name: str, *, by: User, reason: str = "", **kwargs: Any) -> Closure:
     """A closure move. Where every register item must be resolved, the refusal lists what is
     outstanding, counted by register. Dissolution records who approved it (never the case team)
     and marks the organisation dissolved in the directory (history row, audit event "update")."""
@@ -605,7 +606,7 @@ ITEM_FIELDS = (
 )
 
 
-def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case") -> None:
+def _item_editable(item: RegisterItem, by: User, perm: str = "casework.work_case") -> None:
     _closure_writable(item.closure, by, perm)
     if not item.closure.takes_register_items:
         raise ValidationError("Register items are listed and settled between the decision and the final accounts.")
@@ -613,7 +614,7 @@ def _item_editable(item: RegisterItem, by: Any, perm: str = "casework.work_case"
         raise ValidationError("This item is settled; it can no longer be changed.")
 
 
-def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **fields: Any) -> RegisterItem:
+def save_item(closure: Closure, *, by: User, item: RegisterItem | None = None, **fields: Any) -> RegisterItem:
     """Add a register item or change one that is not settled yet. Impossible dates (leaving before
     notice, completion before it takes effect or in the future) are refused at once; a real date
     short of a legal period (late employee liability information) is recorded and flagged
@@ -666,7 +667,7 @@ def save_item(closure: Closure, *, by: Any, item: RegisterItem | None = None, **
 ITEM_INTERNAL_MOVES = {"revise"}
 
 
-def move_item(item: RegisterItem, name: str, *, by: Any, reason: str = "") -> RegisterItem:
+def move_item(item: RegisterItem, name: str, *, by: User, reason: str = "") -> RegisterItem:
     """Agree, complete, or ask for / approve / refuse "not applicable" (never approved by whoever asked)."""
     if name in ITEM_INTERNAL_MOVES:
         raise ValidationError("An agreed item goes back to proposed when where it goes is changed.")
@@ -678,7 +679,7 @@ def move_item(item: RegisterItem, name: str, *, by: Any, reason: str = "") -> Re
     return transition(item, name, by=by, reason=reason, **kwargs)
 
 
-def mark_compatible(item: RegisterItem, *, by: Any, note: str) -> RegisterItem:
+def mark_compatible(item: RegisterItem, *, by: User, note: str) -> RegisterItem:
     """A named reviewer records that the recipient's purposes are compatible with a restricted
     fund's (C2): someone on the case team or the panel. Needs a recipient and a note."""
     _item_editable(item, by, perm="casework.review_purposes")
@@ -710,7 +711,7 @@ def mark_compatible(item: RegisterItem, *, by: Any, note: str) -> RegisterItem:
 
 # --- Tasks and documents ---------------------------------------------------------------------------
 def add_task(
-    case: Case, *, by: Any, title: str, due_on: datetime.date, assignee: Any, item: RegisterItem | None = None
+    case: Case, *, by: User, title: str, due_on: datetime.date, assignee: Any, item: RegisterItem | None = None
 ) -> Task:
     """A task for someone on the case (owner or team), optionally tied to a register item."""
     _writable(case, by)
@@ -727,7 +728,7 @@ def add_task(
     return task
 
 
-def complete_task(task: Task, *, by: Any) -> Task:
+def complete_task(task: Task, *, by: User) -> Task:
     _writable(task.case, by)
     if task.done_at:
         raise ValidationError("This task is already done.")
@@ -738,7 +739,7 @@ def complete_task(task: Task, *, by: Any) -> Task:
     return task
 
 
-def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: datetime.date, upload: Any) -> CaseDocument:
+def add_document(case: Case, *, by: User, slot: str, title: str, dated_on: datetime.date, upload: Any) -> CaseDocument:
     """File a document in an evidence slot after the upload checks (size, sniffed type, safe name)."""
     _writable(case, by)
     if slot not in CaseDocument.Slot.values:
@@ -770,7 +771,7 @@ def add_document(case: Case, *, by: Any, slot: str, title: str, dated_on: dateti
 def record_funder_consent(
     case: Case,
     *,
-    by: Any,
+    by: User,
     funders: Iterable[Organisation],
     consent_on: datetime.date | None,
     note: str,
@@ -807,7 +808,7 @@ def record_funder_consent(
 
 
 # --- The caseload: owners and tasks ------------------------------------------------------------------
-def reassign_case(case: Case, *, by: Any, owner: Any, reason: str, keep_previous_on_team: bool = True) -> Case:
+def reassign_case(case: Case, *, by: User, owner: Any, reason: str, keep_previous_on_team: bool = True) -> Case:
     """Hand the case to another caseworker (for leave, workload or a conflict), with the reason on
     the record. The previous owner stays on the team unless `keep_previous_on_team` is false; the
     new owner leaves the team list (they own it). Side effects: history row "reassign" (and the
@@ -848,7 +849,7 @@ def reassign_case(case: Case, *, by: Any, owner: Any, reason: str, keep_previous
 
 
 def change_task(
-    task: Task, *, by: Any, title: str, due_on: datetime.date, assignee: Any, item: RegisterItem | None = None
+    task: Task, *, by: User, title: str, due_on: datetime.date, assignee: Any, item: RegisterItem | None = None
 ) -> Task:
     """Change an open task: what, by when, who does it (someone on the case team) and its register
     item. Side effects: history row "change", audit event "change" with each changed field's old
@@ -894,7 +895,7 @@ CLOSES_TASKS = {
 }
 
 
-def close_open_tasks(case: Case, *, by: Any) -> int:
+def close_open_tasks(case: Case, *, by: User) -> int:
     """Close the case's open tasks when the case leaves open work (closed, declined, withdrawn,
     archived): each is stamped closed with the reason, never done, so no reminder goes out.
     Side effects per task: history row "close", audit event "close". Returns how many closed."""

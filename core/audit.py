@@ -21,20 +21,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.models import GENESIS_HASH, AuditEvent, canonical_json
+from core.types import User
 
-_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("audit_actor", default=None)
+_actor: contextvars.ContextVar[User | None] = contextvars.ContextVar("audit_actor", default=None)
 
 # An arbitrary constant: the key of the PostgreSQL advisory lock that serialises chain appends.
 _CHAIN_LOCK_KEY = 7_301_946_2
 
 
 @contextlib.contextmanager
-def acting_as(user: Any) -> Iterator[None]:
+def acting_as(user: User | None) -> Iterator[None]:
     """Attribute history rows written inside the block to `user` (for commands and tasks)."""
     token = _actor.set(user)
     try:
@@ -43,7 +45,7 @@ def acting_as(user: Any) -> Iterator[None]:
         _actor.reset(token)
 
 
-def current_actor() -> Any:
+def current_actor() -> User | None:
     return _actor.get()
 
 
@@ -84,7 +86,7 @@ def append(
     obj: models.Model,
     *,
     action: str,
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
     role: str = "",
     reason: str = "",
     source_state: str = "",
@@ -92,9 +94,8 @@ def append(
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event about `obj` to the chain, in the current transaction."""
-    actor = actor if actor is not None else _actor.get()
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    user = actor if actor is not None else _actor.get()
+    actor = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
         _lock_chain()
         head = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
@@ -155,7 +156,7 @@ def append_many(events: Iterable[AuditEvent], *, batch_size: int = 2000) -> int:
     return written
 
 
-def event_for(obj: models.Model, *, action: str, when: Any, actor: Any = None, **fields: Any) -> AuditEvent:
+def event_for(obj: models.Model, *, action: str, when: Any, actor: User | None = None, **fields: Any) -> AuditEvent:
     """An unsaved AuditEvent about `obj`, for `append_many()`."""
     return AuditEvent(
         created_at=when,
@@ -169,8 +170,8 @@ def event_for(obj: models.Model, *, action: str, when: Any, actor: Any = None, *
 
 
 def historical(
-    obj: models.Model, *, when: Any, user: Any, reason: str, kind: str = "~", **overrides: Any
-) -> models.Model:
+    obj: models.Model, *, when: Any, user: User | None, reason: str, kind: str = "~", **overrides: Any
+) -> Any:
     """An unsaved simple-history row for `obj` as it stood at `when` (its fields, then `overrides`).
 
     Bulk loads write one of these per change they imply ("+" for the creation, "~" for each later
@@ -194,10 +195,13 @@ def _history_of(model: type[models.Model]) -> tuple[Any, tuple[str, ...]]:
 @contextlib.contextmanager
 def keep_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
     """Let bulk loads set created_at/updated_at themselves (auto_now/auto_now_add would overwrite them)."""
-    saved = []
+    saved: list[tuple[models.DateField[Any, Any] | models.TimeField[Any, Any], bool, bool]] = []
     for model in model_classes:
         for field in model._meta.concrete_fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            # DateTimeField is a DateField; these are the fields with auto_now and auto_now_add.
+            if not isinstance(field, models.DateField | models.TimeField):
+                continue
+            if field.auto_now or field.auto_now_add:
                 saved.append((field, field.auto_now, field.auto_now_add))
                 field.auto_now = field.auto_now_add = False
     try:
@@ -207,7 +211,7 @@ def keep_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
             field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
-def _name_of(actor: Any) -> str:
+def _name_of(actor: User | None) -> str:
     if actor is None:
         return ""
     full_name = getattr(actor, "full_name", "") or ""

@@ -52,7 +52,7 @@ def send_message(message: EmailMultiAlternatives) -> str:
         message.send()
     else:
         transaction.on_commit(lambda: _send_now(message))
-    return message.extra_headers["Message-ID"]
+    return str(message.extra_headers["Message-ID"])
 
 
 def _send_now(message: EmailMultiAlternatives) -> None:
@@ -84,7 +84,9 @@ def defer_on_failure(connection: Any, message: Any, exc: Exception) -> tuple[Non
 
 def backoff(attempts: int) -> datetime.timedelta:
     """How long to wait after the `attempts`-th failure: 1, 2, 4, ... times the first wait, capped."""
-    return min(settings.OUTBOX_FIRST_BACKOFF * 2 ** max(attempts - 1, 0), settings.OUTBOX_MAX_BACKOFF)
+    first: datetime.timedelta = settings.OUTBOX_FIRST_BACKOFF
+    cap: datetime.timedelta = settings.OUTBOX_MAX_BACKOFF
+    return min(first * (1 << max(attempts - 1, 0)), cap)
 
 
 def retry_due(now: datetime.datetime | None = None) -> int:

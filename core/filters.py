@@ -44,7 +44,7 @@ class IdField(forms.IntegerField):
         super().run_validators(value)
 
 
-class IdFilter(django_filters.NumberFilter):
+class IdFilter(django_filters.NumberFilter):  # type: ignore[misc]  # django-filter ships no types
     """Rows whose related object has this id: no lookup of the related object itself."""
 
     field_class = IdField

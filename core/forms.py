@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
@@ -79,7 +79,7 @@ class GovukStyleMixin:
     errors: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             style_widget(field.widget, has_error=False)
             # GOV.UK error messages say what to do: "Select the organisation", not "This field is required."
@@ -102,5 +102,11 @@ class GovukForm(GovukStyleMixin, forms.Form):
     """Base for every plain form."""
 
 
-class GovukModelForm(GovukStyleMixin, forms.ModelForm):
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[Any]
+else:  # Django's ModelForm takes no type argument at run time
+    _ModelForm = forms.ModelForm
+
+
+class GovukModelForm(GovukStyleMixin, _ModelForm):
     """Base for every model form."""

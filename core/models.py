@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,8 +28,8 @@ class TimeStamped(models.Model):
         abstract = True
 
 
-class DatedQuerySet(models.QuerySet):
-    def current(self, on: datetime.date | None = None) -> Any:
+class DatedQuerySet(models.QuerySet[Any]):
+    def current(self, on: datetime.date | None = None) -> Self:
         """Rows in force on `on` (today): started on or before it, not yet ended."""
         on = on or timezone.localdate()
         return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gt=on))
@@ -63,7 +63,7 @@ class Dated(TimeStamped):
         return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
     """Bulk writes would bypass the chain; the database triggers refuse them too."""
 
     def update(self, **kwargs: Any) -> int:

@@ -30,11 +30,11 @@ def date(value: Any) -> str:
         try:
             value = datetime.date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     return f"{value.day} {value:%B %Y}"
 
 
-def _field_for(model: type[models.Model] | None, attname: str) -> models.Field | None:
+def _field_for(model: type[models.Model] | None, attname: str) -> models.Field[Any, Any] | None:
     if model is None:
         return None
     for field in model._meta.concrete_fields:
@@ -43,7 +43,7 @@ def _field_for(model: type[models.Model] | None, attname: str) -> models.Field |
     return None
 
 
-def value_words(field: models.Field | None, value: Any) -> str:
+def value_words(field: models.Field[Any, Any] | None, value: Any) -> str:
     """One stored value as a person reads it: the choice's label, money, a date, yes/no, a name."""
     if value is None or value == "" or value == "None":  # "None": payloads written before old/new were typed
         return "nothing"
@@ -66,12 +66,12 @@ def value_words(field: models.Field | None, value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def _is_money(field: models.Field) -> bool:
+def _is_money(field: models.Field[Any, Any]) -> bool:
     # Money fields in this product are the 2-decimal-place amounts (months and percentages use 1).
     return getattr(field, "decimal_places", None) == 2
 
 
-def label_of(field: models.Field | None, attname: str) -> str:
+def label_of(field: models.Field[Any, Any] | None, attname: str) -> str:
     if field is None:
         return attname.replace("_", " ")
     return str(field.verbose_name)

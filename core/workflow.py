@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -28,6 +28,7 @@ from django.dispatch import Signal
 from django_fsm import ConcurrentTransition, Transition, TransitionNotAllowed
 
 from core import audit
+from core.types import User
 
 __all__ = [
     "ConcurrentTransition",
@@ -44,6 +45,8 @@ __all__ = [
     "RowErrors",
     "check_rows",
 ]
+
+M = TypeVar("M", bound=models.Model)
 
 # Sent after every move, inside its transaction: sender=model, obj, name, source, target, by.
 moved = Signal()
@@ -89,14 +92,15 @@ def _as_clause(guard: str) -> str:
     return guard[:1].lower() + guard[1:]
 
 
-def moved_message(obj: models.Model, name: str, user: Any, field_name: str = "state") -> str:
+def moved_message(obj: models.Model, name: str, user: User, field_name: str = "state") -> str:
     """The confirmation after a move: what happened, in the move's words, the new state, and what
     the person can do next (or that it now waits for someone else)."""
     t = next((t for t in getattr(obj, f"get_all_{field_name}_transitions")() if t.name == name), None)
     label = move_label(t) if t is not None else name.replace("_", " ").capitalize()
     field = obj._meta.get_field(field_name)
+    choices = field.choices if isinstance(field, models.Field) else None
     state = getattr(obj, field_name)
-    state_text = str(dict(field.choices or []).get(state, state)).lower()
+    state_text = str(dict(choices or []).get(state, state)).lower()
     noun = obj._meta.verbose_name
     text = f"“{label}” is done: the {noun} is now {state_text}."
     following = [m.label for m in available_transitions(obj, user, field_name)]
@@ -105,7 +109,7 @@ def moved_message(obj: models.Model, name: str, user: Any, field_name: str = "st
     return f"{text} Nothing more is needed from you at this stage."
 
 
-def may(t: Transition, obj: models.Model, user: Any) -> bool:
+def may(t: Transition, obj: models.Model, user: User) -> bool:
     """Whether `user` holds the transition's permission *on this object*.
 
     django-fsm-2's Transition.has_perm falls back to the permission without an object, which
@@ -172,14 +176,14 @@ def check_rows(what: str, rows: Iterable[Any], *, label: Any, check: Any) -> lis
 
 
 def transition(
-    obj: models.Model,
+    obj: M,
     name: str,
     *,
-    by: Any,
+    by: User,
     reason: str = "",
     role: str = "",
     **kwargs: Any,
-) -> models.Model:
+) -> M:
     """Perform transition `name` on `obj` as `by`; return the saved, fresh instance.
 
     Raises PermissionDenied, TransitionNotAllowed (with a plain-English message), ValidationError
@@ -216,8 +220,8 @@ def transition(
             raise ValidationError({"reason": "Give a reason for this decision."})
         before = snapshot(current)
         getattr(current, name)(**kwargs)
-        current._history_user = by
-        current._change_reason = name
+        current._history_user = by  # type: ignore[attr-defined]  # read by simple-history's save
+        current._change_reason = name  # type: ignore[attr-defined]
         current.save()
         after = snapshot(current)
         role = role or _acting_role(current, by)
@@ -235,13 +239,13 @@ def transition(
     return current
 
 
-def require(user: Any, perm: str, obj: Any = None, refusal: str = "") -> None:
+def require(user: User, perm: str, obj: Any = None, refusal: str = "") -> None:
     """Refuse unless `user` holds `perm` on `obj`; `refusal` names the rule in plain words."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied(refusal) if refusal else PermissionDenied
 
 
-def save_with_history(obj: models.Model, *, by: Any, reason: str, clean: bool = False) -> None:
+def save_with_history(obj: models.Model, *, by: User | None, reason: str, clean: bool = False) -> None:
     """Save an edit that is not a move: the history row names who and why (`clean` validates first)."""
     obj._history_user = by  # type: ignore[attr-defined]
     obj._change_reason = reason  # type: ignore[attr-defined]
@@ -250,7 +254,7 @@ def save_with_history(obj: models.Model, *, by: Any, reason: str, clean: bool = 
     obj.save()
 
 
-def _acting_role(obj: models.Model, user: Any) -> str:
+def _acting_role(obj: models.Model, user: User) -> str:
     role_of = getattr(obj, "acting_role", None)
     return role_of(user) if callable(role_of) else ""
 
@@ -267,7 +271,7 @@ def _describe(t: Transition) -> AvailableTransition:
 
 
 def available_transitions(
-    obj: models.Model, user: Any, field_name: str = "state", names: Iterable[str] | None = None
+    obj: models.Model, user: User, field_name: str = "state", names: Iterable[str] | None = None
 ) -> list[AvailableTransition]:
     """The moves `user` may make on `obj` now: what templates and the API render as actions.
     `names` narrows them to the moves a page shows, without evaluating the others' guards."""
@@ -287,7 +291,7 @@ def available_transitions(
 
 
 def blocked_transitions(
-    obj: models.Model, user: Any, field_name: str = "state"
+    obj: models.Model, user: User, field_name: str = "state"
 ) -> list[tuple[AvailableTransition, list[str]]]:
     """Moves `user` could make from this state but whose guards are unmet, with the unmet guards:
     pages show them as "not possible yet, because …" instead of hiding them."""

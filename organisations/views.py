@@ -15,6 +15,7 @@ from django_otp import user_has_device
 
 from core import audit
 from core.shortcuts import attempt, form_page, get_object_for_user
+from core.types import AuthenticatedHttpRequest
 from core.workflow import require
 from organisations import queries, workflow
 from organisations.forms import (
@@ -36,7 +37,7 @@ def _require(request: HttpRequest, perm: str, obj: object = None) -> None:
 
 
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = Organisation.objects.search(request.GET.get("q", "")).prefetch_related(
         Prefetch("boroughs", queryset=Borough.objects.only("name", "ons_code"))
     )
@@ -69,7 +70,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_for_user(
         request, Organisation.objects.prefetch_related("boroughs"), view_perm="organisations.view_organisation", pk=pk
     )
@@ -88,7 +89,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organisation_create(request: HttpRequest) -> HttpResponse:
+def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "organisations.add_organisation")
     return form_page(
         request,
@@ -102,7 +103,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_for_user(
         request,
         Organisation,
@@ -123,7 +124,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def borough_list(request: HttpRequest) -> HttpResponse:
+def borough_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     boroughs = Borough.objects.annotate(
         organisation_count=Count("organisations", distinct=True),
         support_body_count=Count(
@@ -136,14 +137,14 @@ def borough_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def borough_detail(request: HttpRequest, ons_code: str) -> HttpResponse:
+def borough_detail(request: AuthenticatedHttpRequest, ons_code: str) -> HttpResponse:
     borough = get_object_for_user(request, Borough, view_perm="organisations.view_borough", ons_code=ons_code)
     organisations = borough.organisations.order_by("name")
     return render(request, "organisations/borough_detail.html", {"borough": borough, "organisations": organisations})
 
 
 @login_required
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "organisations.list_user")
     qs = queries.people_visible_to(request.user).prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.current().select_related("organisation"), to_attr="current")
@@ -163,7 +164,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(request, User, view_perm="organisations.view_user", pk=pk)
     memberships = person.memberships.select_related("organisation").order_by("-starts_on")
     conflicts = queries.conflicts_visible_to(request.user).filter(person=person)
@@ -175,7 +176,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "organisations.add_membership")
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -190,7 +191,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def person_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(
         request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
     )
@@ -204,7 +205,7 @@ def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def person_invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(
         request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
     )
@@ -217,7 +218,7 @@ def person_invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(
         request, User, view_perm="organisations.view_user", perm="organisations.add_membership", pk=pk
     )
@@ -242,7 +243,7 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require(request, "organisations.end_membership")
     membership = get_object_for_user(
         request,
@@ -265,7 +266,7 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def conflict_list(request: HttpRequest) -> HttpResponse:
+def conflict_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     conflicts = queries.conflicts_visible_to(request.user)
     show = request.GET.get("show", "current")
     if show != "all":
@@ -282,7 +283,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def conflict_declare(request: HttpRequest) -> HttpResponse:
+def conflict_declare(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "organisations.add_conflictdeclaration")
     for_others = request.user.has_perm("organisations.declare_conflict_for_others")
     return form_page(
@@ -306,7 +307,7 @@ def conflict_declare(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     declaration = get_object_for_user(
         request,
         ConflictDeclaration,
@@ -335,7 +336,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 # --- two-factor sign-in (organisations/two_factor.py) ----------------------------------------------
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The step after the password: a code from the app or a recovery code."""
     from organisations import two_factor
 
@@ -351,7 +352,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Set up an authenticator app (before the first one, or again from a verified session)."""
     from organisations import two_factor
 

@@ -24,7 +24,7 @@ from organisations.models import Borough, ConflictDeclaration, Membership, Organ
 from organisations.tokens import invitation_token
 
 
-def acting_role(user: Any, *preferred: str) -> str:
+def acting_role(user: User, *preferred: str) -> str:
     """The role a person acts in: the first of `preferred` they hold (administrator if superuser)."""
     if user is None:
         return "system"
@@ -34,11 +34,11 @@ def acting_role(user: Any, *preferred: str) -> str:
     return ""
 
 
-def _save(obj: Any, *, by: Any, reason: str) -> None:
+def _save(obj: Any, *, by: User, reason: str) -> None:
     save_with_history(obj, by=by, reason=reason, clean=True)
 
 
-def register_organisation(*, by: Any, boroughs: Iterable[Borough] = (), **fields: Any) -> Organisation:
+def register_organisation(*, by: User, boroughs: Iterable[Borough] = (), **fields: Any) -> Organisation:
     """Create an organisation. Side effects: history row, audit event "create"."""
     with transaction.atomic():
         organisation = Organisation(**fields)
@@ -49,7 +49,7 @@ def register_organisation(*, by: Any, boroughs: Iterable[Borough] = (), **fields
 
 
 def update_organisation(
-    organisation: Organisation, *, by: Any, boroughs: Iterable[Borough] | None = None, **fields: Any
+    organisation: Organisation, *, by: User, boroughs: Iterable[Borough] | None = None, **fields: Any
 ) -> Organisation:
     """Change an organisation's details. Side effects: history row, audit event "update" with the changes."""
     with transaction.atomic():
@@ -75,7 +75,7 @@ def update_organisation(
 
 
 def create_person(
-    *, by: Any, email: str, full_name: str, password: str | None = None, password_hash: str | None = None
+    *, by: User, email: str, full_name: str, password: str | None = None, password_hash: str | None = None
 ) -> User:
     """Create a person who signs in with `email`. Side effects: history row, audit event "create".
 
@@ -104,7 +104,7 @@ def invitation_link(person: User) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def invite_person(person: User, *, by: Any) -> User:
+def invite_person(person: User, *, by: User) -> User:
     """Send (or send again) an invitation with a single-use, expiring set-password link.
 
     Side effects: `invited_at` stamped (which kills any earlier link), history row, audit event
@@ -141,7 +141,7 @@ def invite_person(person: User, *, by: Any) -> User:
     return person
 
 
-def revoke_invitation(person: User, *, by: Any, reason: str = "") -> User:
+def revoke_invitation(person: User, *, by: User, reason: str = "") -> User:
     """Make the outstanding invitation's link useless. Side effects: history row, audit event "revoke_invitation"."""
     if person.invited_at is None:
         raise ValidationError(f"{person.full_name} has no invitation waiting to be used.")
@@ -175,7 +175,7 @@ def grant_membership(
     organisation: Organisation,
     role: str,
     *,
-    by: Any,
+    by: User,
     starts_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
     job_title: str = "",
@@ -206,7 +206,7 @@ def grant_membership(
 
 
 def end_membership(
-    membership: Membership, *, by: Any, ends_on: datetime.date | None = None, reason: str = ""
+    membership: Membership, *, by: User, ends_on: datetime.date | None = None, reason: str = ""
 ) -> Membership:
     """End a role on `ends_on` (today by default). Side effects: history row, audit event "end"."""
     with transaction.atomic():
@@ -227,7 +227,7 @@ def declare_conflict(
     person: User,
     organisation: Organisation,
     *,
-    by: Any,
+    by: User,
     kind: str,
     reason: str,
     starts_on: datetime.date | None = None,
@@ -258,7 +258,7 @@ def declare_conflict(
 
 
 def end_conflict(
-    declaration: ConflictDeclaration, *, by: Any, ends_on: datetime.date | None = None
+    declaration: ConflictDeclaration, *, by: User, ends_on: datetime.date | None = None
 ) -> ConflictDeclaration:
     """Mark a declared interest as ended. Side effects: history row, audit event "end"."""
     with transaction.atomic():

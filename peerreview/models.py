@@ -18,11 +18,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, transition
+from django_fsm import RETURN_VALUE, can_proceed
 
 from core.audit import audited_history
 from core.dates import not_in_future, working_days_between
 from core.fields import StateField
+from core.fsm import ConcurrentTransitionMixin, transition
 from core.models import TimeStamped
 from organisations.models import Organisation
 from standards.models import FrameworkVersion, Indicator, Standard
@@ -243,7 +244,7 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
     @property
     def awaits_publication(self) -> bool:
         """The outcome is decided and the report waits to be published (the `publish` move starts here)."""
-        return Review.publish._django_fsm.has_transition(self.state)
+        return can_proceed(self.publish, check_conditions=False)
 
     @property
     def takes_management_response(self) -> bool:
@@ -636,7 +637,8 @@ def spread_flags(review: Review) -> dict[int, tuple[int, int]]:
         assignment__review=review, assignment__state__in=[Assignment.State.SUBMITTED], rating__isnull=False
     ).values_list("standard_id", "rating")
     for standard_id, rating in ratings:
-        spans.setdefault(standard_id, []).append(rating)
+        if rating is not None:  # filtered out above; the column is nullable
+            spans.setdefault(standard_id, []).append(rating)
     return {pk: (min(v), max(v)) for pk, v in spans.items() if max(v) - min(v) >= SPREAD_FLAG}
 
 

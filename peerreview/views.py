@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core import audit, uploads
 from core.forms import apply_row_errors, apply_validation_error, error_items
 from core.shortcuts import attempt, form_page, get_object_for_user
+from core.types import AuthenticatedHttpRequest
 from core.workflow import (
     FASTER_MESSAGE,
     ConcurrentTransition,
@@ -72,7 +73,7 @@ def _unbound(form: Any, **kwargs: Any) -> Any:
 
 
 @login_required
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = queries.reviews_visible_to(request.user)
     state = request.GET.get("state", "")
     if state in Review.State.values:
@@ -93,7 +94,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review_create(request: HttpRequest) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("peerreview.add_review"):
         raise PermissionDenied
     form = forms.ReviewCreateForm(request.POST or None)
@@ -116,7 +117,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
     assignments = list(review.assignments.select_related("reviewer").order_by("role", "created_at"))
@@ -188,7 +189,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def review_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     review = _review(request, pk)
     known = {t.name for t in review.get_all_state_transitions()}
     if name not in known:
@@ -213,7 +214,7 @@ def review_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_renew(request: HttpRequest, pk: int) -> HttpResponse:
+def review_renew(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     renewed: dict[str, Review] = {}
     if attempt(
@@ -226,7 +227,7 @@ def review_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_scope(request: HttpRequest, pk: int) -> HttpResponse:
+def review_scope(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     form = forms.ScopeForm(
         request.POST or None, review=review, initial={"scope": review.scope, "standards": review.in_scope.all()}
@@ -246,7 +247,7 @@ def review_scope(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assignment_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     form = forms.InviteForm(request.POST or None)
     return form_page(
@@ -263,7 +264,7 @@ def assignment_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assignment_respond(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk, perm="peerreview.respond_assignment")
     accept_form = forms.AcceptForm(request.POST if request.POST.get("answer") == "accept" else None)
     decline_form = forms.ReasonForm(request.POST if request.POST.get("answer") == "decline" else None)
@@ -308,7 +309,7 @@ PANEL_MOVES = frozenset({"reinstate", "replace", "return_for_work"})
 
 @login_required
 @require_POST
-def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def assignment_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     assignment = _assignment(request, pk)
     if name not in PANEL_MOVES:
         raise Http404
@@ -324,7 +325,7 @@ def assignment_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def assignment_appoint_lead(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_appoint_lead(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk, perm="peerreview.coordinate_assignment")
     attempt(
         request,
@@ -335,7 +336,7 @@ def assignment_appoint_lead(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _assignment(request, pk, perm="peerreview.score_assignment")
     review = assignment.review
     standards = list(review.standards_in_scope().order_by("position").prefetch_related("indicators"))
@@ -401,7 +402,7 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
     can_edit = user.has_perm("peerreview.self_assess_review", review) and review.self_assessment_is_open
@@ -474,7 +475,7 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     if not (
         request.user.has_perm("peerreview.self_assess_review", review)
@@ -504,7 +505,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     evidence = get_object_for_user(request, Evidence.objects.select_related("review"), view_perm=VIEW, pk=pk)
     user = request.user
     if not (
@@ -519,7 +520,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def review_visit(request: HttpRequest, pk: int) -> HttpResponse:
+def review_visit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.lead_review")
     form = forms.VisitForm(request.POST or None, initial={"visit_date": review.visit_date, "notes": review.visit_notes})
     return form_page(
@@ -534,7 +535,7 @@ def review_visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
+def review_moderation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.view_panel_work")
     if not review.ratings_revealed:
         messages.error(request, "Ratings are revealed at moderation, once every desk review is in.")
@@ -609,7 +610,7 @@ def review_moderation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.write_findings")
     form = forms.FindingForm(request.POST or None, review=review)
     return form_page(
@@ -627,7 +628,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_agree(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_agree(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     finding = get_object_for_user(
         request, Finding.objects.select_related("review"), view_perm="peerreview.view_finding", pk=pk
     )
@@ -639,7 +640,7 @@ def finding_agree(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
+def review_replies(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     user = request.user
     can_reply = user.has_perm("peerreview.reply_finding", review) and review.replies_are_open
@@ -706,7 +707,7 @@ def review_replies(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def reply_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def reply_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reply = get_object_for_user(
         request, Reply.objects.select_related("finding__review"), view_perm=VIEW, perm="peerreview.decide_reply", pk=pk
     )
@@ -723,7 +724,7 @@ def reply_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def extension_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     extension = get_object_for_user(
         request,
         ExtensionRequest.objects.select_related("review"),
@@ -747,7 +748,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def review_outcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.propose_outcome")
     form = forms.OutcomeForm(
         request.POST or None, initial={"outcome": review.outcome, "rationale": review.outcome_rationale}
@@ -765,7 +766,7 @@ def review_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def review_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
     form = forms.PublishForm(request.POST or None, review=review, initial={"visibility": review.visibility})
     return form_page(
@@ -780,7 +781,7 @@ def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_response(request: HttpRequest, pk: int) -> HttpResponse:
+def review_response(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The organisation's management response, published beside the report."""
     review = _review(request, pk, perm="peerreview.respond_review")
     form = forms.ManagementResponseForm(request.POST or None, initial={"text": review.management_response})
@@ -796,7 +797,7 @@ def review_response(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def review_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The organisation's consents to publish and to share with named funders: give and withdraw."""
     review = _review(request, pk, perm="peerreview.consent_review")
     form = forms.ConsentForm(request.POST or None)
@@ -813,7 +814,7 @@ def review_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consent = get_object_for_user(
         request, Consent.objects.select_related("review"), view_perm=VIEW, perm="peerreview.consent_review", pk=pk
     )
@@ -826,7 +827,7 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def action_create(request: HttpRequest, pk: int) -> HttpResponse:
+def action_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.plan_actions")
     form = forms.ActionForm(request.POST or None, review=review)
     return form_page(
@@ -842,7 +843,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def action_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     action = get_object_for_user(request, Action.objects.select_related("review"), view_perm=VIEW, pk=pk)
     if name not in forms.ACTION_MOVES:
         raise Http404
@@ -855,7 +856,7 @@ def action_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 @login_required
-def review_refer(request: HttpRequest, pk: int) -> HttpResponse:
+def review_refer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.refer_review")
     form = forms.ReferralForm(request.POST or None)
     return form_page(
@@ -870,7 +871,7 @@ def review_refer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def review_appeal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Lodge an appeal (the organisation) or decide it (an independent appeals group member)."""
     review = _review(request, pk)
     user = request.user
@@ -904,7 +905,7 @@ def review_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_report(request: HttpRequest, pk: int) -> HttpResponse:
+def review_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     snapshots = ReportSnapshot.objects.filter(review=review).order_by("-version", "-created_at")
     user = request.user

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from casework import workflow as casework
@@ -22,7 +22,7 @@ from core.dates import add_working_days, refuse_future, years_after
 from core.workflow import RowErrors, changes, check_rows, transition
 from core.workflow import require as _require
 from core.workflow import save_with_history as _save
-from organisations.models import Organisation
+from organisations.models import Organisation, User
 from peerreview import conflicts, emails, queries
 from peerreview.models import (
     RESPONSE_MAX_WORDS,
@@ -59,7 +59,7 @@ MODERATION_REFUSAL = (
 )
 
 
-def _record(obj: Any, action: str, *, by: Any, review: Review, reason: str = "", **payload: Any) -> None:
+def _record(obj: Any, action: str, *, by: User, review: Review, reason: str = "", **payload: Any) -> None:
     audit.append(obj, action=action, actor=by, role=review.acting_role(by), reason=reason, payload=payload)
 
 
@@ -84,7 +84,7 @@ def create_review(
     organisation: Organisation,
     version: FrameworkVersion,
     *,
-    by: Any,
+    by: User,
     scope: str = "",
     previous: Review | None = None,
 ) -> Review:
@@ -106,7 +106,7 @@ def create_review(
     return review
 
 
-def renew_review(previous: Review, *, by: Any) -> Review:
+def renew_review(previous: Review, *, by: User) -> Review:
     """Start the next cycle pre-filled from the last one (scope; the framework's current version)."""
     if not previous.renewable:
         raise ValidationError("A renewal starts once the review has reached monitoring.")
@@ -120,7 +120,7 @@ def renew_review(previous: Review, *, by: Any) -> Review:
     return review
 
 
-def update_scope(review: Review, *, by: Any, scope: str, standards: Iterable[Standard] | None = None) -> Review:
+def update_scope(review: Review, *, by: User, scope: str, standards: Iterable[Standard] | None = None) -> Review:
     """Record the agreed scope and the standards in scope (scoping only)."""
     _require(by, "peerreview.coordinate_review", review)
     _require_open(review, review.scope_is_open, doing="change the scope")
@@ -135,13 +135,13 @@ def update_scope(review: Review, *, by: Any, scope: str, standards: Iterable[Sta
     return review
 
 
-def move_review(review: Review, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Review:
+def move_review(review: Review, name: str, *, by: User, reason: str = "", **kwargs: Any) -> Review:
     """Any review transition that needs nothing around it (hold, resume, withdraw, cancel, appeal…)."""
     return transition(review, name, by=by, reason=reason, **kwargs)
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def start_self_assessment(review: Review, *, by: Any) -> Review:
+def start_self_assessment(review: Review, *, by: User) -> Review:
     """Open the self-assessment with its working-day deadline, and tell the organisation."""
     due = add_working_days(_today(), SELF_ASSESSMENT_WORKING_DAYS)
     review = transition(review, "start_self_assessment", by=by, due=due)
@@ -152,7 +152,7 @@ def start_self_assessment(review: Review, *, by: Any) -> Review:
 # --- self-assessment -------------------------------------------------------------------------------
 
 
-def _self_assessment_open(review: Review, by: Any) -> None:
+def _self_assessment_open(review: Review, by: User) -> None:
     _require(by, "peerreview.self_assess_review", review)
     if not review.self_assessment_is_open:
         _require_state(review, Review.State.SELF_ASSESSMENT, doing="change the self-assessment")
@@ -193,7 +193,7 @@ SELF_RATING_FIELDS = ("rating", "commentary", "no_evidence", "no_evidence_note")
 
 
 def save_self_assessment(
-    review: Review, *, by: Any, rows: Iterable[dict[str, Any]] = (), position_statement: str | None = None
+    review: Review, *, by: User, rows: Iterable[dict[str, Any]] = (), position_statement: str | None = None
 ) -> list[SelfRating]:
     """Save the organisation's self-assessment grid (until it is submitted): each row is one
     indicator's `indicator`, `rating`, `commentary`, `no_evidence` and `no_evidence_note`, and
@@ -238,7 +238,8 @@ def save_self_assessment(
                 review=locked, indicator__in=[row["indicator"].pk for row in cleaned]
             )
         }
-        saved, changed = [], []
+        saved: list[SelfRating] = []
+        changed: list[tuple[models.Model, dict[str, list[Any]]]] = []
         for row in cleaned:
             entry = existing.get(row["indicator"].pk) or SelfRating(review=locked, indicator=row["indicator"])
             before = _fields(entry, SELF_RATING_FIELDS) if entry.pk else {}
@@ -264,7 +265,7 @@ def save_self_rating(
     review: Review,
     indicator: Indicator,
     *,
-    by: Any,
+    by: User,
     rating: int | None,
     commentary: str = "",
     no_evidence: bool = False,
@@ -287,7 +288,7 @@ def save_self_rating(
 def add_evidence(
     review: Review,
     *,
-    by: Any,
+    by: User,
     title: str,
     upload: Any,
     dated_on: datetime.date,
@@ -342,14 +343,14 @@ def missing_self_assessment(review: Review) -> list[str]:
     return problems
 
 
-def save_position_statement(review: Review, *, by: Any, text: str) -> Review:
+def save_position_statement(review: Review, *, by: User, text: str) -> Review:
     """Save the position statement alone: save_self_assessment with no rows."""
     save_self_assessment(review, by=by, position_statement=text)
     return review
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def submit_self_assessment(review: Review, *, by: Any) -> Review:
+def submit_self_assessment(review: Review, *, by: User) -> Review:
     """Freeze the self-assessment once every indicator is rated and evidenced (or explained)."""
     _self_assessment_open(review, by)
     problems = missing_self_assessment(review)
@@ -367,7 +368,7 @@ def submit_self_assessment(review: Review, *, by: Any) -> Review:
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def return_self_assessment(review: Review, *, by: Any, reason: str) -> Review:
+def return_self_assessment(review: Review, *, by: User, reason: str) -> Review:
     """Send a submitted self-assessment back for completion (coordinator, reason required)."""
     _require(by, "peerreview.coordinate_review", review)
     _require_state(review, Review.State.SELF_ASSESSMENT, doing="return the self-assessment")
@@ -386,7 +387,7 @@ def return_self_assessment(review: Review, *, by: Any, reason: str) -> Review:
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
 def invite_reviewer(
-    review: Review, reviewer: Any, *, by: Any, role: str = Assignment.Role.PEER, waiver_reason: str = ""
+    review: Review, reviewer: Any, *, by: User, role: str = Assignment.Role.PEER, waiver_reason: str = ""
 ) -> Assignment:
     """Invite a reviewer after the conflict checks. A coordinator may waive what the checks find,
     with a reason; a reviewer can never waive their own conflicts."""
@@ -450,7 +451,7 @@ _ABSOLUTE_RULE = (
 )
 
 
-def _benefits_from(by: Any, reviewer: Any, review: Review) -> bool:
+def _benefits_from(by: User, reviewer: Any, review: Review) -> bool:
     """Whether `by` gains from waiving `reviewer`'s conflict: the reviewer themselves, or anyone with a
     current role at the reviewed organisation or at the reviewer's own organisations."""
     if by.pk == reviewer.pk:
@@ -460,7 +461,7 @@ def _benefits_from(by: Any, reviewer: Any, review: Review) -> bool:
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def accept_assignment(assignment: Assignment, *, by: Any, declaration: bool) -> Assignment:
+def accept_assignment(assignment: Assignment, *, by: User, declaration: bool) -> Assignment:
     """The reviewer accepts, signing the conflict-of-interest and confidentiality declaration."""
     if not declaration:
         raise ValidationError({"declaration": "Confirm the declaration to accept."})
@@ -470,14 +471,14 @@ def accept_assignment(assignment: Assignment, *, by: Any, declaration: bool) -> 
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def decline_assignment(assignment: Assignment, *, by: Any, reason: str) -> Assignment:
+def decline_assignment(assignment: Assignment, *, by: User, reason: str) -> Assignment:
     """The reviewer declines; the reason is kept (and any conflict they mention)."""
     assignment = transition(assignment, "decline", by=by, reason=reason, role="reviewer", why=reason)
     emails.notify_coordinator(assignment.review, "invitation_declined", assignment=assignment)
     return assignment
 
 
-def move_assignment(assignment: Assignment, name: str, *, by: Any, reason: str = "") -> Assignment:
+def move_assignment(assignment: Assignment, name: str, *, by: User, reason: str = "") -> Assignment:
     """Reinstate or replace an assignment (coordinator), or return it for more work (the lead)."""
     return transition(assignment, name, by=by, reason=reason)
 
@@ -505,7 +506,7 @@ def lead_change_problem(assignment: Assignment) -> str:
     return ""
 
 
-def appoint_lead(assignment: Assignment, *, by: Any, reason: str) -> Assignment:
+def appoint_lead(assignment: Assignment, *, by: User, reason: str) -> Assignment:
     """Make a working panel member the review's lead when the lead cannot go on: the hub's remedy
     is a new lead from the panel, never judging in the lead's place. Side effects: the previous
     lead stays on the panel as a peer; history and audit "appoint_lead" / "stand_down_lead"."""
@@ -531,7 +532,7 @@ def appoint_lead(assignment: Assignment, *, by: Any, reason: str) -> Assignment:
     return assignment
 
 
-def _check_can_score(assignment: Assignment, by: Any) -> None:
+def _check_can_score(assignment: Assignment, by: User) -> None:
     _require(by, "peerreview.score_assignment", assignment)
     if not assignment.desk_review_is_open:
         if assignment.state not in Assignment.SCORING:
@@ -543,7 +544,7 @@ RATING_FIELDS = ("rating", "rationale")
 
 
 def save_desk_review(
-    assignment: Assignment, *, by: Any, rows: Iterable[dict[str, Any]] = (), notes: str | None = None
+    assignment: Assignment, *, by: User, rows: Iterable[dict[str, Any]] = (), notes: str | None = None
 ) -> list[ReviewerRating]:
     """Save a reviewer's own, independent desk review: each row is one standard's `standard`,
     `rating` and `rationale`, and the notes when given. Every row is checked first: one bad row
@@ -576,7 +577,8 @@ def save_desk_review(
                 assignment=locked, standard__in=[row["standard"].pk for row in cleaned]
             )
         }
-        saved, changed = [], []
+        saved: list[ReviewerRating] = []
+        changed: list[tuple[models.Model, str, dict[str, list[Any]]]] = []
         for row in cleaned:
             entry = existing.get(row["standard"].pk) or ReviewerRating(assignment=locked, standard=row["standard"])
             before = _fields(entry, RATING_FIELDS) if entry.pk else {}
@@ -597,7 +599,7 @@ def save_desk_review(
 
 
 def save_rating(
-    assignment: Assignment, standard: Standard, *, by: Any, rating: int | None, rationale: str
+    assignment: Assignment, standard: Standard, *, by: User, rating: int | None, rationale: str
 ) -> ReviewerRating:
     """A reviewer's own, independent rating of one standard: save_desk_review with one row."""
     try:
@@ -608,21 +610,21 @@ def save_rating(
         raise error.rows[0] from None
 
 
-def save_desk_notes(assignment: Assignment, *, by: Any, notes: str) -> Assignment:
+def save_desk_notes(assignment: Assignment, *, by: User, notes: str) -> Assignment:
     """Save the desk review notes alone: save_desk_review with no rows."""
     save_desk_review(assignment, by=by, notes=notes)
     return assignment
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def submit_assignment(assignment: Assignment, *, by: Any) -> Assignment:
+def submit_assignment(assignment: Assignment, *, by: User) -> Assignment:
     """Submit the desk review; the reviewer may now see the others' submitted ratings."""
     assignment = transition(assignment, "submit", by=by)
     emails.notify_coordinator(assignment.review, "desk_review_submitted", assignment=assignment)
     return assignment
 
 
-def ratings_visible_to(user: Any, review: Review) -> list[ReviewerRating]:
+def ratings_visible_to(user: User, review: Review) -> list[ReviewerRating]:
     """Blind scoring: your own ratings always; others' only once you have submitted (hub staff
     see everything from moderation onwards, never during scoring)."""
     qs = ReviewerRating.objects.filter(assignment__review=review).select_related("assignment__reviewer", "standard")
@@ -635,7 +637,7 @@ def ratings_visible_to(user: Any, review: Review) -> list[ReviewerRating]:
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def start_desk_review(review: Review, *, by: Any) -> Review:
+def start_desk_review(review: Review, *, by: User) -> Review:
     due = add_working_days(_today(), DESK_REVIEW_WORKING_DAYS)
     review = transition(review, "start_desk_review", by=by, due=due)
     emails.notify_people(
@@ -647,7 +649,7 @@ def start_desk_review(review: Review, *, by: Any) -> Review:
 # --- visit, moderation and findings -----------------------------------------------------------------
 
 
-def record_visit(review: Review, *, by: Any, visit_date: datetime.date, notes: str) -> Review:
+def record_visit(review: Review, *, by: User, visit_date: datetime.date, notes: str) -> Review:
     """The lead records the visit: a date that has happened, on or after the self-assessment was
     submitted (the panel visits having read it). Side effects: history, audit "record_visit"
     with what changed."""
@@ -680,7 +682,7 @@ def record_visit(review: Review, *, by: Any, visit_date: datetime.date, notes: s
 MODERATION_FIELDS = ("rating", "rationale", "flag_note")
 
 
-def moderate_standards(review: Review, *, by: Any, rows: Iterable[dict[str, Any]]) -> list[ModeratedRating]:
+def moderate_standards(review: Review, *, by: User, rows: Iterable[dict[str, Any]]) -> list[ModeratedRating]:
     """Record the panel's agreed ratings (the lead's judgement, never the hub's): each row is one
     standard's `standard`, `rating`, `rationale` and `flag_note` (needed where the reviewers
     differed widely). Every row is checked first: one bad row refuses the whole save (RowErrors
@@ -739,7 +741,7 @@ def moderate_standards(review: Review, *, by: Any, rows: Iterable[dict[str, Any]
 
 
 def moderate_standard(
-    review: Review, standard: Standard, *, by: Any, rating: int, rationale: str, flag_note: str = ""
+    review: Review, standard: Standard, *, by: User, rating: int, rationale: str, flag_note: str = ""
 ) -> ModeratedRating:
     """Record the panel's agreed rating of one standard: moderate_standards with one row."""
     row = {"standard": standard, "rating": rating, "rationale": rationale, "flag_note": flag_note}
@@ -759,7 +761,7 @@ def overall_result(review: Review) -> scoring.Result:
 def add_finding(
     review: Review,
     *,
-    by: Any,
+    by: User,
     kind: str,
     text: str,
     standards: Iterable[Standard] = (),
@@ -784,12 +786,12 @@ def add_finding(
     return finding
 
 
-def agree_finding(finding: Finding, *, by: Any) -> Finding:
+def agree_finding(finding: Finding, *, by: User) -> Finding:
     """The lead agrees a draft finding at moderation (peerreview.judge_review: never the hub)."""
     return transition(finding, "agree", by=by)
 
 
-def mark_seen(findings: Iterable[Finding], *, by: Any) -> None:
+def mark_seen(findings: Iterable[Finding], *, by: User) -> None:
     """Record the first time a person saw each finding ("seen by"); later views change nothing.
     Nothing is recorded for a finding the person may not see (peerreview.view_finding)."""
     findings = list(findings)
@@ -865,7 +867,7 @@ def build_report(review: Review) -> dict[str, Any]:
     }
 
 
-def _snapshot(review: Review, *, by: Any, kind: str) -> ReportSnapshot:
+def _snapshot(review: Review, *, by: User, kind: str) -> ReportSnapshot:
     data = build_report(review)
     data["report_version"] = review.report_version
     data["kind"] = kind
@@ -883,7 +885,7 @@ def _snapshot(review: Review, *, by: Any, kind: str) -> ReportSnapshot:
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def issue_draft(review: Review, *, by: Any) -> Review:
+def issue_draft(review: Review, *, by: User) -> Review:
     """Issue the draft report for factual accuracy: snapshot it and start the reply clock."""
     with transaction.atomic():
         locked = Review.objects.select_for_update().get(pk=review.pk)
@@ -905,7 +907,7 @@ def _replies_open(review: Review) -> None:
         raise ValidationError("Your replies have been submitted.")
 
 
-def reply_to_findings(review: Review, *, by: Any, rows: Iterable[dict[str, Any]]) -> list[Reply]:
+def reply_to_findings(review: Review, *, by: User, rows: Iterable[dict[str, Any]]) -> list[Reply]:
     """The organisation's replies to the draft report's findings: each row is one finding's
     `finding`, `kind` (accept, or challenge as (A), (B) or (C)), `text` and `evidence`. Every row
     is checked first: one bad row refuses the whole save (RowErrors naming each bad row) and
@@ -958,7 +960,7 @@ def reply_to_findings(review: Review, *, by: Any, rows: Iterable[dict[str, Any]]
 
 
 def reply_to_finding(
-    finding: Finding, *, by: Any, kind: str, text: str = "", evidence: Evidence | None = None
+    finding: Finding, *, by: User, kind: str, text: str = "", evidence: Evidence | None = None
 ) -> Reply:
     """The organisation accepts a finding or challenges it as (A), (B) or (C): reply_to_findings
     with one row."""
@@ -970,7 +972,7 @@ def reply_to_finding(
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def submit_replies(review: Review, *, by: Any) -> Review:
+def submit_replies(review: Review, *, by: User) -> Review:
     """The organisation's nominated responsible person signs off and submits the replies."""
     _require(by, "peerreview.reply_finding", review)
     if not by.has_perm("peerreview.sign_off_replies", review):
@@ -991,7 +993,7 @@ def submit_replies(review: Review, *, by: Any) -> Review:
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def request_extension(review: Review, *, by: Any, working_days: int, reason: str) -> ExtensionRequest:
+def request_extension(review: Review, *, by: User, working_days: int, reason: str) -> ExtensionRequest:
     _require(by, "peerreview.reply_finding", review)
     _require_state(review, Review.State.RIGHT_OF_REPLY, doing="ask for more time")
     if not (1 <= working_days <= 20) or not reason.strip():
@@ -1007,7 +1009,7 @@ def request_extension(review: Review, *, by: Any, working_days: int, reason: str
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def decide_extension(request: ExtensionRequest, *, by: Any, grant: bool, reason: str) -> ExtensionRequest:
+def decide_extension(request: ExtensionRequest, *, by: User, grant: bool, reason: str) -> ExtensionRequest:
     review = request.review
     _require(by, "peerreview.coordinate_review", review)
     if request.decision != ExtensionRequest.Decision.PENDING:
@@ -1026,11 +1028,11 @@ def decide_extension(request: ExtensionRequest, *, by: Any, grant: bool, reason:
     return request
 
 
-def consider_replies(review: Review, *, by: Any) -> Review:
+def consider_replies(review: Review, *, by: User) -> Review:
     return transition(review, "consider_replies", by=by)
 
 
-def decide_reply(reply: Reply, *, by: Any, decision: str, reason: str, amended_text: str = "") -> Reply:
+def decide_reply(reply: Reply, *, by: User, decision: str, reason: str, amended_text: str = "") -> Reply:
     """Decide a challenge (accepted, partly, rejected) with a reason; signed off by someone who was not
     on the panel. Accepted or partly accepted challenges amend the finding; rejected ones uphold it."""
     finding = reply.finding
@@ -1055,7 +1057,7 @@ def decide_reply(reply: Reply, *, by: Any, decision: str, reason: str, amended_t
     return reply
 
 
-def set_outcome(review: Review, *, by: Any, outcome: str, rationale: str) -> Review:
+def set_outcome(review: Review, *, by: User, outcome: str, rationale: str) -> Review:
     """The review panel's lead proposes the outcome; the quality panel confirms it (decide_outcome)."""
     _require(by, "peerreview.propose_outcome", review)
     _require_open(review, review.considering_replies, doing="set the outcome")
@@ -1068,12 +1070,12 @@ def set_outcome(review: Review, *, by: Any, outcome: str, rationale: str) -> Rev
     return review
 
 
-def decide_outcome(review: Review, *, by: Any) -> Review:
+def decide_outcome(review: Review, *, by: User) -> Review:
     return transition(review, "decide_outcome", by=by)
 
 
 @transaction.atomic  # the notice is queued in the same transaction as the move (outbox)
-def publish_review(review: Review, *, by: Any, visibility: str, shared_with: Iterable[Organisation] = ()) -> Review:
+def publish_review(review: Review, *, by: User, visibility: str, shared_with: Iterable[Organisation] = ()) -> Review:
     """Publish: finalise findings, freeze the final report snapshot, set who may read it, within
     what the organisation itself has consented to (give_consent)."""
     funders = list(shared_with)
@@ -1111,7 +1113,7 @@ def publish_review(review: Review, *, by: Any, visibility: str, shared_with: Ite
 # --- the organisation's own rights: management response and consent --------------------------------
 
 
-def save_management_response(review: Review, *, by: Any, text: str) -> Review:
+def save_management_response(review: Review, *, by: User, text: str) -> Review:
     """The organisation's management response (up to 500 words), published beside the report and
     never decided. Written from the draft's issue until publication freezes it."""
     _require(by, "peerreview.respond_review", review)
@@ -1141,7 +1143,7 @@ def current_consents(review: Review) -> dict[str, Any]:
     return found
 
 
-def give_consent(review: Review, *, by: Any, kind: str, funder: Organisation | None = None) -> Consent:
+def give_consent(review: Review, *, by: User, kind: str, funder: Organisation | None = None) -> Consent:
     """An organisation contact consents to publication, or to sharing with one named funder. On a
     published review the consent takes effect at once for funders; publication itself stays the
     coordinator's step. Side effects: Consent row, history, audit "give_consent"."""
@@ -1164,7 +1166,7 @@ def give_consent(review: Review, *, by: Any, kind: str, funder: Organisation | N
     return consent
 
 
-def withdraw_consent(consent: Consent, *, by: Any, reason: str = "") -> Consent:
+def withdraw_consent(consent: Consent, *, by: User, reason: str = "") -> Consent:
     """An organisation contact withdraws a consent. If the report is already out, it stops being
     public, or stops being shared with that funder, at once. Side effects: history, audit
     "withdraw_consent" (and "visibility" with old and new values when readers change)."""
@@ -1178,7 +1180,8 @@ def withdraw_consent(consent: Consent, *, by: Any, reason: str = "") -> Consent:
         _save(consent, by=by, reason="withdraw")
         _record(consent, "withdraw_consent", by=by, review=locked, reason=reason, kind=consent.kind)
         before = (locked.visibility, sorted(locked.shared_with.values_list("pk", flat=True)))
-        if consent.kind == Consent.Kind.FUNDER:
+        # A funder's consent always names its funder (`give_consent` refuses one without).
+        if consent.kind == Consent.Kind.FUNDER and consent.funder_id is not None:
             locked.shared_with.remove(consent.funder_id)
         if consent.kind == Consent.Kind.PUBLISH and locked.visibility == Review.Visibility.PUBLIC:
             locked.visibility = Review.Visibility.PRIVATE
@@ -1207,7 +1210,7 @@ WITHHOLD_GROUNDS = {"safeguarding": "a safeguarding concern", "serious_incident"
 
 
 def refer_to_lifeboat(
-    review: Review, *, by: Any, concerns: str, withhold_grounds: str = "", withhold_reason: str = ""
+    review: Review, *, by: User, concerns: str, withhold_grounds: str = "", withhold_reason: str = ""
 ) -> Any:
     """The coordinator opens a lifeboat referral carrying this review's link and the concerns, once
     the panel's findings are agreed. The organisation is told by email, unless a recorded
@@ -1259,7 +1262,7 @@ def refer_to_lifeboat(
 # --- appeals -------------------------------------------------------------------------------------------
 
 
-def lodge_appeal(review: Review, *, by: Any, grounds: str, statement: str) -> Appeal:
+def lodge_appeal(review: Review, *, by: User, grounds: str, statement: str) -> Appeal:
     """The organisation appeals on grounds of process or fact (up to 500 words) within 15 working
     days of publication, whatever state the review has moved on to. Side effects: the "appeal"
     transition (the statement is its reason), an Appeal row, audit "lodge_appeal", mail to the hub."""
@@ -1274,7 +1277,7 @@ def lodge_appeal(review: Review, *, by: Any, grounds: str, statement: str) -> Ap
     return appeal
 
 
-def decide_appeal(review: Review, *, by: Any, uphold: bool, reason: str) -> Review:
+def decide_appeal(review: Review, *, by: User, uphold: bool, reason: str) -> Review:
     """An appeals group member with no earlier part in the review dismisses the appeal (the review
     goes back where it was) or upholds it (the review reopens for a new report version). Side
     effects: the transition, the Appeal's decision, audit "decide_appeal", mail to the organisation."""
@@ -1295,7 +1298,7 @@ def decide_appeal(review: Review, *, by: Any, uphold: bool, reason: str) -> Revi
 
 
 def add_action(
-    review: Review, *, by: Any, text: str, owner: str, due_on: datetime.date, finding: Finding | None = None
+    review: Review, *, by: User, text: str, owner: str, due_on: datetime.date, finding: Finding | None = None
 ) -> Action:
     _require(by, "peerreview.plan_actions", review)
     _require_open(review, review.takes_actions, doing="add actions")
@@ -1312,11 +1315,11 @@ def add_action(
     return action
 
 
-def move_action(action: Action, name: str, *, by: Any, reason: str = "", **kwargs: Any) -> Action:
+def move_action(action: Action, name: str, *, by: User, reason: str = "", **kwargs: Any) -> Action:
     return transition(action, name, by=by, reason=reason, **kwargs)
 
 
-def accept_action_plan(review: Review, *, by: Any) -> Review:
+def accept_action_plan(review: Review, *, by: User) -> Review:
     today = _today()
     month = today.month - 1 + PROGRESS_REVIEW_MONTHS
     due = today.replace(year=today.year + month // 12, month=month % 12 + 1, day=min(today.day, 28))
@@ -1326,7 +1329,7 @@ def accept_action_plan(review: Review, *, by: Any) -> Review:
 # --- one way to make each move ------------------------------------------------------------------------
 
 
-def perform_review_move(review: Review, name: str, *, by: Any, reason: str = "", **fields: Any) -> Review:
+def perform_review_move(review: Review, name: str, *, by: User, reason: str = "", **fields: Any) -> Review:
     """Make review move `name` the one way it is made, for the pages and the API alike: through its
     own operation where it has one (deadlines, snapshots, mail), otherwise through move_review.
     Publishing reads `visibility` and `shared_with` (funder organisations; the organisation's own
@@ -1360,7 +1363,7 @@ def perform_review_move(review: Review, name: str, *, by: Any, reason: str = "",
 
 
 def perform_assignment_move(
-    assignment: Assignment, name: str, *, by: Any, reason: str = "", declaration: bool = False
+    assignment: Assignment, name: str, *, by: User, reason: str = "", declaration: bool = False
 ) -> Assignment:
     """Make assignment move `name` the one way it is made: accepting signs the declaration,
     declining keeps the reason, submitting tells the coordinator; the rest go through move_assignment."""

@@ -20,6 +20,7 @@ from casework.models import Case, Task
 from core import audit
 from core.models import AuditEvent
 from core.shortcuts import get_object_for_user
+from core.types import AuthenticatedHttpRequest
 from organisations import queries as org_queries
 from organisations.models import Borough, Membership, Organisation
 from peerreview import queries as review_queries
@@ -47,7 +48,7 @@ ROLE_WORK = {
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     sections = [
         {"role": role, "title": title, "empty": empty}
@@ -108,7 +109,7 @@ def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("core.view_auditevent"):
         raise PermissionDenied
     qs = AuditEvent.objects.all()
@@ -154,7 +155,7 @@ def _event_id(value: str | None) -> int | None:
 
 
 @login_required
-def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_for_user(
         request, Review.objects.select_related("organisation"), view_perm="peerreview.view_review", pk=pk
     )
@@ -217,7 +218,7 @@ def _intelligence_reader(request: HttpRequest) -> Any:
 
 
 @login_required
-def intelligence(request: HttpRequest) -> HttpResponse:
+def intelligence(request: AuthenticatedHttpRequest) -> HttpResponse:
     from reports import analytics  # pandas loads only where it is used (ruff TID253)
 
     reader = _intelligence_reader(request)
@@ -329,7 +330,7 @@ def _coverage_map(coverage: Any) -> Any:
 
 
 @login_required
-def intelligence_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+def intelligence_download(request: AuthenticatedHttpRequest, name: str, fmt: str) -> HttpResponse:
     from reports import analytics, disclosure
 
     reader = _intelligence_reader(request)
@@ -349,7 +350,7 @@ def intelligence_download(request: HttpRequest, name: str, fmt: str) -> HttpResp
 
 
 @login_required
-def annual_report(request: HttpRequest, year: int) -> HttpResponse:
+def annual_report(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     """The "state of local support in London" PDF for a year: anonymised figures for everyone."""
     from reports import analytics, disclosure
 
@@ -396,7 +397,7 @@ CASE_PDFS = {
 
 
 @login_required
-def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def case_pdf(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     """A confidential case's summary, closure report (every register item and where it went) or
     decision log, as a PDF for the panel, the board or the regulator. Same visibility as the case."""
     if kind not in CASE_PDFS:

@@ -30,7 +30,8 @@ class StandardChange:
 def _mark(old: str, new: str) -> tuple[SafeString, SafeString]:
     """Word-level diff with <del>/<ins>, escaped."""
     a, b = old.split(), new.split()
-    left, right = [], []
+    left: list[str] = []
+    right: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         old_words, new_words = escape(" ".join(a[i1:i2])), escape(" ".join(b[j1:j2]))
         if op == "equal":

@@ -18,10 +18,10 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, transition
 
 from core.audit import audited_history
 from core.fields import StateField
+from core.fsm import ConcurrentTransitionMixin, transition
 from core.models import TimeStamped
 from organisations.models import Organisation
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.shortcuts import attempt, form_page, get_object_for_user
+from core.types import AuthenticatedHttpRequest
 from core.workflow import (
     available_transitions,
     blocked_transitions,
@@ -62,7 +63,7 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def framework_create(request: HttpRequest) -> HttpResponse:
+def framework_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("standards.add_framework"):
         raise PermissionDenied
     return form_page(
@@ -78,7 +79,7 @@ def framework_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def version_create(request: HttpRequest, slug: str) -> HttpResponse:
+def version_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     framework = get_object_for_user(
         request, Framework, view_perm="standards.view_framework", perm="standards.change_framework", slug=slug
     )
@@ -125,7 +126,7 @@ def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
 
 @login_required
-def version_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def version_edit(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm=MANAGE_VERSION)
     if version.is_frozen:
         raise PermissionDenied
@@ -147,7 +148,7 @@ def version_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 @login_required
-def version_import(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def version_import(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm=MANAGE_VERSION)
     if not version.is_draft:
         raise PermissionDenied
@@ -192,7 +193,7 @@ def version_export(request: HttpRequest, slug: str, number: int, fmt: str) -> Ht
 
 @login_required
 @require_POST
-def version_transition(request: HttpRequest, slug: str, number: int, name: str) -> HttpResponse:
+def version_transition(request: AuthenticatedHttpRequest, slug: str, number: int, name: str) -> HttpResponse:
     version = _version(request, slug, number)
     reason = request.POST.get("reason", "")
     if name not in workflow.VERSION_MOVES:
@@ -208,7 +209,7 @@ def version_transition(request: HttpRequest, slug: str, number: int, name: str) 
 
 @login_required
 @require_POST
-def version_close_early(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def version_close_early(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm=MANAGE_VERSION)
     attempt(
         request,
@@ -287,7 +288,7 @@ def _target(version: FrameworkVersion, value: str) -> dict[str, object]:
 
 
 @login_required
-def comment_create(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def comment_create(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     version = _version(request, slug, number, perm="standards.comment_frameworkversion")
     return form_page(
         request,
@@ -308,7 +309,7 @@ def comment_create(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
 
 @login_required
-def comment_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     comment = get_object_for_user(
         request,
         Comment.objects.select_related("version__framework", "author"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +18,7 @@ from core import audit
 from core.workflow import require as _require
 from core.workflow import save_with_history as _save
 from core.workflow import transition
-from organisations.models import Organisation
+from organisations.models import Organisation, User
 from organisations.workflow import acting_role
 from standards.models import (
     DEFAULT_LEVELS,
@@ -39,7 +38,7 @@ STEWARD_ROLES = ("steward", "administrator")
 
 def create_framework(
     *,
-    by: Any,
+    by: User,
     name: str,
     slug: str,
     purpose: str,
@@ -86,7 +85,7 @@ def create_framework(
     return framework
 
 
-def start_new_version(framework: Framework, *, by: Any) -> FrameworkVersion:
+def start_new_version(framework: Framework, *, by: User) -> FrameworkVersion:
     """Start the next draft as a copy of the latest version, with the crosswalk filled in.
 
     Side effects: history rows for every copied item; audit event "create" naming the source.
@@ -112,7 +111,7 @@ def start_new_version(framework: Framework, *, by: Any) -> FrameworkVersion:
     return version
 
 
-def _copy_content(source: FrameworkVersion, target: FrameworkVersion, *, by: Any) -> None:
+def _copy_content(source: FrameworkVersion, target: FrameworkVersion, *, by: User) -> None:
     for theme in source.themes.prefetch_related("standards__indicators"):
         new_theme = Theme(version=target, position=theme.position, title=theme.title, description=theme.description)
         _save(new_theme, by=by, reason="copy")
@@ -144,7 +143,7 @@ def _copy_content(source: FrameworkVersion, target: FrameworkVersion, *, by: Any
 def update_version_details(
     version: FrameworkVersion,
     *,
-    by: Any,
+    by: User,
     summary: str,
     consultation_opens_on: datetime.date | None,
     consultation_closes_on: datetime.date | None,
@@ -174,7 +173,7 @@ def update_version_details(
     return version
 
 
-def import_version(version: FrameworkVersion, parsed: ParsedVersion, *, by: Any) -> FrameworkVersion:
+def import_version(version: FrameworkVersion, parsed: ParsedVersion, *, by: User) -> FrameworkVersion:
     """Replace a draft version's content with a validated spreadsheet, all or nothing.
 
     Standards whose code matches one of the previous version continue it in the crosswalk.
@@ -187,7 +186,8 @@ def import_version(version: FrameworkVersion, parsed: ParsedVersion, *, by: Any)
         Indicator.objects.filter(standard__version=version).delete()
         Standard.objects.filter(version=version).delete()
         Theme.objects.filter(version=version).delete()
-        previous = {s.code: s for s in version.previous.standards.all()} if version.previous_id else {}
+        earlier = version.previous if version.previous_id else None
+        previous = {s.code: s for s in earlier.standards.all()} if earlier is not None else {}
         counts = {"themes": 0, "standards": 0, "indicators": 0}
         for t_pos, parsed_theme in enumerate(parsed.themes, start=1):
             theme = Theme(
@@ -225,12 +225,12 @@ def import_version(version: FrameworkVersion, parsed: ParsedVersion, *, by: Any)
     return version
 
 
-def open_consultation(version: FrameworkVersion, *, by: Any) -> FrameworkVersion:
+def open_consultation(version: FrameworkVersion, *, by: User) -> FrameworkVersion:
     """Open the consultation (needs content and dates). Audited by the transition."""
     return transition(version, "open_consultation", by=by, role=acting_role(by, *STEWARD_ROLES))
 
 
-def close_consultation_early(version: FrameworkVersion, *, by: Any, reason: str) -> FrameworkVersion:
+def close_consultation_early(version: FrameworkVersion, *, by: User, reason: str) -> FrameworkVersion:
     """Stop accepting comments before the closing date. Side effects: audit event "close_early"."""
     _require(by, "standards.manage_frameworkversion", version)
     if not version.consultation_is_open():
@@ -244,7 +244,7 @@ def close_consultation_early(version: FrameworkVersion, *, by: Any, reason: str)
     return version
 
 
-def publish_version(version: FrameworkVersion, *, by: Any) -> FrameworkVersion:
+def publish_version(version: FrameworkVersion, *, by: User) -> FrameworkVersion:
     """Publish (consultation closed, every comment answered); the version it replaces is retired."""
     with transaction.atomic():
         published = transition(version, "publish", by=by, role=acting_role(by, *STEWARD_ROLES))
@@ -262,7 +262,7 @@ def publish_version(version: FrameworkVersion, *, by: Any) -> FrameworkVersion:
     return published
 
 
-def retire_version(version: FrameworkVersion, *, by: Any, reason: str) -> FrameworkVersion:
+def retire_version(version: FrameworkVersion, *, by: User, reason: str) -> FrameworkVersion:
     """Retire a published version: reviews already using it keep it; new reviews cannot pick it."""
     return transition(version, "retire", by=by, reason=reason, role=acting_role(by, *STEWARD_ROLES))
 
@@ -272,7 +272,7 @@ def retire_version(version: FrameworkVersion, *, by: Any, reason: str) -> Framew
 VERSION_MOVES = ("open_consultation", "publish", "retire")
 
 
-def perform_version_move(version: FrameworkVersion, name: str, *, by: Any, reason: str = "") -> FrameworkVersion:
+def perform_version_move(version: FrameworkVersion, name: str, *, by: User, reason: str = "") -> FrameworkVersion:
     """Make version move `name` (one of VERSION_MOVES) through its operation, for the pages and the API alike."""
     if name == "open_consultation":
         return open_consultation(version, by=by)
@@ -286,7 +286,7 @@ def perform_version_move(version: FrameworkVersion, name: str, *, by: Any, reaso
 def add_comment(
     version: FrameworkVersion,
     *,
-    by: Any,
+    by: User,
     kind: str,
     text: str,
     show_name: bool = False,
@@ -331,7 +331,7 @@ def add_comment(
     return comment
 
 
-def answer_comment(comment: Comment, *, by: Any, answer: str, response: str) -> Comment:
+def answer_comment(comment: Comment, *, by: User, answer: str, response: str) -> Comment:
     """The steward's answer ("you said, we did"). Side effects: audit event "answer"."""
     _require(by, "standards.answer_comment", comment.version)
     if comment.version.is_frozen:

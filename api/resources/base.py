@@ -9,8 +9,18 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
 
 from core.shortcuts import get_object_for_user
+from organisations.models import User
+
+
+class AuthenticatedRequest(Request):
+    """A request to the API: every resource needs a signed-in person or a token
+    (REST_FRAMEWORK's default permission), so `request.user` is a user, never AnonymousUser.
+    Annotation only: DRF builds plain Requests."""
+
+    user: User
 
 
 class VisibleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

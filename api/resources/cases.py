@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.parsers import LimitedJSONParser
-from api.resources.base import ModelSerializer, VisibleViewSet
+from api.resources.base import AuthenticatedRequest, ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import queries
 from casework import workflow as cw
@@ -39,7 +39,7 @@ VIEW = "casework.view_case"
 WORK = "casework.work_case"
 WRITE = "casework.write_case"  # the case team, while the case is open
 DECIDE = "casework.decide_case"
-ID = {"min_value": 1, "max_value": 2**31 - 1}
+ID: dict[str, Any] = {"min_value": 1, "max_value": 2**31 - 1}
 CASE_MOVES = tuple(t.name for t in Case._meta.get_field("state").get_all_transitions(Case))
 
 
@@ -218,7 +218,7 @@ class ScreeningSerializer(serializers.Serializer):
     accounts_note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 
 
 class HealthCheckInputSerializer(serializers.Serializer):
@@ -379,7 +379,7 @@ class ReferralViewSet(mixins.CreateModelMixin, VisibleViewSet):
 
     @extend_schema(request=DismissReferralSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
-    def dismiss(self, request: Request, pk: Any = None) -> Response:
+    def dismiss(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Dismiss a referral no case will be opened for (a repeat, or not for the lifeboat), with the reason."""
         referral = self.get_object()
         self.require("casework.add_case", referral)
@@ -388,7 +388,7 @@ class ReferralViewSet(mixins.CreateModelMixin, VisibleViewSet):
 
     @extend_schema(request=None, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
-    def open(self, request: Request, pk: Any = None) -> Response:
+    def open(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Open a case for this referral; the caseworker who opens it owns it."""
         referral = self.get_object()
         self.require("casework.add_case", referral)
@@ -422,7 +422,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
 
     @extend_schema(request=ReassignCaseSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
-    def owner(self, request: Request, pk: Any = None) -> Response:
+    def owner(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Hand the case over to another caseworker, with the reason (the case team or an administrator)."""
         case = self._case("casework.reassign_case")
         data = _body(ReassignCaseSerializer, request)
@@ -445,14 +445,14 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
 
     @extend_schema(request=ScreeningSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["put"])
-    def screening(self, request: Request, pk: Any = None) -> Response:
+    def screening(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Screening facts: identity checked, your conflict declaration, the latest accounts (the case team)."""
         case = self._case(WORK)
         return self._answer(cw.record_screening(case, by=request.user, **_body(ScreeningSerializer, request)))
 
     @extend_schema(request=HealthCheckInputSerializer, responses=HealthCheckSerializer)
     @action(detail=True, methods=["put"], url_path="health-check", url_name="health-check")
-    def health_check(self, request: Request, pk: Any = None) -> Response:
+    def health_check(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The triage health check (the case team, during triage); answers with the risk and recommendation."""
         case = self._case(WORK)
         check = cw.record_health_check(case, by=request.user, **_body(HealthCheckInputSerializer, request))
@@ -460,7 +460,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
 
     @extend_schema(request=PathwayChoiceSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["put"])
-    def pathway(self, request: Request, pk: Any = None) -> Response:
+    def pathway(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The panel chooses the pathway and records the board's consent (then approves the case)."""
         case = self._case(DECIDE)
         return self._answer(cw.choose_pathway(case, by=request.user, **_body(PathwayChoiceSerializer, request)))
@@ -468,7 +468,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=PathwayChangeSerializer(many=True))
     @extend_schema(methods=["post"], request=PathwayChangeInputSerializer, responses={201: CaseDetailSerializer})
     @action(detail=True, methods=["get", "post"], url_path="pathway-changes", url_name="pathway-changes")
-    def pathway_changes(self, request: Request, pk: Any = None) -> Response:
+    def pathway_changes(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The pathway's history. POST moves an active case to another pathway (the panel, with a reason)."""
         case = self._case()
         if request.method == "GET":
@@ -479,14 +479,14 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
 
     @extend_schema(request=OutcomeInputSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["put"], url_path="outcome", url_name="outcome")
-    def record_outcome(self, request: Request, pk: Any = None) -> Response:
+    def record_outcome(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Record the case's outcome (the case team), before proposing to close it."""
         case = self._case(WORK)
         return self._answer(cw.record_outcome(case, by=request.user, **_body(OutcomeInputSerializer, request)))
 
     @extend_schema(request=FunderConsentSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["put"], url_path="funder-consent", url_name="funder-consent")
-    def funder_consent(self, request: Request, pk: Any = None) -> Response:
+    def funder_consent(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The funders the organisation agreed may know about the case (an empty list withdraws consent)."""
         case = self._case(WRITE)
         data = _body(FunderConsentSerializer, request)
@@ -505,7 +505,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=TaskSerializer(many=True))
     @extend_schema(methods=["post"], request=TaskCreateSerializer, responses={201: TaskSerializer})
     @action(detail=True, methods=["get", "post"])
-    def tasks(self, request: Request, pk: Any = None) -> Response:
+    def tasks(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The case's tasks. POST adds one for someone on the case team (the case team, while open)."""
         case = self._case()
         if request.method == "GET":
@@ -524,7 +524,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
         methods=["post"], request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer}
     )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, LimitedJSONParser])
-    def documents(self, request: Request, pk: Any = None) -> Response:
+    def documents(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Documents in the case's evidence slots. POST (multipart) files one after the upload checks."""
         case = self._case()
         if request.method == "GET":
@@ -536,7 +536,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=CaseNoteSerializer(many=True))
     @extend_schema(methods=["post"], request=CaseNoteSerializer, responses={201: CaseNoteSerializer})
     @action(detail=True, methods=["get", "post"])
-    def notes(self, request: Request, pk: Any = None) -> Response:
+    def notes(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Case notes. POST adds one (the case team, while the case is open)."""
         case = self.get_object()
         if request.method == "GET":
@@ -567,14 +567,14 @@ class TaskViewSet(VisibleViewSet):
 
     @extend_schema(request=None, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: Any = None) -> Response:
+    def complete(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         task = self.get_object()
         self.require(WRITE, task)
         return Response(TaskSerializer(cw.complete_task(task, by=request.user)).data)
 
     @extend_schema(request=TaskCreateSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["put"])
-    def change(self, request: Request, pk: Any = None) -> Response:
+    def change(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Change an open task: what, by when, who (someone on the case team), its register item."""
         task = self.get_object()
         self.require(WRITE, task)
@@ -615,7 +615,7 @@ class DocumentViewSet(VisibleViewSet):
         return CaseDocument.objects.select_related("case")
 
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: Any = None) -> FileResponse:
+    def download(self, request: AuthenticatedRequest, pk: Any = None) -> FileResponse:
         """The file, as the case page serves it (an attachment; never sniffed)."""
         document = self.get_object()
         return uploads.download(document)

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.resources.base import ModelSerializer, VisibleViewSet
+from api.resources.base import AuthenticatedRequest, ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import queries
 from casework import workflow as cw
@@ -35,7 +35,7 @@ ITEM_MOVES = tuple(
     if not t.custom.get("internal")
 )
 PARTS = tuple(cw.CLOSURE_FACTS)
-ID = {"min_value": 1, "max_value": 2**31 - 1}
+ID: dict[str, Any] = {"min_value": 1, "max_value": 2**31 - 1}
 
 
 class OutstandingSerializer(serializers.Serializer):
@@ -224,7 +224,7 @@ class ClosureViewSet(TransitionsMixin, VisibleViewSet):
         parameters=[OpenApiParameter("part", str, OpenApiParameter.PATH, enum=list(PARTS))],
     )
     @action(detail=True, methods=["put"], url_path=r"facts/(?P<part>[a-z_]+)", url_name="facts")
-    def facts(self, request: Request, pk: Any = None, part: str = "") -> Response:
+    def facts(self, request: AuthenticatedRequest, pk: Any = None, part: str = "") -> Response:
         """Record the closure's facts for one part: decision, winding_down, filing, solvency (a re-test at any
         stage after the decision) or insolvency (on the insolvent route) (the case team)."""
         if part not in PARTS:
@@ -237,7 +237,7 @@ class ClosureViewSet(TransitionsMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=RegisterItemSerializer(many=True))
     @extend_schema(methods=["post"], request=RegisterItemInputSerializer, responses={201: RegisterItemSerializer})
     @action(detail=True, methods=["get", "post"])
-    def items(self, request: Request, pk: Any = None) -> Response:
+    def items(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The registers. POST adds an item (the case team, between the decision and the final accounts)."""
         closure = self.get_object()
         context = self.get_serializer_context()
@@ -290,7 +290,7 @@ class RegisterItemViewSet(TransitionsMixin, VisibleViewSet):
 
     @extend_schema(request=CompatibilitySerializer, responses=RegisterItemSerializer)
     @action(detail=True, methods=["post"])
-    def compatible(self, request: Request, pk: Any = None) -> Response:
+    def compatible(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Record that the recipient's purposes are compatible with a restricted fund's (the team or the panel)."""
         item = self.get_object()
         self.require("casework.review_purposes", item)

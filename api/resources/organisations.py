@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from api.filters import FilterSet
 from api.resources.base import ModelSerializer, VisibleViewSet
-from organisations.models import Borough, Organisation
+from organisations.models import Borough, Organisation, OrganisationQuerySet
 
 
 class BoroughSerializer(ModelSerializer):
@@ -22,7 +22,9 @@ class BoroughSerializer(ModelSerializer):
 
 class OrganisationSerializer(ModelSerializer):
     org_id = serializers.CharField(read_only=True, help_text="The org-id.guide identifier, when it has one.")
-    boroughs = serializers.SlugRelatedField(slug_field="ons_code", many=True, read_only=True)
+    boroughs: serializers.SlugRelatedField[Borough] = serializers.SlugRelatedField(
+        slug_field="ons_code", many=True, read_only=True
+    )
     status = serializers.SerializerMethodField(
         help_text="active or dissolved; in_difficulty only for the lifeboat panel, administrators and the case team."
     )
@@ -70,10 +72,10 @@ class OrganisationFilter(FilterSet):
             status.extra["choices"] = Organisation.statuses_for(user)
             status.__dict__.pop("_field", None)  # a form field built earlier (the schema) is rebuilt
 
-    def by_status(self, queryset: QuerySet[Organisation], name: str, value: str) -> QuerySet[Organisation]:
+    def by_status(self, queryset: OrganisationQuerySet, name: str, value: str) -> QuerySet[Organisation]:
         return queryset.with_status(value, self.request.user)
 
-    def search_text(self, queryset: QuerySet[Organisation], name: str, value: str) -> QuerySet[Organisation]:
+    def search_text(self, queryset: OrganisationQuerySet, name: str, value: str) -> QuerySet[Organisation]:
         return queryset.search(value)
 
 

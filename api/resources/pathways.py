@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.resources.base import ModelSerializer, VisibleViewSet
+from api.resources.base import AuthenticatedRequest, ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from casework import pathways, queries
 from casework.models import Candidate, Grant, Interim, InterimReview, Milestone, Tranche, Turnaround
@@ -208,7 +208,7 @@ class TurnaroundViewSet(TransitionsMixin, CaseRecordViewSet):
     @extend_schema(methods=["get"], responses=MilestoneSerializer(many=True))
     @extend_schema(methods=["post"], request=MilestoneInputSerializer, responses={201: MilestoneSerializer})
     @action(detail=True, methods=["get", "post"])
-    def milestones(self, request: Request, pk: Any = None) -> Response:
+    def milestones(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The plan's milestones. POST adds one (the case team)."""
         record = self._record()
         if request.method == "GET":
@@ -221,7 +221,7 @@ class TurnaroundViewSet(TransitionsMixin, CaseRecordViewSet):
     @extend_schema(methods=["get"], responses=GrantSerializer(many=True))
     @extend_schema(methods=["post"], request=GrantRequestSerializer, responses={201: GrantSerializer})
     @action(detail=True, methods=["get", "post"])
-    def grants(self, request: Request, pk: Any = None) -> Response:
+    def grants(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The plan's small grants. POST asks for one (the case team, once the plan is approved)."""
         record = self._record()
         context = self.get_serializer_context()
@@ -269,14 +269,14 @@ class GrantViewSet(TransitionsMixin, CaseRecordViewSet):
 
     @extend_schema(request=GrantApprovalSerializer, responses=GrantSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: Any = None) -> Response:
+    def approve(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Approve the grant with your conflict-of-interest declaration."""
         grant = self._record("casework.approve_grant")
         return self._answer(pathways.approve_grant(grant, by=request.user, **_body(GrantApprovalSerializer, request)))
 
     @extend_schema(request=MonitoringSerializer, responses=GrantSerializer)
     @action(detail=True, methods=["put"])
-    def monitoring(self, request: Request, pk: Any = None) -> Response:
+    def monitoring(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Record how the money was spent against its purpose (the case team)."""
         grant = self._record(WORK)
         return self._answer(pathways.record_monitoring(grant, by=request.user, **_body(MonitoringSerializer, request)))
@@ -284,7 +284,7 @@ class GrantViewSet(TransitionsMixin, CaseRecordViewSet):
     @extend_schema(methods=["get"], responses=TrancheSerializer(many=True))
     @extend_schema(methods=["post"], request=TrancheInputSerializer, responses={201: TrancheSerializer})
     @action(detail=True, methods=["get", "post"])
-    def tranches(self, request: Request, pk: Any = None) -> Response:
+    def tranches(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The grant's payments. POST plans one against a milestone of the plan (the case team)."""
         grant = self._record()
         context = self.get_serializer_context()
@@ -343,7 +343,7 @@ class InterimViewSet(TransitionsMixin, CaseRecordViewSet):
     @extend_schema(methods=["get"], responses=CandidateSerializer(many=True))
     @extend_schema(methods=["post"], request=CandidateInputSerializer, responses={201: CandidateSerializer})
     @action(detail=True, methods=["get", "post"])
-    def candidates(self, request: Request, pk: Any = None) -> Response:
+    def candidates(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The candidates considered. POST records one (the case team, once the brief is agreed)."""
         record = self._record()
         if request.method == "GET":
@@ -355,7 +355,7 @@ class InterimViewSet(TransitionsMixin, CaseRecordViewSet):
 
     @extend_schema(request=ChoiceSerializer, responses=InterimSerializer)
     @action(detail=True, methods=["post"])
-    def choose(self, request: Request, pk: Any = None) -> Response:
+    def choose(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Choose the candidate to match (the case team, while sourcing)."""
         record = self._record(WORK)
         chosen = record.candidates.filter(pk=_body(ChoiceSerializer, request)["candidate"]).first()
@@ -366,7 +366,7 @@ class InterimViewSet(TransitionsMixin, CaseRecordViewSet):
     @extend_schema(methods=["get"], responses=InterimReviewSerializer(many=True))
     @extend_schema(methods=["post"], request=InterimReviewInputSerializer, responses={201: InterimReviewSerializer})
     @action(detail=True, methods=["get", "post"])
-    def reviews(self, request: Request, pk: Any = None) -> Response:
+    def reviews(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The placement's reviews. POST records one with its continuation decision (during a review)."""
         record = self._record()
         if request.method == "GET":

@@ -18,7 +18,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.resources.base import ModelSerializer, VisibleViewSet
+from api.resources.base import AuthenticatedRequest, ModelSerializer, VisibleViewSet
 from api.transitions import TransitionsField, TransitionsMixin, transition_schema
 from organisations.models import Organisation, User
 from peerreview import queries
@@ -347,7 +347,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
 
     @extend_schema(request=ScopeSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["put"])
-    def scope(self, request: Request, pk: Any = None) -> Response:
+    def scope(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Record the agreed scope and the standards in scope (scoping only)."""
         review = self._review("peerreview.coordinate_review")
         data = _body(ScopeSerializer, request)
@@ -357,7 +357,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=AssignmentSerializer(many=True))
     @extend_schema(methods=["post"], request=InviteSerializer, responses={201: AssignmentSerializer})
     @action(detail=True, methods=["get", "post"])
-    def assignments(self, request: Request, pk: Any = None) -> Response:
+    def assignments(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The panel. POST invites a reviewer (after the conflict checks; a coordinator may waive)."""
         review = self._review()
         context = self.get_serializer_context()
@@ -375,7 +375,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=SelfAssessmentSerializer)
     @extend_schema(methods=["put"], request=SelfAssessmentSerializer, responses=SelfAssessmentSerializer)
     @action(detail=True, methods=["get", "put"], url_path="self-assessment", url_name="self-assessment")
-    def self_assessment(self, request: Request, pk: Any = None) -> Response:
+    def self_assessment(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The organisation's self-assessment. PUT saves ratings and the position statement until submitted."""
         review = self._review()
         user = request.user
@@ -401,13 +401,13 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
 
     @extend_schema(request=None, responses=ReviewSerializer)
     @action(detail=True, methods=["post"], url_path="self-assessment/submit", url_name="self-assessment-submit")
-    def submit_self_assessment(self, request: Request, pk: Any = None) -> Response:
+    def submit_self_assessment(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Submit and freeze the self-assessment (every indicator rated and evidenced, or explained)."""
         return self._answer(pr.submit_self_assessment(self._review(), by=request.user))
 
     @extend_schema(request=VisitSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["put"])
-    def visit(self, request: Request, pk: Any = None) -> Response:
+    def visit(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Record the visit date and notes (the lead, at the visit)."""
         review = self._review("peerreview.lead_review")
         return self._answer(pr.record_visit(review, by=request.user, **_body(VisitSerializer, request)))
@@ -416,7 +416,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @extend_schema(methods=["post"], request=ModeratedRatingSerializer, responses={201: ModeratedRatingSerializer})
     @extend_schema(methods=["put"], request=ModerationSerializer, responses=ModeratedRatingSerializer(many=True))
     @action(detail=True, methods=["get", "post", "put"], url_path="moderated-ratings", url_name="moderated-ratings")
-    def moderated_ratings(self, request: Request, pk: Any = None) -> Response:
+    def moderated_ratings(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The panel's agreed rating per standard (the lead, at moderation). POST records one; PUT
         records several at once, all or none: one bad row refuses them all, naming it."""
         review = self._review("peerreview.view_panel_work")
@@ -435,7 +435,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=FindingSerializer(many=True))
     @extend_schema(methods=["post"], request=FindingCreateSerializer, responses={201: FindingSerializer})
     @action(detail=True, methods=["get", "post"])
-    def findings(self, request: Request, pk: Any = None) -> Response:
+    def findings(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Strengths, areas for development, recommendations and conditions, with any reply."""
         review = self._review()
         context = self.get_serializer_context()
@@ -453,7 +453,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
 
     @extend_schema(request=RepliesSerializer, responses=FindingSerializer(many=True))
     @action(detail=True, methods=["put"])
-    def replies(self, request: Request, pk: Any = None) -> Response:
+    def replies(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The organisation's replies to several findings at once, all or none: one bad row refuses
         them all, naming it. Submitting them is replies/submit."""
         review = self._review("peerreview.reply_finding")
@@ -470,13 +470,13 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
 
     @extend_schema(request=None, responses=ReviewSerializer)
     @action(detail=True, methods=["post"], url_path="replies/submit", url_name="replies-submit")
-    def submit_replies(self, request: Request, pk: Any = None) -> Response:
+    def submit_replies(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Submit the organisation's replies to the findings (every agreed finding answered)."""
         return self._answer(pr.submit_replies(self._review(), by=request.user))
 
     @extend_schema(request=OutcomeSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["put"])
-    def outcome(self, request: Request, pk: Any = None) -> Response:
+    def outcome(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Propose the outcome and its rationale (the panel's lead, while considering replies); an
         independent quality panel member confirms it with the decide_outcome transition."""
         review = self._review("peerreview.propose_outcome")
@@ -485,7 +485,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=ActionSerializer(many=True))
     @extend_schema(methods=["post"], request=ActionCreateSerializer, responses={201: ActionSerializer})
     @action(detail=True, methods=["get", "post"])
-    def actions(self, request: Request, pk: Any = None) -> Response:
+    def actions(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The action plan. POST adds an action (the organisation or hub staff, while planning)."""
         review = self._review()
         context = self.get_serializer_context()
@@ -504,7 +504,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
         description="The published assessment as a tagged PDF (the same file as the web page's download).",
     )
     @action(detail=True, methods=["get"], url_path="assessment.pdf", url_name="assessment-pdf")
-    def assessment_pdf(self, request: Request, pk: Any = None) -> Any:
+    def assessment_pdf(self, request: AuthenticatedRequest, pk: Any = None) -> Any:
         """Download the published assessment PDF."""
         from reports import views as report_views
 
@@ -538,7 +538,7 @@ class AssignmentViewSet(TransitionsMixin, VisibleViewSet):
     @extend_schema(methods=["get"], responses=RatingSerializer(many=True))
     @extend_schema(methods=["put"], request=DeskReviewSerializer, responses=RatingSerializer(many=True))
     @action(detail=True, methods=["get", "put"])
-    def ratings(self, request: Request, pk: Any = None) -> Response:
+    def ratings(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The reviewer's desk review ratings. Blind: others' ratings show only once you have submitted."""
         assignment = self.get_object()
         if request.method == "PUT":
@@ -573,7 +573,7 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
 
     @extend_schema(request=ReplyInputSerializer, responses=FindingSerializer)
     @action(detail=True, methods=["put"])
-    def reply(self, request: Request, pk: Any = None) -> Response:
+    def reply(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """The organisation accepts the finding, or challenges it as (A) typo, (B) fact with evidence, (C) missed."""
         finding = self.get_object()
         self.require("peerreview.reply_finding", finding)
@@ -584,7 +584,7 @@ class FindingViewSet(TransitionsMixin, VisibleViewSet):
 
     @extend_schema(request=ReplyDecisionSerializer, responses=FindingSerializer)
     @action(detail=True, methods=["post"], url_path="reply/decision", url_name="reply-decision")
-    def decide_reply(self, request: Request, pk: Any = None) -> Response:
+    def decide_reply(self, request: AuthenticatedRequest, pk: Any = None) -> Response:
         """Decide a challenge: accepted or partly (the finding is amended) or rejected (upheld), with a reason."""
         finding = self.get_object()
         self.require("peerreview.decide_reply", finding)

@@ -17,17 +17,17 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, transition
 
 from core.audit import audited_history
 from core.dates import not_in_future
 from core.fields import StateField
+from core.fsm import ConcurrentTransitionMixin, transition
 from core.models import TimeStamped
 from organisations.models import Organisation
 
 User = settings.AUTH_USER_MODEL
 # Which filing deadline applies to the next accounts, by legal form (the rules table has the months).
-ACCOUNTS_RULE_BY_FORM = {
+ACCOUNTS_RULE_BY_FORM: dict[str, str] = {
     Organisation.LegalForm.CHARITABLE_COMPANY: "company_accounts_months",  # the earlier of its two deadlines
     Organisation.LegalForm.CIC: "company_accounts_months",
     Organisation.LegalForm.CBS: "society_return_months",
@@ -109,7 +109,7 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
 
     # Which outcomes fit which pathway: one table, read by the outcome operation, the forms and the
     # closing guards (the pathway may change after the outcome was recorded).
-    OUTCOMES_FOR = {
+    OUTCOMES_FOR: dict[str, tuple[str, ...]] = {
         Pathway.TURNAROUND: (Outcome.STABILISED, Outcome.MERGED, Outcome.DISENGAGED),
         Pathway.INTERIM: (Outcome.STABILISED, Outcome.MERGED, Outcome.DISENGAGED),
         Pathway.CLOSURE: (Outcome.CLOSED_ORDERLY, Outcome.INSOLVENT, Outcome.MERGED, Outcome.DISENGAGED),

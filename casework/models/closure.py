@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import law
 from casework.models.case import Case
@@ -29,6 +28,7 @@ from casework.models.tools import CaseDocument
 from core.audit import audited_history
 from core.dates import not_in_future
 from core.fields import StateField
+from core.fsm import ConcurrentTransitionMixin, transition
 from core.models import TimeStamped
 from organisations.models import Organisation
 
@@ -620,7 +620,7 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         NOT_APPLICABLE = "not_applicable", "Not applicable"
 
     # Which kinds and outcomes each register allows: one table, read by forms and rules alike.
-    KINDS = {
+    KINDS: dict[str, list[str]] = {
         Register.SERVICE: [Kind.SERVICE],
         Register.ASSET: [
             Kind.CASH,
@@ -639,7 +639,7 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         Register.CREDITOR: [Kind.CREDITOR],
         Register.FILING: [Kind.FILING],
     }
-    OUTCOMES = {
+    OUTCOMES: dict[str, list[str]] = {
         Register.SERVICE: [Outcome.TRANSFERRED, Outcome.STATUTORY, Outcome.ENDED],
         Register.ASSET: [Outcome.TRANSFERRED, Outcome.SOLD, Outcome.DISPOSED, Outcome.CLOSED],
         Register.FUND: [Outcome.SPENT, Outcome.TRANSFERRED, Outcome.RETURNED],

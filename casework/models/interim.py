@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import transition
 
 from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
@@ -23,6 +22,7 @@ from casework.models.tools import CaseDocument
 from core.audit import audited_history
 from core.dates import not_in_future
 from core.fields import StateField
+from core.fsm import transition
 from core.models import TimeStamped
 
 User = settings.AUTH_USER_MODEL

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.urls import reverse
-from django_fsm import ConcurrentTransitionMixin
 
 from casework.models.case import Case
+from core.fsm import ConcurrentTransitionMixin
 from core.models import TimeStamped
 
 

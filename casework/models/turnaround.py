@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework.models.case import Case
 from casework.models.pathway import PathwayRecord
@@ -26,6 +25,7 @@ from casework.models.tools import CaseDocument
 from core.audit import audited_history
 from core.dates import not_in_future
 from core.fields import StateField
+from core.fsm import ConcurrentTransitionMixin, transition
 from core.models import TimeStamped
 from core.words import money
 

@@ -119,7 +119,9 @@ def _dump_postgres(target: Path) -> dict[str, Any]:
         snapshot_conn.read_only = True
         with snapshot_conn.cursor() as cursor:
             cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
+            row = cursor.fetchone()
+            assert row is not None  # the function returns exactly one row
+            snapshot = row[0]
             counts = table_counts(cursor, "postgresql")
             head = audit_head(cursor)
             flags, env = pg_environment()

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 from django_fsm import FSMFieldMixin
 
-from core.workflow import _describe_guard, _label
+from core.workflow import _describe_guard, move_label
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "docs" / "state-machines.md"
 INTRO = """# State machines
@@ -65,7 +65,7 @@ def render() -> str:
     out = [INTRO]
     for model, field in machines():
         transitions = sorted(field.get_all_transitions(model), key=lambda t: (t.name, str(t.source)))
-        out.append(f"\n## {model._meta.verbose_name.capitalize()} (`{model._meta.label}.{field.name}`)\n")
+        out.append(f"\n## {str(model._meta.verbose_name).capitalize()} (`{model._meta.label}.{field.name}`)\n")
         out.append("```mermaid\nstateDiagram-v2")
         out.append(f"    [*] --> {field.default}")
         for t in transitions:
@@ -83,7 +83,7 @@ def render() -> str:
         for t in transitions:
             guards = "; ".join(_describe_guard(c) for c in t.conditions) or "—"
             reason = " (reason required)" if t.custom.get("reason_required") else ""
-            move = f"`{t.name}`: {_label(t)}{reason}"
+            move = f"`{t.name}`: {move_label(t)}{reason}"
             rows.setdefault((move, " or ".join(_targets(t.target)), _who(t.permission), guards), []).append(
                 str(t.source)
             )

@@ -26,7 +26,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -55,13 +55,22 @@ def _media_name(member: tarfile.TarInfo, manifest: dict[str, Any]) -> str:
     return rel.as_posix()
 
 
+def _member_file(archive: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes]:
+    """An entry's contents (KeyError when there is no such entry); a directory or link has none."""
+    file = archive.extractfile(member)
+    if file is None:
+        name = member if isinstance(member, str) else member.name
+        raise CommandError(f"The archive entry {name!r} is not a file.")
+    return file
+
+
 def read_archive(path: Path, scratch: Path) -> tuple[dict[str, Any], Path, list[tuple[tarfile.TarInfo, str]]]:
     """Check the archive's shape and unpack its database file; return (manifest, database file, media members)."""
     if not path.is_file():
         raise CommandError(f"No backup at {path}")
     with tarfile.open(path, mode="r:gz") as archive:
         try:
-            manifest = json.load(archive.extractfile("manifest.json"))
+            manifest = json.load(_member_file(archive, "manifest.json"))
         except KeyError as exc:
             raise CommandError("This is not a backup archive: it has no manifest.json.") from exc
         if manifest.get("format") != FORMAT:
@@ -76,7 +85,7 @@ def read_archive(path: Path, scratch: Path) -> tuple[dict[str, Any], Path, list[
             elif member.name not in ("manifest.json", database_name):
                 raise CommandError(f"The archive holds an unexpected entry: {member.name!r}")
         database_file = scratch / database_name
-        with archive.extractfile(database_name) as src, database_file.open("wb") as dst:
+        with _member_file(archive, database_name) as src, database_file.open("wb") as dst:
             while block := src.read(1 << 20):
                 dst.write(block)
     missing = set(manifest["media"]) - {name for _, name in members}
@@ -150,7 +159,7 @@ def _unpack_media(
         for member, name in members:
             target = into / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.extractfile(member) as src, target.open("wb") as dst:
+            with _member_file(archive, member) as src, target.open("wb") as dst:
                 while block := src.read(1 << 20):
                     dst.write(block)
             if sha256_of(target) != manifest["media"][name]["sha256"]:
