@@ -189,6 +189,99 @@ class CommentFactory(factory.django.DjangoModelFactory):
         answered = factory.Trait(answer="accepted", response="We added a standard about unfunded groups.")
 
 
+# --- peer review and the lifeboat ----------------------------------------------------------------
+# For tests of one model's rules (predicates, display, queries). A state set here is a fixture, not a
+# history: tests of moves, audit and what a page offers build their world through the workflow
+# (tests/scenes.py), as the pages do.
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "peerreview.Review"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    framework_version = factory.SubFactory(FrameworkVersionFactory, published=True)
+    coordinator = factory.SubFactory(UserFactory)
+    state = "scoping"
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "peerreview.Assignment"
+
+    review = factory.SubFactory(ReviewFactory)
+    reviewer = factory.SubFactory(UserFactory)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Referral"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    source = "cvs"
+    concerns = "Cash is running out."
+    referred_by = factory.SubFactory(UserFactory)
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Case"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    owner = factory.SubFactory(UserFactory)
+    state = "referred"
+
+    class Params:
+        on_turnaround = factory.Trait(state="active", pathway="turnaround")
+        closing = factory.Trait(state="active", pathway="closure")
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Task"
+
+    case = factory.SubFactory(CaseFactory, on_turnaround=True)
+    title = factory.Sequence(lambda n: f"Task {n}")
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+    assignee = factory.SelfAttribute("case.owner")
+
+
+class TurnaroundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Turnaround"
+
+    case = factory.SubFactory(CaseFactory, on_turnaround=True)
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Grant"
+
+    turnaround = factory.SubFactory(TurnaroundFactory)
+    title = factory.Sequence(lambda n: f"Grant {n}")
+    purpose = "Rent arrears"
+    amount = 5000
+    requested_by = factory.SelfAttribute("turnaround.case.owner")
+    state = "requested"
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Closure"
+
+    case = factory.SubFactory(CaseFactory, closing=True)
+
+
+class RegisterItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.RegisterItem"
+
+    closure = factory.SubFactory(ClosureFactory)
+    register = "service"
+    kind = "service"
+    name = factory.Sequence(lambda n: f"Service {n}")
+
+
 def second_factor(person) -> str:
     """A confirmed recovery-code device for `person` with one fresh code; returns the code.
     Browser tests type it at the two-factor step; `force_login` (tests/conftest.py) uses the device."""
