@@ -183,3 +183,31 @@ def test_two_reviews_published_at_the_same_instant_count_once(london, coordinato
     assert latest == [twin]  # the later-created of the two, once
     row = analytics.ratings_by_standard(analytics.Filters()).set_index("code").loc["1.1"]
     assert row["organisations"] == 7
+
+
+def test_one_kinds_area_count_cannot_be_worked_out_from_the_all_kinds_table(london, coordinator):
+    """Two reviewed community anchors in Camden (of five in London): hidden for the anchors; and,
+    since all kinds in Camden (9) less the CVSs (7) would give them, the CVSs' Camden count too."""
+    camden, hackney = (Borough.objects.get(ons_code=c) for c in ("E09000007", "E09000012"))
+    for n in range(5):
+        anchor = OrganisationFactory(
+            name=f"Anchor {n}", kind="community_anchor", boroughs=[camden if n < 2 else hackney]
+        )
+        if n < 2:
+            Review.objects.create(
+                organisation=anchor,
+                framework_version=london["reviews"][0].framework_version,
+                coordinator=coordinator,
+                state="published",
+                published_at=timezone.now(),
+            )
+
+    def camden_reviewed(kind: str) -> object:
+        frame = analytics.table("coverage", analytics.Filters(kind=kind), reader=disclosure.PUBLIC).frame
+        return frame[frame["ons_code"] == "E09000007"].iloc[0]["reviewed"]
+
+    everyone = analytics.table("coverage", analytics.Filters(), reader=disclosure.PUBLIC).frame
+    assert everyone[everyone["ons_code"] == "E09000007"].iloc[0]["reviewed"] == 9
+    assert (camden_reviewed("community_anchor"), camden_reviewed("cvs")) == (None, None)
+    exact = analytics.table("coverage", analytics.Filters(kind="cvs"), reader=disclosure.EXACT).frame
+    assert exact[exact["ons_code"] == "E09000007"].iloc[0]["reviewed"] == 7

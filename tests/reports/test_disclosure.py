@@ -20,7 +20,9 @@ from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.unit
 
-RATINGS = Policy(rests_on="organisations", values=("median",), parts=("level_1", "level_2", "level_3", "level_4"))
+RATINGS = Policy(
+    rests_on="organisations", values=("median",), parts=("level_1", "level_2", "level_3", "level_4"), key=("code",)
+)
 PIPELINE = Policy("cases", lifeboat=True)
 OUTSIDER = Reader(named=True, lifeboat_insider=False)  # a coordinator
 
@@ -54,6 +56,88 @@ def test_one_small_count_hides_the_next_smallest_so_the_total_cannot_give_it_awa
     # Only level_2 is small: 12 - 5 - 5 would reveal it, so the next smallest (a 5) goes too.
     assert single.frame.iloc[0].tolist() == ["1.1", 12, 3.0, 0, None, None, 5]
     assert {c for _, c in single.marks} == {"level_2", "level_3"}
+
+
+def test_hidden_counts_that_the_total_pins_down_hide_another():
+    # 13 - 0 - 5 = 8 for two hidden counts of at most 4 each: both are 4.
+    out = disclosure.disclose(
+        _ratings(("1.1", 13, 3.0, 0, 4, 4, 5)), RATINGS, reader=disclosure.PUBLIC, population=None
+    )
+    assert out.frame.iloc[0].tolist() == ["1.1", 13, 3.0, 0, None, None, None]
+    # 10 - 0 - 8 = 2 for two hidden counts of at least 1 each (zeros are shown): both are 1.
+    ones = disclosure.disclose(
+        _ratings(("1.1", 10, 3.0, 0, 1, 1, 8)), RATINGS, reader=disclosure.PUBLIC, population=None
+    )
+    assert ones.frame.iloc[0].tolist() == ["1.1", 10, 3.0, 0, None, None, None]
+
+
+COVERAGE = Policy(rests_on="reviewed", values=("median",), key=("area",))
+
+
+def _coverage(*rows: tuple):
+    return _frame(list(rows), ["area", "reviewed", "median"])
+
+
+def _by_kind(chosen: str, slices: dict, total, withheld=frozenset()):
+    return disclosure.disclose(
+        slices[chosen],
+        COVERAGE,
+        reader=disclosure.PUBLIC,
+        population=None,
+        breakdown=disclosure.Breakdown(chosen=chosen, slices=slices, withheld=withheld, total=total),
+    )
+
+
+def test_a_kind_table_hides_a_second_kind_so_the_all_kinds_table_gives_nothing_away():
+    # Areas by kind: the all-kinds table (its totals) is shown, so Camden's 3 anchors would be 12 - 9.
+    slices = {
+        "anchor": _coverage(("Camden", 3, 2.0), ("Hackney", 10, 3.0)),
+        "cvs": _coverage(("Camden", 9, 3.0), ("Hackney", 10, 2.0)),
+    }
+    total = _coverage(("Camden", 12, 3.0), ("Hackney", 20, 2.5))
+    assert disclosure.disclose(total, COVERAGE, reader=disclosure.PUBLIC, population=None).marks == set()
+    anchor, cvs = _by_kind("anchor", slices, total), _by_kind("cvs", slices, total)
+    assert anchor.frame.values.tolist() == [["Camden", None, None], ["Hackney", 10, 3.0]]
+    assert cvs.frame.values.tolist() == [["Camden", None, None], ["Hackney", 10, 2.0]]
+
+
+def test_a_withheld_kind_cannot_be_recovered_from_the_others_and_the_total():
+    slices = {"anchor": _coverage(("Camden", 6, 2.0)), "cvs": _coverage(("Camden", 9, 3.0))}
+    total = _coverage(("Camden", 15, 3.0))
+    cvs = _by_kind("cvs", slices, total, withheld=frozenset({"anchor"}))
+    assert cvs.frame.values.tolist() == [["Camden", None, None]]
+    assert _by_kind("anchor", slices, total, withheld=frozenset({"anchor"})).withheld == disclosure.WITHHELD_POPULATION
+
+
+def test_counts_in_rows_and_across_kinds_protect_each_other():
+    # A two-way table per kind (standards by rating) whose rows add up to their totals and whose
+    # cells add up, across kinds, to the all-kinds table: every published total that holds a
+    # hidden count holds another, so none is that total less the counts shown.
+    slices = {
+        "anchor": _ratings(("1.1", 12, 3.0, 0, 2, 5, 5), ("1.2", 12, 3.0, 0, 6, 6, 0)),
+        "cvs": _ratings(("1.1", 20, 3.0, 5, 5, 5, 5), ("1.2", 20, 3.0, 5, 5, 5, 5)),
+    }
+    total = _ratings(("1.1", 32, 3.0, 5, 7, 10, 10), ("1.2", 32, 3.0, 5, 11, 11, 5))
+    breakdown = {"chosen": "", "slices": slices, "withheld": frozenset(), "total": total}
+    shown = {
+        kind: disclosure.disclose(
+            slices[kind],
+            RATINGS,
+            reader=disclosure.PUBLIC,
+            population=None,
+            breakdown=disclosure.Breakdown(**{**breakdown, "chosen": kind}),
+        )
+        for kind in slices
+    }
+    counts = ("organisations", "level_1", "level_2", "level_3", "level_4")
+    for position in (0, 1):
+        for kind in slices:  # each row's total
+            hidden = [c for c in counts[1:] if shown[kind].is_marked(position, c)]
+            assert len(hidden) != 1 or shown[kind].is_marked(position, "organisations"), (kind, position)
+        for column in counts:  # each cell of the all-kinds table
+            hidden = [kind for kind in slices if shown[kind].is_marked(position, column)]
+            assert len(hidden) != 1, (position, column)
+    assert shown["anchor"].is_marked(0, "level_2") and shown["cvs"].is_marked(0, "level_2")
 
 
 def test_named_readers_see_review_figures_exactly_but_lifeboat_figures_rounded():
