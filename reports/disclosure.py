@@ -24,8 +24,13 @@ statistical disclosure control:
   cannot be taken from the all-kinds table to recover one.
 - Lifeboat tables: the whole table is withheld unless it rests on at least THRESHOLD cases (the
   same words for none as for a few, so a narrow filter cannot tell them apart); rows resting on
-  fewer than THRESHOLD cases are left out; counts are rounded to the nearest ROUND_TO and money
-  to the nearest MONEY_ROUND_TO, so successive downloads cannot be differenced to single out a case.
+  fewer than THRESHOLD cases are left out; counts are rounded to a multiple of ROUND_TO and money
+  to a multiple of MONEY_ROUND_TO, each figure on its own (`_random_round`): up or down at random,
+  more often to the nearer multiple, but the same way every time for the same figure of the same
+  cell. Rounding to the nearest would give the count away whenever it moves (20 becoming 25 means
+  22 became 23); here the count at which a cell's figure moves differs from cell to cell and is
+  unknowable without the site's secret key, and asking again gives the same answer, so successive
+  downloads cannot be differenced or averaged to an exact change that singles out a case.
 
 Every suppressed cell is marked (`marks`) and every table says, in `notes`, what was done to it.
 """
@@ -36,6 +41,8 @@ import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.crypto import salted_hmac
 
 THRESHOLD = 5
 ROUND_TO = 5
@@ -48,8 +55,8 @@ NOTE_SUPPRESSED = (
     "would let a withheld figure be worked out from the others."
 )
 NOTE_ROUNDED = (
-    f"Lifeboat figures are rounded to the nearest {ROUND_TO} (money to the nearest £{MONEY_ROUND_TO:,}) "
-    "so that organisations cannot be singled out."
+    f"Lifeboat figures are rounded up or down to a multiple of {ROUND_TO} (money to a multiple of "
+    f"£{MONEY_ROUND_TO:,}) so that organisations cannot be singled out."
 )
 NOTE_ROWS_LEFT_OUT = f"Rows that rest on fewer than {THRESHOLD} cases are left out."
 WITHHELD_POPULATION = (
@@ -117,11 +124,6 @@ class Disclosed:
         return (row, column) in self.marks
 
 
-def round_to(value: Any, step: int) -> int:
-    """Round half up to a multiple of step (Python's round() would round halves to even)."""
-    return int(math.floor(float(value) / step + 0.5) * step)
-
-
 def disclose(
     df: Any, policy: Policy, *, reader: Reader, population: int | None, breakdown: Breakdown | None = None
 ) -> Disclosed:
@@ -152,11 +154,32 @@ def _lifeboat(df: Any, policy: Policy) -> Disclosed:
     notes = [NOTE_ROUNDED]
     if len(kept) < len(df):
         notes.append(NOTE_ROWS_LEFT_OUT)
-    for column in {rests_on, *policy.counts}:
-        kept[column] = kept[column].map(lambda v: round_to(v, ROUND_TO)).astype("int64")
+    figures = {rests_on, *policy.counts, *policy.money, *policy.values}
+    labels = [column for column in kept.columns if column not in figures]
+    table = ",".join(kept.columns)  # which table: its columns
+    for column, step in [(c, ROUND_TO) for c in sorted({rests_on, *policy.counts})] + [
+        (c, MONEY_ROUND_TO) for c in policy.money
+    ]:
+        kept[column] = [
+            _random_round(value, step, cell=f"{table}|{column}|{'|'.join(str(row[c]) for c in labels)}")
+            for value, row in zip(kept[column].tolist(), kept.to_dict("records"), strict=True)
+        ]
     for column in policy.money:
-        kept[column] = kept[column].map(lambda v: float(round_to(v, MONEY_ROUND_TO)))
+        kept[column] = kept[column].astype("float64")
     return Disclosed(kept, notes=notes)
+
+
+def _random_round(value: Any, step: int, *, cell: str) -> int:
+    """`value` rounded down or up to a multiple of `step`: up with a chance equal to how far it is
+    past the multiple below (so on average the figure is right), drawn from a keyed hash of the
+    cell and the value, so the same figure of the same cell always rounds the same way."""
+    low = math.floor(float(value) / step) * step
+    past = float(value) / step - low / step
+    if past == 0:
+        return int(low)
+    digest = salted_hmac("reports.disclosure.rounding", f"{cell}|{float(value):.2f}").digest()
+    draw = int.from_bytes(digest[:8], "big") / 2**64
+    return int(low + step if draw < past else low)
 
 
 Cell = Hashable
