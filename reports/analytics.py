@@ -510,10 +510,13 @@ TABLES: dict[str, tuple[str, Any, Policy]] = {
 
 
 def population(filters: Filters) -> int | None:
-    """How many organisations in the directory the area and kind filters select (None: all of
-    London, nothing narrows it)."""
-    if not (filters.borough or filters.kind):
+    """How many organisations the filters select (None: all of London, nothing narrows it): those
+    in the directory in the area and of the kind chosen; with a year, those of them whose latest
+    published review came out that year (what the year-filtered tables rest on)."""
+    if not (filters.borough or filters.kind or filters.year):
         return None
+    if filters.year:
+        return latest_reviews(filters).values("organisation").distinct().count()
     qs = Organisation.objects.all()
     if filters.borough:
         qs = qs.filter(boroughs__ons_code=filters.borough)
@@ -542,14 +545,11 @@ def table(name: str, filters: Filters, *, reader: Reader, population_size: int |
 
 def by_kind(build: Any, filters: Filters) -> Breakdown:
     """The table for every kind of organisation and for all kinds, with the rest of `filters`."""
-    directory = Organisation.objects.all()
-    if filters.borough:
-        directory = directory.filter(boroughs__ons_code=filters.borough)
-    sizes = dict(directory.order_by().values_list("kind").annotate(n=Count("pk", distinct=True)))
+    kinds = {kind: replace(filters, kind=kind) for kind in Organisation.Kind.values}
     return Breakdown(
         chosen=filters.kind,
-        slices={kind: build(replace(filters, kind=kind)) for kind in Organisation.Kind.values},
-        withheld=frozenset(k for k in Organisation.Kind.values if sizes.get(k, 0) < disclosure.THRESHOLD),
+        slices={kind: build(narrowed) for kind, narrowed in kinds.items()},
+        withheld=frozenset(k for k, narrowed in kinds.items() if (population(narrowed) or 0) < disclosure.THRESHOLD),
         total=build(replace(filters, kind="")),
     )
 
@@ -588,11 +588,15 @@ def commentary(year: int, tables: dict[str, pd.DataFrame]) -> list[str]:
     """Short sentences stating facts from the tables (no judgement beyond what the figures say)."""
     lines: list[str] = []
     trend = tables["trends"]
-    row = trend[trend["year"] == year] if not trend.empty else trend
-    if row.empty:
+    row = trend[trend["year"] == year] if trend is not None and not trend.empty else None
+    if row is None or row.empty:
         return [f"No peer review was published in {year}."]
     reviews = row.iloc[0]["reviews"]
+    if reviews is None or reviews != reviews:  # suppressed
+        return [f"Fewer than {SUPPRESS_BELOW} peer reviews were published in {year}, too few to describe."]
     lines.append(f"{reviews} peer review{'s were' if reviews != 1 else ' was'} published in {year}.")
+    if any(tables[name] is None for name in ("ratings", "themes", "coverage")):
+        return lines  # the year's organisations are too few: their figures are withheld
     ratings = tables["ratings"].dropna(subset=["median"]) if not tables["ratings"].empty else tables["ratings"]
     if not ratings.empty and ratings["median"].nunique() == 1:
         lines.append(f"Every standard had the same median rating ({ratings['median'].iloc[0]:g}).")

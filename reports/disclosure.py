@@ -8,8 +8,8 @@ statistical disclosure control:
   administrators; exact lifeboat figures only for those who may see every case (the lifeboat panel
   and administrators). A coordinator, or a caseworker who is not on every case, is an outsider for
   lifeboat figures.
-- A filter (an area, a kind of organisation) that narrows the directory to fewer than THRESHOLD
-  organisations withholds the whole table and says so, instead of answering.
+- A filter (an area, a kind of organisation, a year) that narrows the population to fewer than
+  THRESHOLD organisations withholds the whole table and says so, instead of answering.
 - Peer-review tables: a row resting on fewer than THRESHOLD organisations (or reviews) has its
   figures suppressed; a count within a row (how many organisations got each rating) below
   THRESHOLD is suppressed (primary suppression). Then secondary suppression (`_protect`): every
@@ -61,7 +61,7 @@ NOTE_ROUNDED = (
 NOTE_ROWS_LEFT_OUT = f"Rows that rest on fewer than {THRESHOLD} cases are left out."
 WITHHELD_POPULATION = (
     f"This selection covers fewer than {THRESHOLD} organisations, so its figures are not shown. "
-    "Choose a wider area or every kind of organisation."
+    "Choose a wider area, every kind of organisation or every year."
 )
 WITHHELD_CASES = f"Fewer than {THRESHOLD} lifeboat cases in this selection, so its figures are not shown."
 WITHHELD_NAMES = "This table names organisations, so it is shown only to coordinators and administrators."
