@@ -28,6 +28,11 @@ urlpatterns = [
     path("accounts/two-factor/", org_views.two_factor_verify, name="two-factor"),
     path("accounts/two-factor/setup/", org_views.two_factor_setup, name="two-factor-setup"),
     path(
+        "accounts/two-factor/recovery-codes/",
+        org_views.two_factor_recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path(
         "accounts/password/change/",
         auth_views.PasswordChangeView.as_view(form_class=org_forms.PasswordChangeForm),
         name="password_change",

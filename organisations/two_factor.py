@@ -8,8 +8,8 @@ DJANGO_DEBUG=1, so the demo logins of `make run` still sign straight in).
   with a password only, to the verification step (or to enrolment if they have no device yet);
   under /api/ it answers 403 in the error shape. Token requests are authenticated inside DRF and
   pass: a token can only be made from a verified session.
-- `new_key`, `confirm_enrolment` and `verify` are the operations the pages call; enrolment
-  and the use of a recovery code are audited.
+- `new_key`, `confirm_enrolment`, `verify` and `regenerate_recovery_codes` are the operations the
+  pages call; enrolment, the use of a recovery code and a new set of them are audited.
 """
 
 from __future__ import annotations
@@ -124,6 +124,24 @@ def verify(request: HttpRequest, code: str) -> bool:
         left = device.token_set.count()
         audit.append(request.user, action="use_recovery_code", actor=request.user, payload={"codes_left": left})
     return True
+
+
+def regenerate_recovery_codes(request: HttpRequest, code: str) -> list[str] | None:
+    """A fresh set of recovery codes for a person with two-factor sign-in on, once they have entered
+    a current code (from the app, or a recovery code); None when the code does not match. Side
+    effects: every earlier recovery code stops working, audit event "regenerate_recovery_codes"
+    (how many, never the codes)."""
+    user = request.user
+    with transaction.atomic():
+        device = match_token(user, code)
+        if device is None:
+            return None
+        StaticToken.objects.filter(device__user=user).delete()
+        recovery, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE, defaults={"confirmed": True})
+        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
+        audit.append(user, action="regenerate_recovery_codes", actor=user, payload={"recovery_codes": RECOVERY_CODES})
+    return codes
 
 
 def _allowed(path: str) -> bool:

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
@@ -373,3 +373,21 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         form.initial["key"] = signed
     context = {"form": form, "secret": two_factor.secret_of(key), "uri": two_factor.config_url(request.user, key)}
     return render(request, "organisations/two_factor_setup.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, for a person with two-step sign-in on, after a current code."""
+    from organisations import two_factor
+
+    if not user_has_device(request.user):
+        return redirect("two-factor-setup")
+    form = two_factor.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.regenerate_recovery_codes(request, form.cleaned_data["code"])
+        if codes is not None:
+            context = {"codes": codes, "next": reverse("home"), "regenerated": True}
+            return render(request, "organisations/two_factor_codes.html", context)
+        form.add_error("code", "That code is not right or has been used. Enter the code your app shows now.")
+    status = 400 if form.errors else 200
+    return render(request, "organisations/two_factor_recovery_codes.html", {"form": form}, status=status)

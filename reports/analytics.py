@@ -12,7 +12,7 @@ import io
 import math
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -23,7 +23,7 @@ from django.utils import timezone
 from organisations.models import Borough, Organisation
 from peerreview.models import Assignment, Finding, ModeratedRating, Review
 from reports import disclosure
-from reports.disclosure import Disclosed, Policy, Reader
+from reports.disclosure import Breakdown, Disclosed, Policy, Reader
 from standards.models import Framework, RatingLevel
 
 SUPPRESS_BELOW = disclosure.THRESHOLD
@@ -470,23 +470,28 @@ TABLES: dict[str, tuple[str, Any, Policy]] = {
             rests_on="organisations",
             values=("median", "lower_quartile", "upper_quartile"),
             parts=("level_1", "level_2", "level_3", "level_4"),
+            key=("code",),
         ),
     ),
     "coverage": (
         "Coverage and results by area",
         coverage_by_borough,
-        Policy(rests_on="reviewed", values=("median_level", "coverage_percent")),
+        Policy(rests_on="reviewed", values=("median_level", "coverage_percent"), key=("ons_code",)),
     ),
     "themes": (
         "Most common development themes",
         development_themes,
-        Policy(rests_on="organisations", values=("findings",)),
+        Policy(rests_on="organisations", values=("findings",), key=("code",)),
     ),
-    "trends": ("Reviews by year", trends, Policy(rests_on="reviews", values=("median_mean_rating",))),
+    "trends": (
+        "Reviews by year",
+        trends,
+        Policy(rests_on="reviews", values=("median_mean_rating",), key=("year",)),
+    ),
     "standard_trends": (
         "Ratings by standard and year, across framework versions",
         standard_trends,
-        Policy(rests_on="organisations", values=("median",)),
+        Policy(rests_on="organisations", values=("median",), key=("code", "year")),
     ),
     "reciprocity": ("Reviews given and received", lambda f: reciprocity(), Policy(None, names_organisations=True)),
     "lifeboat": ("Lifeboat referrals by source", lifeboat_referrals, Policy("referrals", lifeboat=True)),
@@ -505,10 +510,13 @@ TABLES: dict[str, tuple[str, Any, Policy]] = {
 
 
 def population(filters: Filters) -> int | None:
-    """How many organisations in the directory the area and kind filters select (None: all of
-    London, nothing narrows it)."""
-    if not (filters.borough or filters.kind):
+    """How many organisations the filters select (None: all of London, nothing narrows it): those
+    in the directory in the area and of the kind chosen; with a year, those of them whose latest
+    published review came out that year (what the year-filtered tables rest on)."""
+    if not (filters.borough or filters.kind or filters.year):
         return None
+    if filters.year:
+        return latest_reviews(filters).values("organisation").distinct().count()
     qs = Organisation.objects.all()
     if filters.borough:
         qs = qs.filter(boroughs__ons_code=filters.borough)
@@ -526,7 +534,24 @@ def table(name: str, filters: Filters, *, reader: Reader, population_size: int |
     size = population(filters) if population_size is False else population_size
     if size is not None and size < disclosure.THRESHOLD and not _exact_for(policy, reader):
         return disclosure.disclose(None, policy, reader=reader, population=size)  # never computed
+    if filters.kind and policy.key and not _exact_for(policy, reader):
+        # One kind's figures are disclosed with every other kind's, which add up to the all-kinds
+        # table the same reader can see: so that no hidden cell is that table's less the others.
+        breakdown = by_kind(build, filters)
+        chosen = breakdown.slices[filters.kind]
+        return disclosure.disclose(chosen, policy, reader=reader, population=size, breakdown=breakdown)
     return disclosure.disclose(build(filters), policy, reader=reader, population=size)
+
+
+def by_kind(build: Any, filters: Filters) -> Breakdown:
+    """The table for every kind of organisation and for all kinds, with the rest of `filters`."""
+    kinds = {kind: replace(filters, kind=kind) for kind in Organisation.Kind.values}
+    return Breakdown(
+        chosen=filters.kind,
+        slices={kind: build(narrowed) for kind, narrowed in kinds.items()},
+        withheld=frozenset(k for k, narrowed in kinds.items() if (population(narrowed) or 0) < disclosure.THRESHOLD),
+        total=build(replace(filters, kind="")),
+    )
 
 
 def _exact_for(policy: Policy, reader: Reader) -> bool:
@@ -563,11 +588,15 @@ def commentary(year: int, tables: dict[str, pd.DataFrame]) -> list[str]:
     """Short sentences stating facts from the tables (no judgement beyond what the figures say)."""
     lines: list[str] = []
     trend = tables["trends"]
-    row = trend[trend["year"] == year] if not trend.empty else trend
-    if row.empty:
+    row = trend[trend["year"] == year] if trend is not None and not trend.empty else None
+    if row is None or row.empty:
         return [f"No peer review was published in {year}."]
     reviews = row.iloc[0]["reviews"]
+    if reviews is None or reviews != reviews:  # suppressed
+        return [f"Fewer than {SUPPRESS_BELOW} peer reviews were published in {year}, too few to describe."]
     lines.append(f"{reviews} peer review{'s were' if reviews != 1 else ' was'} published in {year}.")
+    if any(tables[name] is None for name in ("ratings", "themes", "coverage")):
+        return lines  # the year's organisations are too few: their figures are withheld
     ratings = tables["ratings"].dropna(subset=["median"]) if not tables["ratings"].empty else tables["ratings"]
     if not ratings.empty and ratings["median"].nunique() == 1:
         lines.append(f"Every standard had the same median rating ({ratings['median'].iloc[0]:g}).")

@@ -365,14 +365,15 @@ def annual_report(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
         "tables": {
             name: {
                 "title": analytics.TABLES[name][0],
-                "columns": [c.replace("_", " ").capitalize() for c in df.columns],
-                "rows": df.astype(object).where(df.notna(), None).values.tolist(),
+                "columns": [] if df is None else [c.replace("_", " ").capitalize() for c in df.columns],
+                "rows": [] if df is None else df.astype(object).where(df.notna(), None).values.tolist(),
                 "notes": disclosed[name].notes,
+                "withheld": disclosed[name].withheld,
             }
             for name, df in tables.items()
         },
         "commentary": analytics.commentary(year, tables),
-        "map": _coverage_map(tables["coverage"]),
+        "map": _coverage_map(tables["coverage"]) if tables["coverage"] is not None else None,
         "suppress_below": analytics.SUPPRESS_BELOW,
         "site_name": settings.SITE_NAME,
     }

@@ -360,6 +360,7 @@ MATRIX = {
     # Signed-in test clients have passed the second factor (tests/conftest.py): both steps show.
     "two-factor": ("get", lambda s: reverse("two-factor"), EVERYONE_SIGNED_IN),
     "two-factor-setup": ("get", lambda s: reverse("two-factor-setup"), EVERYONE_SIGNED_IN),
+    "two-factor-recovery-codes": ("get", lambda s: reverse("two-factor-recovery-codes"), EVERYONE_SIGNED_IN),
     "password_change_done": ("get", lambda s: reverse("password_change_done"), EVERYONE_SIGNED_IN),
     "password_reset": ("get", lambda s: reverse("password_reset"), {r: 200 for r in ROLES}),
     "password_reset_done": ("get", lambda s: reverse("password_reset_done"), {r: 200 for r in ROLES}),

@@ -10,7 +10,7 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import AuditEvent
@@ -128,3 +128,38 @@ def test_next_never_leaves_the_site(administrator):
 
 def test_signed_in_test_clients_have_passed_the_second_factor(client_for, coordinator):
     assert client_for(coordinator).get(reverse("home")).status_code == 200
+
+
+def test_new_recovery_codes_after_a_current_code_replace_the_old_ones(caseworker):
+    key, old_codes = _enrol(caseworker)
+    client = _password_only(caseworker)
+    assert client.post(reverse("two-factor"), {"code": old_codes[0]}).status_code == 302
+    page = reverse("two-factor-recovery-codes")
+    assert client.get(page).status_code == 200
+    refused = client.post(page, {"code": "000000" if _code(key) != "000000" else "111111"})
+    assert refused.status_code == 400 and "That code is not right" in refused.content.decode()
+    assert not AuditEvent.objects.filter(action="regenerate_recovery_codes").exists()
+    time.sleep(2.1)  # django-otp waits 2 s after the app's second wrong code (the recovery code was one)
+    done = client.post(page, {"code": _code(key)})
+    assert done.status_code == 200 and "Your earlier recovery codes no longer work" in done.content.decode()
+    new_codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", done.content.decode())
+    assert len(new_codes) == two_factor.RECOVERY_CODES and not set(new_codes) & set(old_codes)
+    assert sorted(StaticToken.objects.filter(device__user=caseworker).values_list("token", flat=True)) == sorted(
+        new_codes
+    )
+    event = AuditEvent.objects.get(action="regenerate_recovery_codes")
+    assert (event.actor_id, event.payload) == (caseworker.pk, {"recovery_codes": two_factor.RECOVERY_CODES})
+    assert not any(code in str(event.payload) for code in new_codes + old_codes)
+    # An old code no longer signs in; a new one does (the waits after the wrong codes above cleared).
+    StaticDevice.objects.filter(user=caseworker).update(throttling_failure_count=0)
+    assert _password_only(caseworker).post(reverse("two-factor"), {"code": old_codes[1]}).status_code == 400
+    StaticDevice.objects.filter(user=caseworker).update(throttling_failure_count=0)
+    assert _password_only(caseworker).post(reverse("two-factor"), {"code": new_codes[0]}).status_code == 302
+
+
+def test_new_recovery_codes_need_two_factor_on_and_a_second_factor(coordinator):
+    client = _password_only(coordinator)  # no device yet: set one up first
+    assert client.get(reverse("two-factor-recovery-codes"))["Location"].startswith(reverse("two-factor-setup"))
+    _enrol(coordinator)
+    password_only = _password_only(coordinator)  # the password alone does not reach the page
+    assert password_only.get(reverse("two-factor-recovery-codes"))["Location"].startswith(reverse("two-factor"))

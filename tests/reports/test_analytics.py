@@ -1,6 +1,7 @@
 """Intelligence figures checked against numbers worked out by hand in the test."""
 
 import csv
+import html
 import io
 import statistics
 
@@ -183,3 +184,75 @@ def test_two_reviews_published_at_the_same_instant_count_once(london, coordinato
     assert latest == [twin]  # the later-created of the two, once
     row = analytics.ratings_by_standard(analytics.Filters()).set_index("code").loc["1.1"]
     assert row["organisations"] == 7
+
+
+def test_one_kinds_area_count_cannot_be_worked_out_from_the_all_kinds_table(london, coordinator):
+    """Two reviewed community anchors in Camden (of five in London): hidden for the anchors; and,
+    since all kinds in Camden (9) less the CVSs (7) would give them, the CVSs' Camden count too."""
+    camden, hackney = (Borough.objects.get(ons_code=c) for c in ("E09000007", "E09000012"))
+    for n in range(5):
+        anchor = OrganisationFactory(
+            name=f"Anchor {n}", kind="community_anchor", boroughs=[camden if n < 2 else hackney]
+        )
+        if n < 2:
+            Review.objects.create(
+                organisation=anchor,
+                framework_version=london["reviews"][0].framework_version,
+                coordinator=coordinator,
+                state="published",
+                published_at=timezone.now(),
+            )
+
+    def camden_reviewed(kind: str) -> object:
+        frame = analytics.table("coverage", analytics.Filters(kind=kind), reader=disclosure.PUBLIC).frame
+        return frame[frame["ons_code"] == "E09000007"].iloc[0]["reviewed"]
+
+    everyone = analytics.table("coverage", analytics.Filters(), reader=disclosure.PUBLIC).frame
+    assert everyone[everyone["ons_code"] == "E09000007"].iloc[0]["reviewed"] == 9
+    assert (camden_reviewed("community_anchor"), camden_reviewed("cvs")) == (None, None)
+    exact = analytics.table("coverage", analytics.Filters(kind="cvs"), reader=disclosure.EXACT).frame
+    assert exact[exact["ons_code"] == "E09000007"].iloc[0]["reviewed"] == 7
+
+
+@pytest.fixture
+def three_years_ago(london, coordinator):
+    """Three organisations whose latest review came out three years ago: a year of three."""
+    year = timezone.now().year - 3
+    for n in range(3):
+        Review.objects.create(
+            organisation=OrganisationFactory(name=f"Old CVS {n}"),
+            framework_version=london["reviews"][0].framework_version,
+            coordinator=coordinator,
+            state="published",
+            published_at=timezone.make_aware(timezone.datetime(year, 6, 1)),
+        )
+    return year
+
+
+@pytest.mark.parametrize("name", ["ratings", "coverage", "themes", "pipeline"])
+def test_a_year_of_fewer_than_five_organisations_says_so_everywhere(name, three_years_ago, funder, client_for):
+    client = client_for(funder)
+    for year in (three_years_ago, three_years_ago - 1):  # three organisations, and none: the same words
+        query = {"year": year}
+        page = client.get(reverse("reports:intelligence"), query).content.decode()
+        section = page.split(f'id="{name}">', 1)[1].split("<h2", 1)[0]
+        body = client.get(reverse("reports:intelligence-download", args=[name, "csv"]), query).content
+        xlsx = client.get(reverse("reports:intelligence-download", args=[name, "xlsx"]), query).content
+        api = client.get(reverse("api:intelligence-detail", args=[name]), query).json()
+        assert disclosure.WITHHELD_POPULATION in html.unescape(section), year
+        assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [["note"], [disclosure.WITHHELD_POPULATION]]
+        notes = [[c.value for c in row] for row in load_workbook(io.BytesIO(xlsx))["Notes"].iter_rows()]
+        assert notes == [["note"], [disclosure.WITHHELD_POPULATION]]
+        assert (api["withheld"], api["withheld_reason"]) == (True, disclosure.WITHHELD_POPULATION)
+    this_year = client.get(reverse("api:intelligence-detail", args=["ratings"]), {"year": timezone.now().year})
+    assert this_year.json()["withheld"] is False  # seven organisations
+
+
+def test_the_annual_report_for_a_year_of_three_withholds_its_figures(three_years_ago, funder, client_for):
+    from pypdf import PdfReader
+
+    response = client_for(funder).get(reverse("reports:annual-report", args=[three_years_ago]))
+    assert response.status_code == 200
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "This selection covers fewer than 5 organisations" in text
+    assert f"Fewer than 5 peer reviews were published in {three_years_ago}" in text

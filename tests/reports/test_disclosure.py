@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import pytest
 from django.urls import reverse
@@ -20,7 +21,9 @@ from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.unit
 
-RATINGS = Policy(rests_on="organisations", values=("median",), parts=("level_1", "level_2", "level_3", "level_4"))
+RATINGS = Policy(
+    rests_on="organisations", values=("median",), parts=("level_1", "level_2", "level_3", "level_4"), key=("code",)
+)
 PIPELINE = Policy("cases", lifeboat=True)
 OUTSIDER = Reader(named=True, lifeboat_insider=False)  # a coordinator
 
@@ -56,12 +59,95 @@ def test_one_small_count_hides_the_next_smallest_so_the_total_cannot_give_it_awa
     assert {c for _, c in single.marks} == {"level_2", "level_3"}
 
 
+def test_hidden_counts_that_the_total_pins_down_hide_another():
+    # 13 - 0 - 5 = 8 for two hidden counts of at most 4 each: both are 4.
+    out = disclosure.disclose(
+        _ratings(("1.1", 13, 3.0, 0, 4, 4, 5)), RATINGS, reader=disclosure.PUBLIC, population=None
+    )
+    assert out.frame.iloc[0].tolist() == ["1.1", 13, 3.0, 0, None, None, None]
+    # 10 - 0 - 8 = 2 for two hidden counts of at least 1 each (zeros are shown): both are 1.
+    ones = disclosure.disclose(
+        _ratings(("1.1", 10, 3.0, 0, 1, 1, 8)), RATINGS, reader=disclosure.PUBLIC, population=None
+    )
+    assert ones.frame.iloc[0].tolist() == ["1.1", 10, 3.0, 0, None, None, None]
+
+
+COVERAGE = Policy(rests_on="reviewed", values=("median",), key=("area",))
+
+
+def _coverage(*rows: tuple):
+    return _frame(list(rows), ["area", "reviewed", "median"])
+
+
+def _by_kind(chosen: str, slices: dict, total, withheld=frozenset()):
+    return disclosure.disclose(
+        slices[chosen],
+        COVERAGE,
+        reader=disclosure.PUBLIC,
+        population=None,
+        breakdown=disclosure.Breakdown(chosen=chosen, slices=slices, withheld=withheld, total=total),
+    )
+
+
+def test_a_kind_table_hides_a_second_kind_so_the_all_kinds_table_gives_nothing_away():
+    # Areas by kind: the all-kinds table (its totals) is shown, so Camden's 3 anchors would be 12 - 9.
+    slices = {
+        "anchor": _coverage(("Camden", 3, 2.0), ("Hackney", 10, 3.0)),
+        "cvs": _coverage(("Camden", 9, 3.0), ("Hackney", 10, 2.0)),
+    }
+    total = _coverage(("Camden", 12, 3.0), ("Hackney", 20, 2.5))
+    assert disclosure.disclose(total, COVERAGE, reader=disclosure.PUBLIC, population=None).marks == set()
+    anchor, cvs = _by_kind("anchor", slices, total), _by_kind("cvs", slices, total)
+    assert anchor.frame.values.tolist() == [["Camden", None, None], ["Hackney", 10, 3.0]]
+    assert cvs.frame.values.tolist() == [["Camden", None, None], ["Hackney", 10, 2.0]]
+
+
+def test_a_withheld_kind_cannot_be_recovered_from_the_others_and_the_total():
+    slices = {"anchor": _coverage(("Camden", 6, 2.0)), "cvs": _coverage(("Camden", 9, 3.0))}
+    total = _coverage(("Camden", 15, 3.0))
+    cvs = _by_kind("cvs", slices, total, withheld=frozenset({"anchor"}))
+    assert cvs.frame.values.tolist() == [["Camden", None, None]]
+    assert _by_kind("anchor", slices, total, withheld=frozenset({"anchor"})).withheld == disclosure.WITHHELD_POPULATION
+
+
+def test_counts_in_rows_and_across_kinds_protect_each_other():
+    # A two-way table per kind (standards by rating) whose rows add up to their totals and whose
+    # cells add up, across kinds, to the all-kinds table: every published total that holds a
+    # hidden count holds another, so none is that total less the counts shown.
+    slices = {
+        "anchor": _ratings(("1.1", 12, 3.0, 0, 2, 5, 5), ("1.2", 12, 3.0, 0, 6, 6, 0)),
+        "cvs": _ratings(("1.1", 20, 3.0, 5, 5, 5, 5), ("1.2", 20, 3.0, 5, 5, 5, 5)),
+    }
+    total = _ratings(("1.1", 32, 3.0, 5, 7, 10, 10), ("1.2", 32, 3.0, 5, 11, 11, 5))
+    breakdown = {"chosen": "", "slices": slices, "withheld": frozenset(), "total": total}
+    shown = {
+        kind: disclosure.disclose(
+            slices[kind],
+            RATINGS,
+            reader=disclosure.PUBLIC,
+            population=None,
+            breakdown=disclosure.Breakdown(**{**breakdown, "chosen": kind}),
+        )
+        for kind in slices
+    }
+    counts = ("organisations", "level_1", "level_2", "level_3", "level_4")
+    for position in (0, 1):
+        for kind in slices:  # each row's total
+            hidden = [c for c in counts[1:] if shown[kind].is_marked(position, c)]
+            assert len(hidden) != 1 or shown[kind].is_marked(position, "organisations"), (kind, position)
+        for column in counts:  # each cell of the all-kinds table
+            hidden = [kind for kind in slices if shown[kind].is_marked(position, column)]
+            assert len(hidden) != 1, (position, column)
+    assert shown["anchor"].is_marked(0, "level_2") and shown["cvs"].is_marked(0, "level_2")
+
+
 def test_named_readers_see_review_figures_exactly_but_lifeboat_figures_rounded():
     frame = _ratings(("1.1", 4, 3.0, 0, 1, 3, 0))
     assert disclosure.disclose(frame, RATINGS, reader=OUTSIDER, population=None).frame.equals(frame)
     cases = _frame([("Turnaround", "Active", 7), ("Closure", "Closed", 3)], ["pathway", "state", "cases"])
     out = disclosure.disclose(cases, PIPELINE, reader=OUTSIDER, population=None)
-    assert out.frame.values.tolist() == [["Turnaround", "Active", 5]]  # 7 -> 5; the row of 3 is left out
+    assert out.frame.values.tolist() in ([["Turnaround", "Active", 5]], [["Turnaround", "Active", 10]])
+    assert len(out.frame) == 1  # the row of 3 is left out
     assert out.notes == [disclosure.NOTE_ROUNDED, disclosure.NOTE_ROWS_LEFT_OUT]
     insider = disclosure.disclose(cases, PIPELINE, reader=disclosure.EXACT, population=None)
     assert insider.frame.equals(cases)
@@ -74,9 +160,37 @@ def test_fewer_than_five_cases_reads_the_same_as_none(total):
     assert (out.frame, out.withheld) == (None, disclosure.WITHHELD_CASES)
 
 
-def test_rounding_cannot_be_differenced_week_to_week():
-    # 21, 22 and 23 cases in successive weeks all read 20; 8 and 12 both read 10.
-    assert [disclosure.round_to(n, 5) for n in (21, 22, 23, 8, 12, 5, 7)] == [20, 20, 25, 10, 10, 5, 5]
+def _cases(n: int, state: str = "Active"):
+    return _frame([("Turnaround", state, n)], ["pathway", "state", "cases"])
+
+
+def _shown(n: int, state: str = "Active") -> int:
+    return disclosure.disclose(_cases(n, state), PIPELINE, reader=OUTSIDER, population=None).frame["cases"][0]
+
+
+def test_a_lifeboat_figure_rounds_the_same_way_every_time():
+    # Asking again cannot average the rounding away.
+    assert len({_shown(23) for _ in range(20)}) == 1
+    assert _shown(23) in (20, 25) and _shown(25) == 25
+
+
+def test_one_more_case_never_tells_the_count():
+    """Week by week, a cell gains a case at a time. Its figure only ever moves by a multiple of 5,
+    and the count at which 20 becomes 25 differs from cell to cell: rounding to the nearest would
+    always move at 22 to 23, so the move would tell the reader the exact count."""
+    moves = set()
+    for state in [f"State {i}" for i in range(40)]:
+        figures = [_shown(n, state) for n in range(15, 31)]
+        assert all(f % 5 == 0 and abs(f - n) < 5 for f, n in zip(figures, range(15, 31), strict=True)), figures
+        moves |= {n for n, (a, b) in enumerate(itertools.pairwise(figures), start=15) if (a, b) == (20, 25)}
+    assert len(moves) > 1, moves
+
+
+def test_money_rounds_to_ten_thousand_on_its_own():
+    policy = Policy("cases", counts=("items",), money=("value_gbp",), lifeboat=True)
+    frame = _frame([("Funds", "Returned", 6, 7, 4_000.0)], ["register", "where_it_went", "cases", "items", "value_gbp"])
+    out = disclosure.disclose(frame, policy, reader=OUTSIDER, population=None).frame.iloc[0].tolist()
+    assert out[:2] == ["Funds", "Returned"] and out[2] in (5, 10) and out[3] in (5, 10) and out[4] in (0.0, 10_000.0)
 
 
 def test_a_filter_narrowing_below_five_organisations_says_so():
