@@ -12,9 +12,34 @@ from api.models import ApiToken
 
 class PerTokenThrottle(SimpleRateThrottle):
     """Each token has its own budget (`API_THROTTLE_RATE`), so one busy integration cannot starve
-    a person's other tokens or their browser session."""
+    a person's other tokens or their browser session.
+
+    Counted in fixed windows (each minute, for a rate per minute) with the shared cache's atomic
+    add-then-increment: DRF's own sliding log reads the history and writes it back, so requests
+    arriving together at several workers each read the count before the others wrote it."""
 
     scope = "token"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        key = f"{self.key}:{window}"
+        self.cache.add(key, 0, self.duration + 1)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # the key expired between add and incr
+            self.cache.add(key, 1, self.duration + 1)
+            count = 1
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(self.window_ends - self.timer(), 0.0)
 
     def get_rate(self) -> str:
         return settings.API_THROTTLE_RATE  # read per request, so deployments and tests can change it

@@ -38,7 +38,7 @@ Every suppressed cell is marked (`marks`) and every table says, in `notes`, what
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,7 +182,7 @@ def _random_round(value: Any, step: int, *, cell: str) -> int:
     return int(low + step if draw < past else low)
 
 
-Cell = Hashable
+Cell = tuple[Any, Any, Any]  # (which table, row position, column)
 UNBOUNDED = math.inf
 
 
