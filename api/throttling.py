@@ -19,6 +19,9 @@ class PerTokenThrottle(SimpleRateThrottle):
     arriving together at several workers each read the count before the others wrote it."""
 
     scope = "token"
+    num_requests: int  # set from the rate by SimpleRateThrottle.__init__
+    duration: int
+    window_ends: float = 0.0
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
