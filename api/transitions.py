@@ -4,7 +4,9 @@ Each object lists `transitions`: the moves the caller may make now (core.workflo
 `POST …/transitions/<name>/` performs one through the app's workflow function that makes that move
 for the pages too (`casework.workflow.perform`, `peerreview.workflow.perform_review_move`, …): it
 knows which moves have an operation of their own, and calls core.workflow.transition (the same
-lock, permission, guards, reason and audit event). A resource only passes on the request body.
+lock, permission, guards, reason and audit event). A move's inputs besides the reason are checked
+by the move's own form, the one its page renders (`custom={"inputs": …}` on the transition), and
+the documented body is generated from those forms. A resource only passes the inputs on.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.db import models
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer
@@ -21,7 +24,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.errors import ErrorSerializer, TransitionRefused
-from core.workflow import TransitionNotAllowed, available_transitions, may, unmet_guards
+from core.workflow import (
+    TransitionNotAllowed,
+    available_transitions,
+    may,
+    move_form,
+    move_inputs,
+    moves_with_inputs,
+    unmet_guards,
+)
 
 # (obj, by, validated body) -> the moved object
 Operation = Callable[[Any, Any, dict[str, Any]], Any]
@@ -37,10 +48,8 @@ class TransitionSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-@extend_schema_serializer(component_name="Move")
-class TransitionRequestSerializer(serializers.Serializer):
-    """The body of `POST …/transitions/<name>/`. Only `reason` (where the move requires one) and the
-    fields a particular move documents are read; the rest are ignored."""
+class MoveBodySerializer(serializers.Serializer):
+    """What every move's body may carry: the reason, and the state the caller last saw."""
 
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     expected_state = serializers.CharField(
@@ -50,48 +59,75 @@ class TransitionRequestSerializer(serializers.Serializer):
         default="",
         help_text="The state you last saw. If the object has moved on since, the answer is 409 concurrent_change.",
     )
-    declaration = serializers.BooleanField(
-        required=False, default=False, help_text="assignment accept: the reviewer signs the declaration."
+
+
+def _api_field(key: str, field: forms.Field, where: str) -> serializers.Field:
+    """How the schema shows one input of a move's form (the form itself checks what is sent)."""
+    label = field.label or key.replace("_", " ").capitalize()
+    words = " ".join(str(text).rstrip(".") + "." for text in (label, field.help_text) if text)
+    common: dict[str, Any] = {"required": False, "help_text": f"{where}: {words}"}
+    if isinstance(field, forms.BooleanField):
+        return serializers.BooleanField(default=False, **common)
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        common["help_text"] = f"{where}: ids. {words}"
+        child = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+        return serializers.ListField(child=child, default=list, max_length=50, **common)
+    if isinstance(field, forms.ChoiceField):
+        initial = field.initial or ""
+        return serializers.ChoiceField(choices=field.choices, allow_blank=not initial, default=initial, **common)
+    if isinstance(field, forms.DateField):
+        return serializers.DateField(allow_null=True, default=None, **common)
+    if isinstance(field, forms.DecimalField):
+        return serializers.DecimalField(
+            max_digits=field.max_digits, decimal_places=field.decimal_places, allow_null=True, default=None, **common
+        )
+    if isinstance(field, forms.CharField):
+        return serializers.CharField(allow_blank=True, max_length=field.max_length, default="", **common)
+    raise TypeError(f"{type(field).__name__} has no API field yet: add it to api.transitions._api_field.")
+
+
+def _input_fields() -> dict[str, serializers.Field]:
+    """One optional body field per input of the moves' forms (`custom={"inputs": …}`), saying which
+    moves read it: generated, so the documented body cannot drift from what the moves read."""
+    forms_of: dict[str, list[tuple[str, forms.Field]]] = {}
+    for model, name, form_class in moves_with_inputs():
+        for key, field in form_class.base_fields.items():
+            forms_of.setdefault(key, []).append((f"{model._meta.model_name} {name}", field))
+    fields = {}
+    for key, uses in forms_of.items():
+        kinds = {type(field) for _, field in uses}
+        if len(kinds) > 1:
+            raise TypeError(f"The moves' input {key!r} is of more than one type: {sorted(k.__name__ for k in kinds)}.")
+        fields[key] = _api_field(key, uses[0][1], ", ".join(where for where, _ in uses))
+    return fields
+
+
+# The documented body: the common fields and, generated from the moves' own forms, their inputs.
+TransitionRequestSerializer = extend_schema_serializer(component_name="Move")(
+    type(
+        "TransitionRequestSerializer",
+        (MoveBodySerializer,),
+        {
+            "__doc__": "The body of `POST …/transitions/<name>/`. Only `reason` (where the move requires one) and\n"
+            "the inputs the move reads (each field says which moves) are read; the rest are ignored.",
+            "__module__": __name__,
+            **_input_fields(),
+        },
     )
-    signposting = serializers.CharField(
-        required=False, allow_blank=True, max_length=5000, default="", help_text="case decline/withdraw."
-    )
-    kind = serializers.CharField(
-        required=False, allow_blank=True, max_length=40, default="", help_text="case escalate."
-    )
-    until = serializers.DateField(required=False, allow_null=True, default=None, help_text="case hold.")
-    visibility = serializers.ChoiceField(
-        choices=["private", "funders", "public"], required=False, default="private", help_text="review publish."
-    )
-    shared_with = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
-        required=False,
-        default=list,
-        max_length=50,
-        help_text="review publish: funder organisation ids (each must have the organisation's consent).",
-    )
-    grounds = serializers.ChoiceField(
-        choices=["process", "fact"],
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="review appeal: grounds of process or fact (the reason is the appeal, up to 500 words).",
-    )
-    practitioner = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, default="", help_text="closure go_insolvent."
-    )
-    clawback_amount = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="grant claw_back: the amount to recover.",
-    )
-    paid_on = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text="tranche release (default: today)."
-    )
+)
+
+
+def api_inputs(obj: models.Model, name: str, data: Any, by: Any) -> dict[str, Any]:
+    """Move `name`'s inputs from an API body, checked by the move's own form, as the pages check
+    them: an input left out takes its field's initial value (publishing is private unless said)."""
+    form_class = move_form(obj, name)
+    if form_class is None:
+        return {}
+    sent = data.copy() if hasattr(data, "copy") else dict(data)
+    for key, field in form_class.base_fields.items():
+        if key not in sent and field.initial is not None and not callable(field.initial):
+            sent[key] = field.initial
+    return move_inputs(obj, name, sent, by=by)
 
 
 def transition_url(obj: models.Model, name: str) -> str:
@@ -193,9 +229,14 @@ class TransitionsMixin:
         obj = self.get_object()  # type: ignore[attr-defined]
         if not self.knows(obj, name):
             raise exceptions.NotFound(f"There is no transition called {name!r} here.")
-        body = TransitionRequestSerializer(data=request.data)
+        body = MoveBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        moved = perform(obj, name, lambda o, by, data: self.move(o, name, by, data), request.user, body.validated_data)
+
+        def operation(o: Any, by: Any, data: dict[str, Any]) -> Any:
+            # the move's own inputs, checked by its form (as on the pages), once the state is as expected
+            return self.move(o, name, by, {**data, "inputs": api_inputs(o, name, request.data, by)})
+
+        moved = perform(obj, name, operation, request.user, body.validated_data)
         serializer = self.get_serializer(moved)  # type: ignore[attr-defined]
         return Response(serializer.data)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from casework.models import Case, CaseDocument, CaseNote, Closure, Interim, Referral, RegisterItem
 from casework.workflow import CLOSURE_FACTS, ITEM_FIELDS
-from core.forms import GovukForm, GovukModelForm
+from core.forms import GovukForm, GovukModelForm, MoveForm
 from core.uploads import ALLOWED_LABEL
 from organisations.forms import DateInput
 from organisations.models import Membership, Organisation, User
@@ -251,11 +251,6 @@ def closure_facts_form(part: str) -> type[GovukModelForm]:
     return ClosureFactsForm
 
 
-class InsolventForm(GovukForm):
-    practitioner = forms.CharField(max_length=200, label="Insolvency practitioner (name and firm)")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=3000)
-
-
 R = RegisterItem.Register
 REGISTER_ONLY_FIELDS = {  # fields that only some registers use
     "go_live_on": [R.SERVICE],
@@ -389,6 +384,52 @@ def _text(label: str, *, rows: int = 3, required: bool = False, help_text: str =
 
 def _date(label: str, *, required: bool = False, help_text: str = "") -> forms.DateField:
     return forms.DateField(widget=DateInput, required=required, label=label, help_text=help_text)
+
+
+# --- the inputs of a move besides its reason: each is named by its transition's custom={"inputs": …}
+# and rendered and checked by core.workflow; the operation named in each holds the rule ----------------
+
+
+class SignpostingForm(MoveForm):
+    """Declining or withdrawing a case (casework.workflow.move_case refuses without signposting)."""
+
+    signposting = _text("Where else the organisation can get help", rows=2, required=True)
+
+
+class EscalationForm(MoveForm):
+    """Escalating a case: what kind of escalation it is."""
+
+    kind = forms.ChoiceField(choices=Case.Escalation.choices, required=False, label="Kind of escalation")
+
+
+class HoldForm(MoveForm):
+    """Putting a case on hold, until a date if there is one."""
+
+    until = forms.DateField(
+        widget=DateInput,
+        required=False,
+        label="On hold until",
+        help_text="For example, 2026-03-27",
+        error_messages={"invalid": "Give the date as year-month-day, or leave it empty."},
+    )
+
+
+class InsolventForm(MoveForm):
+    """Moving a closure to the insolvent route (casework.workflow.move_closure names the practitioner)."""
+
+    practitioner = forms.CharField(max_length=200, label="Insolvency practitioner (name and firm)")
+
+
+class ClawbackForm(MoveForm):
+    """Clawing a grant back (casework.pathways.move_grant bounds it by the amount paid)."""
+
+    clawback_amount = forms.DecimalField(max_digits=12, decimal_places=2, label="Amount to recover (£)")
+
+
+class ReleaseForm(MoveForm):
+    """Releasing a tranche: the day it was paid (casework.pathways.release_tranche: today if empty)."""
+
+    paid_on = _date("Date it was paid")
 
 
 class TurnaroundForm(GovukForm):

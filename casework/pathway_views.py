@@ -20,7 +20,7 @@ from core import audit
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.types import AuthenticatedHttpRequest
 from core.words import money
-from core.workflow import available_transitions, blocked_transitions, moved_message
+from core.workflow import available_transitions, blocked_transitions, move_inputs, moved_message
 
 VIEW = "casework.view_case"
 WORK = "casework.work_case"
@@ -38,19 +38,17 @@ def _interim(request: HttpRequest, pk: int, perm: str | None = None) -> Interim:
 
 # Moves made by an operation rather than a button (a grant is "paying" when a tranche is released).
 INTERNAL = {"pay"}
-# Moves whose spec has fields of its own: the button opens that move's form page (GET) instead of
-# posting to the generic move address, which refuses them.
-OWN_PAGE = {"approve": "casework:grant-approve"}
 
 
-def _moves(obj: Any, user: Any, url: str, *args: Any, own_page: dict[str, str] | None = None) -> dict[str, Any]:
-    """The moves a person may make now (with their form's address) and those blocked, with why."""
-    own_page = own_page or {}
+def _moves(obj: Any, user: Any, url: str, *args: Any) -> dict[str, Any]:
+    """The moves a person may make now (with their form's address) and those blocked, with why. A
+    move with a page of its own (`custom={"form": …}`: a grant's approval) links to that page (GET)
+    instead of posting to the generic move address, which refuses it."""
     moves = [
         {
             "t": t,
-            "url": reverse(own_page[t.name], args=args) if t.name in own_page else reverse(url, args=[*args, t.name]),
-            "page": t.name in own_page,
+            "url": reverse(t.form, args=args) if t.form else reverse(url, args=[*args, t.name]),
+            "page": bool(t.form),
         }
         for t in available_transitions(obj, user)
         if t.name not in INTERNAL
@@ -83,7 +81,7 @@ def turnaround_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             {
                 "grant": grant,
                 "tranches": tranches,
-                **_moves(grant, user, "casework:grant-move", case.pk, grant.pk, own_page=OWN_PAGE),
+                **_moves(grant, user, "casework:grant-move", case.pk, grant.pk),
             }
         )
     return render(
@@ -243,18 +241,15 @@ def grant_monitoring(request: AuthenticatedHttpRequest, pk: int, gid: int) -> Ht
 @require_POST
 def grant_move(request: AuthenticatedHttpRequest, pk: int, gid: int, name: str) -> HttpResponse:
     grant = _grant(request, pk, gid)
-    if name not in {t.name for t in grant.get_all_state_transitions()} - {"approve", "pay"}:
+    generic = {t.name for t in grant.get_all_state_transitions() if not t.custom.get("form")} - INTERNAL
+    if name not in generic:  # approval has its own page; paying happens when a tranche is released
         raise Http404
-    reason, amount = request.POST.get("reason", ""), request.POST.get("clawback_amount", "")
-    try:
-        clawback = forms.forms.DecimalField(required=False).clean(amount)
-    except forms.forms.ValidationError:
-        clawback = None
-    attempt(
-        request,
-        lambda: pathways.move_grant(grant, name, by=request.user, reason=reason, clawback_amount=clawback),
-        lambda moved: moved_message(moved, name, request.user),
-    )
+
+    def move() -> Any:
+        inputs = move_inputs(grant, name, request.POST, by=request.user)  # the move's own form checks them
+        return pathways.move_grant(grant, name, by=request.user, reason=request.POST.get("reason", ""), **inputs)
+
+    attempt(request, move, lambda moved: moved_message(moved, name, request.user))
     return redirect(grant)
 
 
@@ -278,7 +273,13 @@ def tranche_add(request: AuthenticatedHttpRequest, pk: int, gid: int) -> HttpRes
 def tranche_release(request: AuthenticatedHttpRequest, pk: int, tid: int) -> HttpResponse:
     qs = Tranche.objects.select_related("grant__turnaround__case").filter(grant__turnaround__case_id=pk)
     tranche = get_object_for_user(request, qs, view_perm=VIEW, pk=tid)
-    attempt(request, lambda: pathways.release_tranche(tranche, by=request.user), "The payment is released.")
+    attempt(
+        request,
+        lambda: pathways.release_tranche(
+            tranche, by=request.user, **move_inputs(tranche, "release", request.POST, by=request.user)
+        ),
+        "The payment is released.",
+    )
     return redirect(tranche.grant)
 
 

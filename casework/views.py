@@ -6,13 +6,12 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -23,7 +22,7 @@ from casework.models import Case, CaseDocument, Closure, HealthCheck, Referral, 
 from core import audit, uploads, words
 from core.shortcuts import attempt, form_page, get_object_for_user
 from core.types import AuthenticatedHttpRequest
-from core.workflow import available_transitions, blocked_transitions, moved_message
+from core.workflow import available_transitions, blocked_transitions, move_inputs, moved_message
 from standards.spreadsheet import neutralise
 
 VIEW = "casework.view_case"
@@ -157,7 +156,6 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_work": user.has_perm("casework.work_case", case) and not case.is_read_only,
             "can_decide": user.has_perm("casework.decide_case", case),
             "obligations": case.unresolved_obligations() if not case.is_read_only else [],
-            "escalation_kinds": Case.Escalation.choices,
             "can_reassign": user.has_perm("casework.reassign_case", case),
         },
     )
@@ -169,16 +167,10 @@ def case_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResp
     case = _case(request, pk)
     if name not in {t.name for t in case.get_all_state_transitions()}:
         raise Http404
-    post = request.POST
-    fields: dict[str, Any] = {key: post.get(key, "") for key in ("signposting", "kind")}
 
     def move() -> Any:
-        if name == "hold":
-            try:
-                fields["until"] = django_forms.DateField(required=False).clean(post.get("until", ""))
-            except ValidationError:
-                raise ValidationError({"until": "Give the date as year-month-day, or leave it empty."}) from None
-        return workflow.perform(case, name, by=request.user, reason=post.get("reason", ""), **fields)
+        inputs = move_inputs(case, name, request.POST, by=request.user)  # the move's own form checks them
+        return workflow.perform(case, name, by=request.user, reason=request.POST.get("reason", ""), **inputs)
 
     attempt(request, move, lambda moved: moved_message(moved, name, request.user))
     return redirect(case)
@@ -368,28 +360,17 @@ def closure_facts(request: AuthenticatedHttpRequest, pk: int, part: str) -> Http
 
 
 @login_required
+@require_POST
 def closure_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     closure = _closure(request, pk)
     if name not in {t.name for t in closure.get_all_state_transitions()}:
         raise Http404
-    if name == "go_insolvent":  # needs the practitioner's name as well as the reason
-        form = forms.InsolventForm(request.POST or None)
-        return form_page(
-            request,
-            "casework/case_form.html",
-            form,
-            {"case": closure.case, "title": "Move to the insolvent route"},
-            lambda d: workflow.move_closure(closure, name, by=request.user, **d),
-            "The closure is on the insolvent route.",
-            closure,
-        )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    attempt(
-        request,
-        lambda: workflow.move_closure(closure, name, by=request.user, reason=request.POST.get("reason", "")),
-        lambda moved: moved_message(moved, name, request.user),
-    )
+
+    def move() -> Any:
+        inputs = move_inputs(closure, name, request.POST, by=request.user)  # the move's own form checks them
+        return workflow.move_closure(closure, name, by=request.user, reason=request.POST.get("reason", ""), **inputs)
+
+    attempt(request, move, lambda moved: moved_message(moved, name, request.user))
     return redirect(closure)
 
 

@@ -27,7 +27,7 @@ from casework.models import (
 from casework.models.pathway import PathwayRecord
 from core import audit, uploads
 from core.dates import refuse_future as _not_future
-from core.workflow import TransitionNotAllowed, changes, may, snapshot, transition
+from core.workflow import TransitionNotAllowed, changes, input_names, may, snapshot, transition
 from core.workflow import require as _require
 from core.workflow import save_with_history as _save
 from organisations import workflow as organisations_workflow
@@ -356,25 +356,16 @@ def move_case(case: Case, name: str, *, by: User, reason: str = "", **kwargs: An
     return case
 
 
-# What each case move reads besides the reason. Moves with an operation of their own are in `perform`.
-CASE_MOVE_FIELDS = {
-    "decline": ("signposting",),
-    "withdraw": ("signposting",),
-    "escalate": ("kind",),
-    "hold": ("until",),
-}
-
-
 def perform(case: Case, name: str, *, by: User, reason: str = "", **fields: Any) -> Case:
     """Make case move `name` the one way it is made, for the pages and the API alike: through its
     own operation where it has one (sending to the panel records the triager; approval starts the
-    pathway's record), otherwise through move_case with the fields that move reads (others are
-    ignored; an unknown escalation kind is left blank)."""
+    pathway's record), otherwise through move_case with the fields that move reads (its inputs form,
+    `core.workflow.input_names`; others are ignored; an unknown escalation kind is left blank)."""
     if name == "submit_triage":
         return submit_triage(case, by=by)
     if name == "approve":
         return approve_case(case, by=by)
-    extra = {key: fields[key] for key in CASE_MOVE_FIELDS.get(name, ()) if key in fields}
+    extra = {key: fields[key] for key in input_names(case, name) if key in fields}
     if name == "escalate" and extra.get("kind", "") not in Case.Escalation.values:
         extra["kind"] = ""
     return move_case(case, name, by=by, reason=reason, **extra)

@@ -391,6 +391,8 @@ SPECTACULAR_SETTINGS = {
         "CommentKindEnum": "standards.models.Comment.Kind",
         "CaseOutcomeEnum": "casework.models.case.Case.Outcome",
         "CasePathwayEnum": "casework.models.case.Case.Pathway",
+        # the case's escalation and the escalate move's `kind` (api.transitions) share one enum
+        "EscalationEnum": "casework.models.case.Case.Escalation",
         "CaseStateEnum": "casework.models.case.Case.State",
         "ClosureStateEnum": "casework.models.closure.Closure.State",
         "RegisterItemKindEnum": "casework.models.closure.RegisterItem.Kind",
@@ -402,6 +404,7 @@ SPECTACULAR_SETTINGS = {
         "TrancheStateEnum": "casework.models.turnaround.Tranche.State",
         "ReviewOutcomeEnum": "peerreview.models.Review.Outcome",
         "ReviewStateEnum": "peerreview.models.Review.State",
+        "ReviewVisibilityEnum": "peerreview.models.Review.Visibility",
         "AssignmentStateEnum": "peerreview.models.Assignment.State",
         "FindingKindEnum": "peerreview.models.Finding.Kind",
         "FindingStateEnum": "peerreview.models.Finding.State",

@@ -110,3 +110,19 @@ else:  # Django's ModelForm takes no type argument at run time
 
 class GovukModelForm(GovukStyleMixin, _ModelForm):
     """Base for every model form."""
+
+
+class MoveForm(GovukForm):
+    """The inputs of one move besides its reason: the spec a transition names with
+    `custom={"inputs": "app.forms.ThisForm"}`. Pages render its fields inside the move's own form
+    (`core.workflow.AvailableTransition.input_form`), and pages and the API alike check what was sent
+    with it (`core.workflow.move_inputs`) before calling the operation, which keeps every rule.
+    `obj` is the object moved (for choices that depend on it); field ids carry the move and the
+    object, so two moves (or two grants) on one page never share an id."""
+
+    def __init__(self, *args: Any, obj: Any = None, move: str = "", **kwargs: Any) -> None:
+        self.obj = obj
+        if move:
+            key = "-".join(str(part) for part in (move, getattr(obj, "pk", None)) if part is not None)
+            kwargs.setdefault("auto_id", f"{key}-%s")
+        super().__init__(*args, **kwargs)

@@ -18,13 +18,16 @@ related rows and mail around it. Everything here happens in one database transac
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.dispatch import Signal
+from django.utils.module_loading import import_string
 from django_fsm import ConcurrentTransition, Transition, TransitionNotAllowed
 
 from core import audit
@@ -36,6 +39,11 @@ __all__ = [
     "AvailableTransition",
     "transition",
     "available_transitions",
+    "inputs_of",
+    "input_names",
+    "move_form",
+    "moves_with_inputs",
+    "move_inputs",
     "blocked_transitions",
     "snapshot",
     "changes",
@@ -62,14 +70,89 @@ class AvailableTransition:
     reason_required: bool
     style: str  # "primary", "secondary" or "warning": how the button looks
     form: str = ""  # the URL name of the move's own form page, when its inputs are more than a reason
+    inputs: Any = None  # the form class of the move's inputs besides the reason (custom={"inputs": …})
+    obj: Any = dataclasses.field(default=None, compare=False, repr=False)  # the object it moves
+
+    def input_form(self) -> Any:
+        """An empty form of the move's own inputs for a page to render beside the reason (None without)."""
+        return self.inputs(obj=self.obj, move=self.name) if self.inputs else None
 
 
-def _meta(obj: models.Model, name: str) -> Any:
-    method = getattr(type(obj), name, None)
+def _meta(obj: models.Model | type[models.Model], name: str) -> Any:
+    model = obj if isinstance(obj, type) else type(obj)
+    method = getattr(model, name, None)
     meta = getattr(method, "_django_fsm", None)
     if meta is None:
-        raise ValueError(f"{type(obj).__name__} has no transition called {name!r}.")
+        raise ValueError(f"{model.__name__} has no transition called {name!r}.")
     return meta
+
+
+def inputs_of(t: Transition) -> Any:
+    """The form class that is the spec of a move's inputs besides the reason, named by the
+    transition's `custom={"inputs": "app.forms.SomeForm"}` (a dotted path: models never import
+    forms); None for a move that reads only a reason."""
+    path = t.custom.get("inputs")
+    return import_string(path) if path else None
+
+
+def _refused(t: Transition) -> PermissionDenied:
+    return PermissionDenied(t.custom.get("refusal") or f"You may not {move_label(t).lower()} this.")
+
+
+def _move_here(obj: models.Model | type[models.Model], name: str) -> tuple[Transition, bool]:
+    """Move `name` as it is made from the object's state (True), or else as declared (False)."""
+    meta = _meta(obj, name)
+    if isinstance(obj, models.Model):
+        state = meta.field.get_state(obj)
+        if meta.has_transition(state):
+            return meta.get_transition(state), True
+    return next(iter(meta.transitions.values())), False
+
+
+def moves_with_inputs() -> list[tuple[type[models.Model], str, Any]]:
+    """Every move whose transition names an inputs form, as (model, move name, form class), in the
+    order the apps and their models are declared: the registry the API documents its body from."""
+    found = []
+    for model in apps.get_models():
+        seen = set()
+        for klass in model.__mro__:
+            for name, value in vars(klass).items():
+                meta = getattr(value, "_django_fsm", None)
+                if meta is None or name in seen:
+                    continue
+                seen.add(name)
+                form_class = inputs_of(next(iter(meta.transitions.values())))
+                if form_class is not None:
+                    found.append((model, name, form_class))
+    return found
+
+
+def move_form(obj: models.Model | type[models.Model], name: str) -> Any:
+    """The form class of move `name`'s inputs besides the reason (None when it reads only a reason)."""
+    return inputs_of(_move_here(obj, name)[0])
+
+
+def input_names(obj: models.Model | type[models.Model], name: str) -> tuple[str, ...]:
+    """The names of the inputs move `name` reads besides the reason (its inputs form's fields)."""
+    form_class = move_form(obj, name)
+    return tuple(form_class.base_fields) if form_class else ()
+
+
+def move_inputs(obj: models.Model, name: str, data: Mapping[str, Any], *, by: User) -> dict[str, Any]:
+    """The inputs move `name` reads besides the reason, taken from `data` (a page's POST, an API
+    body) and checked by the move's form (`inputs_of`): its cleaned data, {} for a move without
+    inputs. A person who may not make the move from here hears that first (PermissionDenied); bad
+    input raises ValidationError naming each field. The operation still holds every rule."""
+    t, from_here = _move_here(obj, name)
+    form_class = inputs_of(t)
+    if form_class is None:
+        return {}
+    if from_here and not may(t, obj, by):
+        raise _refused(t)
+    form = form_class(data, obj=obj, move=name)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return dict(form.cleaned_data)
 
 
 def move_label(t: Transition) -> str:
@@ -208,7 +291,7 @@ def transition(
                 method=getattr(current, name),
             )
         if not may(t, current, by):
-            raise PermissionDenied(t.custom.get("refusal") or f"You may not {move_label(t).lower()} this.")
+            raise _refused(t)
         unmet = unmet_guards(current, t)
         if unmet:
             raise TransitionNotAllowed(
@@ -259,7 +342,7 @@ def _acting_role(obj: models.Model, user: User) -> str:
     return role_of(user) if callable(role_of) else ""
 
 
-def _describe(t: Transition) -> AvailableTransition:
+def _describe(t: Transition, obj: models.Model | None = None) -> AvailableTransition:
     return AvailableTransition(
         name=t.name,
         label=move_label(t),
@@ -267,6 +350,8 @@ def _describe(t: Transition) -> AvailableTransition:
         reason_required=bool(t.custom.get("reason_required")),
         style=t.custom.get("style", "secondary"),
         form=t.custom.get("form", ""),
+        inputs=inputs_of(t),
+        obj=obj,
     )
 
 
@@ -277,11 +362,11 @@ def available_transitions(
     `names` narrows them to the moves a page shows, without evaluating the others' guards."""
     if names is None:
         method = getattr(obj, f"get_available_{field_name}_transitions")
-        return [_describe(t) for t in method() if may(t, obj, user)]
+        return [_describe(t, obj) for t in method() if may(t, obj, user)]
     wanted = set(names)
     current = getattr(obj, field_name)
     return [
-        _describe(t)
+        _describe(t, obj)
         for t in getattr(obj, f"get_all_{field_name}_transitions")()
         if t.name in wanted
         and (t.source in (current, "*") or (t.source == "+" and t.target != current))
@@ -302,5 +387,5 @@ def blocked_transitions(
             continue
         unmet = unmet_guards(obj, t)
         if unmet:
-            blocked.append((_describe(t), unmet))
+            blocked.append((_describe(t, obj), unmet))
     return blocked

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from core.forms import GovukForm
+from core.forms import GovukForm, MoveForm
 from core.uploads import ALLOWED_LABEL, MAX_UPLOAD_BYTES
 from organisations.forms import DateInput
 from organisations.models import Membership, Organisation, User
@@ -74,7 +74,9 @@ class InviteForm(GovukForm):
         self.fields["reviewer"].queryset = User.objects.filter(pk__in=reviewers, is_active=True).order_by("full_name")
 
 
-class AcceptForm(GovukForm):
+class AcceptForm(MoveForm):
+    """The inputs of an assignment's accept move (peerreview.workflow.accept_assignment)."""
+
     declaration = forms.BooleanField(
         label="I declare that I have no conflict of interest with this organisation that I have not recorded, "
         "and I will keep everything I see in this review confidential."
@@ -215,10 +217,13 @@ class OutcomeForm(GovukForm):
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
 
 
-class PublishForm(GovukForm):
-    """The spec of peerreview.workflow.publish_review: readers within the organisation's consent."""
+class PublishForm(MoveForm):
+    """The inputs of the publish move (peerreview.workflow.publish_review): readers within the
+    organisation's consent. Private unless said otherwise."""
 
-    visibility = forms.ChoiceField(choices=Review.Visibility.choices, widget=forms.RadioSelect)
+    visibility = forms.ChoiceField(
+        choices=Review.Visibility.choices, widget=forms.RadioSelect, initial=Review.Visibility.PRIVATE
+    )
     shared_with = forms.ModelMultipleChoiceField(
         queryset=Organisation.objects.none(),
         required=False,
@@ -227,9 +232,9 @@ class PublishForm(GovukForm):
         help_text="Only funders the organisation has consented to share with are listed.",
     )
 
-    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        consented = review.consents.filter(withdrawn_at__isnull=True, kind="funder").values("funder")
+        consented = self.obj.consents.filter(withdrawn_at__isnull=True, kind="funder").values("funder")
         self.fields["shared_with"].queryset = Organisation.objects.filter(pk__in=consented)
 
 
@@ -291,10 +296,16 @@ class ReferralForm(GovukForm):
     )
 
 
-class AppealForm(GovukForm):
-    """The spec of peerreview.workflow.lodge_appeal."""
+class AppealGroundsForm(MoveForm):
+    """The inputs of the appeal move besides its reason, which is the appeal itself
+    (peerreview.workflow.lodge_appeal)."""
 
     grounds = forms.ChoiceField(choices=Appeal.Grounds.choices, widget=forms.RadioSelect, label="Grounds")
+
+
+class AppealForm(AppealGroundsForm):
+    """The appeal page: the grounds, and the appeal in the organisation's words (the move's reason)."""
+
     statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 10}),
         max_length=6000,

@@ -463,7 +463,12 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
         source=State.OUTCOME_DECIDED,
         target=State.PUBLISHED,
         permission="peerreview.coordinate_review",
-        custom={"label": "Publish the report", "style": "primary"},
+        custom={
+            "label": "Publish the report",
+            "style": "primary",
+            "form": "peerreview:review-publish",
+            "inputs": "peerreview.forms.PublishForm",
+        },
     )
     def publish(self, valid_until: datetime.date | None = None) -> None:
         self.published_at = timezone.now()
@@ -564,6 +569,7 @@ class Review(ConcurrentTransitionMixin, TimeStamped):
             "reason_required": True,
             "style": "warning",
             "form": "peerreview:review-appeal",
+            "inputs": "peerreview.forms.AppealGroundsForm",
         },
     )
     def appeal(self) -> None:
@@ -733,7 +739,11 @@ class Assignment(ConcurrentTransitionMixin, TimeStamped):
         source=State.INVITED,
         target=State.ACCEPTED,
         permission="peerreview.respond_assignment",
-        custom={"label": "Accept and sign the declaration", "style": "primary"},
+        custom={
+            "label": "Accept and sign the declaration",
+            "style": "primary",
+            "inputs": "peerreview.forms.AcceptForm",
+        },
     )
     def accept(self) -> None:
         self.declaration_signed_at = timezone.now()

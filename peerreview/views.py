@@ -191,13 +191,12 @@ def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_move(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     review = _review(request, pk)
-    known = {t.name for t in review.get_all_state_transitions()}
+    known = {t.name: t for t in review.get_all_state_transitions()}
     if name not in known:
         raise Http404
-    if name == "publish":  # publishing needs its form (visibility, funders)
-        return redirect("peerreview:review-publish", pk=review.pk)
-    if name in ("appeal", "dismiss_appeal", "uphold_appeal"):  # appeals have their own form
-        return redirect("peerreview:review-appeal", pk=review.pk)
+    own_page = known[name].custom.get("form")  # publishing and appeals have a page of their own
+    if own_page:
+        return redirect(own_page, pk=review.pk)
     reason = request.POST.get("reason", "")
     try:
         workflow.perform_review_move(review, name, by=request.user, reason=reason)
@@ -272,7 +271,7 @@ def assignment_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         if request.POST.get("answer") == "accept" and accept_form.is_valid():
             if attempt(
                 request,
-                lambda: workflow.accept_assignment(assignment, by=request.user, declaration=True),
+                lambda: workflow.accept_assignment(assignment, by=request.user, **accept_form.cleaned_data),
                 "Thank you: you are on the panel.",
             ):
                 return redirect(assignment.review)
@@ -768,7 +767,7 @@ def review_outcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk, perm="peerreview.coordinate_review")
-    form = forms.PublishForm(request.POST or None, review=review, initial={"visibility": review.visibility})
+    form = forms.PublishForm(request.POST or None, obj=review, initial={"visibility": review.visibility})
     return form_page(
         request,
         "peerreview/review_publish.html",

@@ -25,6 +25,14 @@ _QUERY_LITERAL = r"\bstate(?:__in)?\s*=\s*[\[\(]?\s*['\"]"
 TEMPLATE_STATE = re.compile(f"{_COMPARED}|{_BARE_LITERAL}")
 VIEW_STATE = re.compile(f"{_COMPARED}|{_BARE_LITERAL}|{_QUERY_LITERAL}")
 
+# A move's name compared with a literal: `t.name == "decline"`, `name != 'hold'`, `"escalate" == name`,
+# `name in ("decline", "withdraw")`, `m.t.name not in {"claw_back"}`. (`for name in ("a", "b")` is a loop.)
+MOVE_NAME = re.compile(
+    r"\bname\s*(?:==|!=)\s*['\"]"
+    r"|['\"]\s*(?:==|!=)\s*[\w.]*\bname\b"
+    r"|(?<!for )\bname\s+(?:not\s+)?in\s*[\[\(\{]\s*['\"]"
+)
+
 
 def _templates() -> list[Path]:
     return sorted((ROOT / "templates").rglob("*.html")) + sorted((ROOT / "templates").rglob("*.txt"))
@@ -69,6 +77,46 @@ def test_no_view_decides_on_a_state():
         str(p.relative_to(ROOT)) for p in _views()
     }
     assert state_comparisons(_views(), VIEW_STATE) == []
+
+
+def test_no_template_or_view_names_a_move_to_decide_its_inputs():
+    """A move's inputs are its form's (`custom={"inputs": …}` on the transition), rendered from the
+    form and checked with it; its own page is `custom={"form": …}`. No page or view picks a move out
+    by name to add a field, read one or send it elsewhere."""
+    assert state_comparisons([*_templates(), *_views()], MOVE_NAME) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '    {% if t.name == "decline" or t.name == "withdraw" %}<textarea name="signposting">',
+        "{% if m.t.name == 'claw_back' %}",
+        '    if name == "go_insolvent":  # needs the practitioner',
+        '    if name in ("decline", "withdraw") and not signposting:',
+        '    if name not in {"reinstate", "replace"}:',
+        '    extra = {"practitioner": data["practitioner"]} if "go_insolvent" == name else {}',
+    ],
+)
+def test_the_scan_finds_a_move_picked_out_by_name(tmp_path, line):
+    path = tmp_path / "page.html"
+    path.write_text(f"<p>ok</p>\n{line}\n", encoding="utf-8")
+    assert state_comparisons([path], MOVE_NAME) == [f"{path}:2: {line.strip()}"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "{% if t.inputs %}{{ t.input_form }}{% endif %}",
+        "    if name not in PANEL_MOVES:",
+        '    disclosed = {name: table(name) for name in ("ratings", "coverage", "themes")}',
+        '    own_page = known[name].custom.get("form")',
+        '    path("lifeboat/cases/<int:pk>/move/<str:name>/", views.case_move, name="case-move"),',
+    ],
+)
+def test_the_move_scan_lets_the_generic_code_through(tmp_path, line):
+    path = tmp_path / "page.html"
+    path.write_text(line, encoding="utf-8")
+    assert state_comparisons([path], MOVE_NAME) == []
 
 
 @pytest.mark.parametrize(

@@ -411,8 +411,7 @@ class CaseViewSet(TransitionsMixin, VisibleViewSet):
     transition_names = CASE_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        fields = {key: data[key] for key in ("signposting", "kind", "until")}
-        return cw.perform(obj, name, by=by, reason=data["reason"], **fields)
+        return cw.perform(obj, name, by=by, reason=data["reason"], **data["inputs"])
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return CaseListSerializer if self.action == "list" else CaseDetailSerializer

@@ -205,8 +205,7 @@ class ClosureViewSet(TransitionsMixin, VisibleViewSet):
     transition_names = CLOSURE_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        extra = {"practitioner": data["practitioner"]} if name == "go_insolvent" else {}
-        return cw.move_closure(obj, name, by=by, reason=data["reason"], **extra)
+        return cw.move_closure(obj, name, by=by, reason=data["reason"], **data["inputs"])
 
     def visible(self, user: Any) -> QuerySet[Closure]:
         return Closure.objects.filter(case__in=queries.cases_visible_to(user)).select_related("case")

@@ -262,7 +262,7 @@ class GrantViewSet(TransitionsMixin, CaseRecordViewSet):
     transition_names = GRANT_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        return pathways.move_grant(obj, name, by=by, reason=data["reason"], clawback_amount=data["clawback_amount"])
+        return pathways.move_grant(obj, name, by=by, reason=data["reason"], **data["inputs"])
 
     def objects(self) -> QuerySet[Grant]:
         return Grant.objects.select_related("turnaround__case__organisation")
@@ -310,7 +310,7 @@ class TrancheViewSet(TransitionsMixin, CaseRecordViewSet):
     transition_names = TRANCHE_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        return pathways.release_tranche(obj, by=by, paid_on=data["paid_on"])  # the only move
+        return pathways.release_tranche(obj, by=by, **data["inputs"])  # the only move
 
     def objects(self) -> QuerySet[Tranche]:
         return Tranche.objects.select_related("grant__turnaround__case", "milestone")

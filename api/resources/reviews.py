@@ -307,15 +307,7 @@ class ReviewViewSet(TransitionsMixin, mixins.CreateModelMixin, VisibleViewSet):
     transition_names = REVIEW_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        return pr.perform_review_move(
-            obj,
-            name,
-            by=by,
-            reason=data["reason"],
-            visibility=data["visibility"],
-            shared_with=Organisation.objects.filter(pk__in=data["shared_with"]),
-            grounds=data["grounds"],
-        )
+        return pr.perform_review_move(obj, name, by=by, reason=data["reason"], **data["inputs"])
 
     def visible(self, user: Any) -> QuerySet[Review]:
         return queries.reviews_visible_to(user).prefetch_related("in_scope")
@@ -524,7 +516,7 @@ class AssignmentViewSet(TransitionsMixin, VisibleViewSet):
     transition_names = ASSIGNMENT_MOVES
 
     def move(self, obj: Any, name: str, by: Any, data: dict[str, Any]) -> Any:
-        return pr.perform_assignment_move(obj, name, by=by, reason=data["reason"], declaration=data["declaration"])
+        return pr.perform_assignment_move(obj, name, by=by, reason=data["reason"], **data["inputs"])
 
     def visible(self, user: Any) -> QuerySet[Assignment]:
         """Assignments on the reviews the person may see."""

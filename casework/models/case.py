@@ -314,7 +314,12 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         source=BEFORE_DECISION,
         target=State.DECLINED,
         permission="casework.decide_or_work_case",
-        custom={"label": "Decline the case", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Decline the case",
+            "reason_required": True,
+            "style": "warning",
+            "inputs": "casework.forms.SignpostingForm",
+        },
     )
     def decline(self, signposting: str = "") -> None:
         self.signposting = signposting
@@ -324,7 +329,12 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         source=OPEN,
         target=State.WITHDRAWN,
         permission="casework.work_case",
-        custom={"label": "Record that the organisation withdrew", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Record that the organisation withdrew",
+            "reason_required": True,
+            "style": "warning",
+            "inputs": "casework.forms.SignpostingForm",
+        },
     )
     def withdraw(self, signposting: str = "") -> None:
         self.signposting = signposting
@@ -334,7 +344,7 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         source=State.ACTIVE,
         target=State.ON_HOLD,
         permission="casework.work_case",
-        custom={"label": "Put on hold", "reason_required": True},
+        custom={"label": "Put on hold", "reason_required": True, "inputs": "casework.forms.HoldForm"},
     )
     def hold(self, until: datetime.date | None = None) -> None:
         self.held_until = until
@@ -354,7 +364,12 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
         source=State.ACTIVE,
         target=State.ESCALATED,
         permission="casework.work_case",
-        custom={"label": "Escalate", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Escalate",
+            "reason_required": True,
+            "style": "warning",
+            "inputs": "casework.forms.EscalationForm",
+        },
     )
     def escalate(self, kind: str = "") -> None:
         self.escalation = kind

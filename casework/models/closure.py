@@ -475,7 +475,12 @@ class Closure(PathwayRecord):
         target=State.INSOLVENT_ROUTE,
         conditions=[PathwayRecord.case_is_active, has_solvency_failure],
         permission="casework.work_case",
-        custom={"label": "Move to the insolvent route", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Move to the insolvent route",
+            "reason_required": True,
+            "style": "warning",
+            "inputs": "casework.forms.InsolventForm",
+        },
     )
     def go_insolvent(self, practitioner: str = "") -> None:
         self.insolvency_practitioner = practitioner

@@ -446,7 +446,7 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
         target=State.APPROVED,
         conditions=[turnaround_running, within_ceiling],
         permission="casework.approve_grant",
-        custom={"label": "Approve the grant", "style": "primary"},
+        custom={"label": "Approve the grant", "style": "primary", "form": "casework:grant-approve"},
     )
     def approve(self, approver: Any = None, declaration: str = "") -> None:
         self.approved_by, self.approver_declaration = approver, declaration
@@ -513,7 +513,12 @@ class Grant(ConcurrentTransitionMixin, TimeStamped):
         target=State.CLAWED_BACK,
         conditions=[case_active],
         permission="casework.claw_back_grant",
-        custom={"label": "Claw the grant back", "reason_required": True, "style": "warning"},
+        custom={
+            "label": "Claw the grant back",
+            "reason_required": True,
+            "style": "warning",
+            "inputs": "casework.forms.ClawbackForm",
+        },
     )
     def claw_back(self, amount: Decimal | None = None) -> None:
         self.clawback_amount = amount
@@ -574,7 +579,7 @@ class Tranche(ConcurrentTransitionMixin, TimeStamped):
         target=State.PAID,
         conditions=[grant_payable, milestone_has_evidence, within_grant],
         permission="casework.release_tranche",
-        custom={"label": "Release the payment", "style": "primary"},
+        custom={"label": "Release the payment", "style": "primary", "inputs": "casework.forms.ReleaseForm"},
     )
     def release(self, payer: Any = None, paid_on: Any = None) -> None:
         self.paid_by, self.paid_on = payer, paid_on or timezone.localdate()
