@@ -164,6 +164,18 @@ class Organisation(TimeStamped):
     def is_support_body(self) -> bool:
         return self.kind in self.SUPPORT_BODY_KINDS
 
+    @property
+    def is_charity(self) -> bool:
+        """Charitable in law: a charitable trust, charitable company or CIO, or registered as a charity."""
+        charitable = (self.LegalForm.TRUST, self.LegalForm.CHARITABLE_COMPANY, self.LegalForm.CIO)
+        return self.legal_form in charitable or bool(self.charity_number)
+
+    @property
+    def is_asset_locked(self) -> bool:
+        """An asset-locked body as a CIC's asset lock counts them: a charity or another CIC (the
+        Community Interest Company Regulations 2005, reg. 2)."""
+        return self.is_charity or self.legal_form == self.LegalForm.CIC
+
     # Confidential: that an organisation is in difficulty is a lifeboat fact (issue #16). Outside
     # the lifeboat (organisations.view_difficulty) it reads as active, on pages and in the API.
     @classmethod

@@ -851,6 +851,7 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
             p.append("A bank account is closed.")
         if self.register == self.Register.FUND:
             p += self._fund_problems()
+        p += self._recipient_problems()
         if self.outcome == o.TUPE and not (self.eli_sent_on and self.transfer_on):
             p.append("Give the date employee liability information was sent and the transfer date.")
         if self.outcome == o.REDUNDANCY and not (self.notice_on and self.leaving_on):
@@ -859,6 +860,30 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         if settled and not (self.reference.strip() or self.destination_note.strip()):
             p.append("Give the reference or a note of how it was settled.")
         return p + self.date_problems()
+
+    def _recipient_problems(self) -> list[str]:
+        """Who may receive what is left: a charity's assets and funds go on to charitable purposes
+        (another charity); a CIC's are held by its asset lock and go only to an asset-locked body. A
+        sale at market value, or paying the creditors, is not a gift and is not limited."""
+        if self.register not in (self.Register.ASSET, self.Register.FUND) or self.outcome != self.Outcome.TRANSFERRED:
+            return []
+        if not (self.destination_id and self.closure_id):
+            return []
+        closing, recipient = self.closure.case.organisation, self.destination
+        if closing.legal_form == closing.LegalForm.CIC and not recipient.is_asset_locked:
+            return [
+                f"A community interest company's asset lock lets its assets go only to another asset-locked "
+                f"body (a charity or a CIC): {recipient.name} is neither (Companies (Audit, Investigations and "
+                "Community Enterprise) Act 2004 s.30; CIC Regulations 2005 reg. 23). Choose another recipient, "
+                "or record a sale at market value."
+            ]
+        if closing.is_charity and not recipient.is_charity:
+            return [
+                f"A charity's assets go on to charitable purposes: {recipient.name} is not a charity. Choose a "
+                "charity whose purposes fit (as the governing document's dissolution clause says), or record a "
+                "sale at market value."
+            ]
+        return []
 
     def _fund_problems(self) -> list[str]:
         o, p = self.Outcome, []
