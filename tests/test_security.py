@@ -204,5 +204,5 @@ def test_production_settings_secure_cookies_hsts_and_frames():
 def test_dependencies_are_pinned():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
-    loose = [d for d in declared if not re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z0-9,]+\])?==[0-9][0-9A-Za-z.]*", d)]
+    loose = [d for d in declared if not re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z0-9,\-]+\])?==[0-9][0-9A-Za-z.]*", d)]
     assert loose == []
