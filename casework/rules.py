@@ -162,7 +162,9 @@ def is_case_organisation_contact(user: Any, obj: Any) -> bool:
     case = case_of(obj)
     if case is None or not user.is_authenticated or not user.is_active:
         return False
-    return bool(user.has_role(Membership.Role.CONTACT, Membership.Role.RESPONSIBLE_PERSON, organisation=case.organisation_id))
+    return bool(
+        user.has_role(Membership.Role.CONTACT, Membership.Role.RESPONSIBLE_PERSON, organisation=case.organisation_id)
+    )
 
 
 @rules.predicate

@@ -139,8 +139,7 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     PATHWAY_FOR_THE_ORGANISATION: dict[str, str] = {
         Pathway.TURNAROUND: "A plan agreed with your board to put the organisation back on a stable footing, "
         "with milestones and, where needed, small grants paid in parts.",
-        Pathway.INTERIM: "An interim manager works with your board for a few months while a permanent leader "
-        "is found.",
+        Pathway.INTERIM: "An interim manager works with your board for a few months while a permanent leader is found.",
         Pathway.CLOSURE: "Closing the organisation in an orderly way, so that its services, staff, assets and "
         "funds are passed on properly.",
     }
