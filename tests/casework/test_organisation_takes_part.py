@@ -150,6 +150,8 @@ def test_the_board_sponsor_signs_off_a_milestone_on_the_record(turnaround, conta
     assert event.payload["changes"]["signed_off_by_id"] == [None, sponsor.pk]
     page = client_for(sponsor).get(_our(case)).content.decode()
     assert f"Signed off by {sponsor.full_name}" in page
+    team_page = client_for(caseworker).get(reverse("casework:turnaround", args=[case.pk])).content.decode()
+    assert f"signed off by the board sponsor, {sponsor.full_name}" in team_page
 
     with pytest.raises(ValidationError, match="already signed off"):
         pathways.sign_off_milestone(milestone, by=sponsor)
