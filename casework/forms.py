@@ -546,3 +546,45 @@ class InterimReviewForm(GovukForm):
         label="Decision",
     )
     note = _text("How the placement is going", required=True)
+
+
+# --- The organisation's own part in its case (casework.organisation_views) ------------------------
+class OrganisationConsentForm(GovukForm):
+    """The organisation's own contact gives or withdraws its consent (give_funder_consent)."""
+
+    GIVE, WITHDRAW = "give", "withdraw"
+    choice = forms.ChoiceField(
+        choices=[
+            (GIVE, "Yes: the lifeboat may tell the funders ticked below that we are working with it"),
+            (WITHDRAW, "No: withdraw our consent, so that no funder is told and nothing is published"),
+        ],
+        widget=forms.RadioSelect,
+        label="Does your organisation consent to the lifeboat telling funders about its case?",
+    )
+    funders = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.FUNDER).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Funders who may know",
+        help_text="A funder you tick sees the case's stage, pathway and outcome, never its notes or figures.",
+    )
+    publish_grants = forms.BooleanField(
+        required=False,
+        label="Our lifeboat grants may be published (360Giving)",
+        help_text="Without this, your grants are left out of the published 360Giving file.",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        label="Anything to add (optional)",
+        help_text="For example, the board meeting that agreed it.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("choice") == self.WITHDRAW:
+            data["funders"], data["publish_grants"] = [], False
+        elif data.get("choice") == self.GIVE and not (data.get("funders") or data.get("publish_grants")):
+            self.add_error("funders", "Tick the funders who may know, or that your grants may be published.")
+        return data

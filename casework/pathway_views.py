@@ -91,7 +91,7 @@ def turnaround_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "case": case,
             "record": record,
             **_moves(record, user, "casework:turnaround-move", case.pk),
-            "milestones": record.milestones.select_related("owner"),
+            "milestones": record.milestones.select_related("owner", "signed_off_by"),
             "grants": grants,
             "documents": _documents(record),
             "can_work": pathways.may_work(case, user),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from casework import notices
 from casework.models import (
@@ -35,6 +36,7 @@ from core.dates import refuse_future as _not_future
 from core.words import date as words_date
 from core.words import money
 from core.workflow import changes, snapshot, transition
+from core.workflow import require as _require
 from core.workflow import save_with_history as _save
 from organisations.models import User
 
@@ -76,6 +78,9 @@ MILESTONE_FIELDS = {"title", "measure", "owner", "owner_name", "due_on", "eviden
 # What the panel approved in a milestone: changing any of these (or adding a milestone) after the
 # plan was approved sends the plan back to the panel ("resubmit_plan"), on the record.
 MILESTONE_PLAN_FIELDS = {"title", "measure", "owner", "owner_name", "due_on"}
+# What the organisation's board sponsor signs off in a milestone: changing any of these afterwards
+# voids the sign-off (on the record), as approval binds what was approved.
+MILESTONE_SIGNED_FIELDS = ("evidence_note", "evidence_on", "achieved_on")
 # Placement terms fixed once the interim is in post (the brief's terms are fixed once agreed).
 CONTRACT_FIELDS = {"start_on", "reporting_line", "role_needs_dbs"}
 CANDIDATE_FIELDS = {
@@ -199,12 +204,46 @@ def update_milestone(milestone: Milestone, *, by: User, **fields: Any) -> Milest
             raise ValidationError({"evidence_note": "A payment was released on this evidence; it cannot change."})
         _milestone_checks(milestone)
         _clean(milestone, exclude=["turnaround", "owner"])
+        reason = ""
+        if milestone.is_signed_off and any(before[f] != after[f] for f in MILESTONE_SIGNED_FIELDS):
+            # The sponsor signed off the evidence as it was: new evidence needs signing off again.
+            milestone.signed_off_by, milestone.signed_off_at = None, None
+            after = snapshot(milestone)
+            reason = "The evidence changed after the board sponsor signed it off: it needs signing off again."
         changed = changes(before, after)
         plan_changed = sorted(f for f in changed if f.removesuffix("_id") in MILESTONE_PLAN_FIELDS)
         _save(milestone, by=by, reason="update")
-        _record(milestone, "update", by=by, case=milestone.case, changes=changed)
+        _record(milestone, "update", by=by, case=milestone.case, reason=reason, changes=changed)
         if plan_changed:
             _plan_changed(milestone.turnaround, by=by, what=f"milestone “{milestone.title}” changed")
+    return milestone
+
+
+def sign_off_milestone(milestone: Milestone, *, by: User) -> Milestone:
+    """The organisation's board sponsor (its nominated responsible person) signs off a milestone's
+    evidence themselves, never the case team on their behalf. Needs dated evidence, an open case
+    and a turnaround still running; once signed off it stays until the evidence changes
+    (`update_milestone` then voids it). Side effects: history row "sign_off", audit event
+    "sign_off" with who and when."""
+    _require(
+        by,
+        "casework.sign_off_milestone",
+        milestone.case,
+        refusal="Only the organisation's nominated responsible person (its board sponsor for the lifeboat) "
+        "signs off a milestone, while the case is open.",
+    )
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().select_related("turnaround__case").get(pk=milestone.pk)
+        if milestone.is_signed_off:
+            raise ValidationError("This milestone is already signed off.")
+        if not milestone.has_evidence:
+            raise ValidationError("The milestone has no dated evidence yet: there is nothing to sign off.")
+        if milestone.turnaround.exit_reached:
+            raise ValidationError("The turnaround has ended; its milestones are kept as they were.")
+        before = snapshot(milestone)
+        milestone.signed_off_by, milestone.signed_off_at = by, timezone.now()
+        _save(milestone, by=by, reason="sign_off")
+        _record(milestone, "sign_off", by=by, case=milestone.case, changes=changes(before, snapshot(milestone)))
     return milestone
 
 
@@ -446,6 +485,7 @@ __all__ = [
     "record_monitoring",
     "release_tranche",
     "request_grant",
+    "sign_off_milestone",
     "update_candidate",
     "update_interim",
     "update_milestone",

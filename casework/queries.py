@@ -147,6 +147,17 @@ def cases_shared_with(user: Any) -> QuerySet[Case]:
     return Case.objects.filter(funder_consent_on__isnull=False, pk__in=shared).select_related("organisation")
 
 
+def cases_of_own_organisation(user: Any) -> QuerySet[Case]:
+    """Twin of casework.take_part_in_case: the cases of the organisations the person is a contact
+    (or the nominated responsible person) of, once the panel has decided them."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    organisations = user.organisations_with_role(Membership.Role.CONTACT, Membership.Role.RESPONSIBLE_PERSON)
+    return Case.objects.filter(
+        organisation__in=organisations, decided_by__isnull=False, board_consent_on__isnull=False
+    ).select_related("organisation")
+
+
 def referrals_waiting(user: Any) -> QuerySet[Referral]:
     """Referrals no case has been opened for yet (for caseworkers, the panel and administrators)."""
     if not user.has_perm("casework.view_referral"):

@@ -153,3 +153,57 @@ DECISIONS = frozenset(
         "casework.approve_grant",
     }
 )
+
+
+# --- The organisation takes part in its own case (issue 17) --------------------------------------
+@rules.predicate
+def is_case_organisation_contact(user: Any, obj: Any) -> bool:
+    """The person is a current contact (or the nominated responsible person) of the case's organisation."""
+    case = case_of(obj)
+    if case is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(
+        user.has_role(Membership.Role.CONTACT, Membership.Role.RESPONSIBLE_PERSON, organisation=case.organisation_id)
+    )
+
+
+@rules.predicate
+def is_case_organisation_sponsor(user: Any, obj: Any) -> bool:
+    """The person is the nominated responsible person of the case's organisation: its board's
+    sponsor for the lifeboat, who signs off the plan's milestones."""
+    case = case_of(obj)
+    if case is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.has_role(Membership.Role.RESPONSIBLE_PERSON, organisation=case.organisation_id))
+
+
+@rules.predicate
+def organisation_was_told(user: Any, obj: Any) -> bool:
+    """The panel has decided the case, with the organisation's board consent on the record. Before
+    that (a referral, screening, triage, a case declined or withdrawn before the decision) the
+    organisation may not know it was referred (`Referral.organisation_knows`), so nothing shows."""
+    case = case_of(obj)
+    return case is not None and case.decided_by_id is not None and case.board_consent_on is not None
+
+
+@rules.predicate
+def document_is_shared_with_organisation(user: Any, document: Any) -> bool:
+    """The document is in one of the evidence slots the organisation sees (every slot but "Other")."""
+    return document is not None and getattr(document, "slot", None) in type(document).ORGANISATION_SLOTS
+
+
+# The organisation's own people see their case once the panel has decided it (closed cases stay
+# readable): plan, milestones, grants, shared documents, consent. Never notes, the decision log,
+# the panel's reasons or the health check: those stay with casework.view_case.
+rules.add_perm("casework.take_part_in_case", is_case_organisation_contact & organisation_was_told)
+rules.add_perm(
+    "casework.view_shared_document",
+    is_case_organisation_contact & organisation_was_told & document_is_shared_with_organisation,
+)
+# Evidence into the organisation's slots, while the case is open.
+rules.add_perm("casework.provide_evidence", is_case_organisation_contact & organisation_was_told & case_is_open)
+# The board's sponsor signs off a milestone, never the case team on its behalf.
+rules.add_perm("casework.sign_off_milestone", is_case_organisation_sponsor & organisation_was_told & case_is_open)
+# The organisation gives or withdraws its consent to tell funders itself (withdrawing stays open to
+# it after the case closes: casework.workflow.give_funder_consent).
+rules.add_perm("casework.consent_case", is_case_organisation_contact & organisation_was_told)

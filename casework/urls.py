@@ -1,6 +1,7 @@
 from django.urls import path
 
 from casework import law_views, views
+from casework import organisation_views as ov
 from casework import pathway_views as pv
 
 app_name = "casework"
@@ -72,6 +73,16 @@ urlpatterns += [
     path(f"{INTERIM}candidates/<int:cid>/", pv.candidate_edit, name="candidate-edit"),
     path(f"{INTERIM}candidates/<int:cid>/choose/", pv.candidate_choose, name="candidate-choose"),
     path(f"{INTERIM}reviews/new/", pv.interim_review_add, name="interim-review-add"),
+]
+
+# The organisation's own part in its case (its contacts and board sponsor; 404 for everyone else).
+OUR_CASE = "lifeboat/our-case/<int:pk>/"
+urlpatterns += [
+    path(OUR_CASE, ov.our_case, name="our-case"),
+    path(f"{OUR_CASE}consent/", ov.our_case_consent, name="our-case-consent"),
+    path(f"{OUR_CASE}evidence/", ov.our_case_evidence, name="our-case-evidence"),
+    path(f"{OUR_CASE}milestones/<int:mid>/sign-off/", ov.our_case_sign_off, name="our-case-sign-off"),
+    path(f"{OUR_CASE}documents/<int:did>/", ov.our_case_document, name="our-case-document"),
 ]
 
 # Public: the legal rules the lifeboat applies, with their sources.

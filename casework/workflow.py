@@ -731,8 +731,20 @@ def complete_task(task: Task, *, by: User) -> Task:
 
 
 def add_document(case: Case, *, by: User, slot: str, title: str, dated_on: datetime.date, upload: Any) -> CaseDocument:
-    """File a document in an evidence slot after the upload checks (size, sniffed type, safe name)."""
-    _writable(case, by)
+    """File a document in an evidence slot after the upload checks (size, sniffed type, safe name).
+    The case team files into any slot; the organisation's own contacts (casework.provide_evidence)
+    into the slots the organisation sees (`CaseDocument.ORGANISATION_SLOTS`)."""
+    if by.has_perm("casework.work_case", case):
+        _writable(case, by)
+    else:
+        _require(
+            by,
+            "casework.provide_evidence",
+            case,
+            refusal="Only the case team, or the organisation's own contacts while the case is open, add evidence.",
+        )
+        if slot not in CaseDocument.ORGANISATION_SLOTS:
+            raise ValidationError({"slot": "Choose one of your organisation's evidence slots."})
     if slot not in CaseDocument.Slot.values:
         raise ValidationError({"slot": "Choose the evidence slot."})
     if not title.strip():
@@ -768,32 +780,100 @@ def record_funder_consent(
     note: str,
     publish_grants: bool = False,
 ) -> Case:
-    """Record which funders the organisation agreed may know about the case (an empty list with a
-    note withdraws consent), and whether its lifeboat grants may be published (360Giving).
-    Side effects: history (with the funder list), audit event with the old and new publication consent."""
+    """The case team records, on the organisation's behalf, which funders the organisation agreed
+    may know about the case (an empty list with a note withdraws consent), and whether its lifeboat
+    grants may be published (360Giving). The organisation's own contacts give or withdraw it
+    themselves (`give_funder_consent`); this is for consent given to the team (a letter, a call),
+    and says so on the record. Side effects: history (with the funder list), audit event
+    "funder_consent" with what changed and `on_behalf_of` the organisation."""
     _writable(case, by)
+    if not note.strip():
+        raise ValidationError({"note": "Say how the organisation gave (or withdrew) its consent."})
+    return _write_funder_consent(
+        case,
+        by=by,
+        funders=funders,
+        consent_on=consent_on,
+        note=note.strip(),
+        publish_grants=publish_grants,
+        reason=f"Recorded by the case team on behalf of {case.organisation.name}.",
+        on_behalf_of=case.organisation_id,
+    )
+
+
+def give_funder_consent(
+    case: Case, *, by: User, funders: Iterable[Organisation], publish_grants: bool = False, note: str = ""
+) -> Case:
+    """The organisation's own contact gives (funders named, or grants publishable) or withdraws (no
+    funder, nothing published) its consent, dated today. Withdrawing is always open to it, even
+    once the case is closed; giving consent anew needs an open case. Side effects: history (with
+    the funder list), audit event "funder_consent" with what changed, by the contact."""
+    _require(
+        by,
+        "casework.consent_case",
+        case,
+        refusal="Only the organisation's own contacts give or withdraw its consent to tell funders.",
+    )
+    funders = list(funders)
+    giving = bool(funders or publish_grants)
+    if giving and case.is_read_only:
+        raise ValidationError("The case is closed: your organisation may withdraw its consent, not give it anew.")
+    organisation = case.organisation.name
+    said = note.strip() or (
+        f"{'Given' if giving else 'Withdrawn'} by {by.full_name} for {organisation} on the lifeboat site."
+    )
+    verb = "gave" if giving else "withdrew"
+    return _write_funder_consent(
+        case,
+        by=by,
+        funders=funders,
+        consent_on=timezone.localdate() if giving else None,
+        note=said,
+        publish_grants=publish_grants,
+        reason=f"{by.full_name} {verb} {organisation}'s consent themselves.",
+        on_behalf_of=None,
+    )
+
+
+def _write_funder_consent(
+    case: Case,
+    *,
+    by: User,
+    funders: Iterable[Organisation],
+    consent_on: datetime.date | None,
+    note: str,
+    publish_grants: bool,
+    reason: str,
+    on_behalf_of: int | None,
+) -> Case:
     funders = list(funders)
     if any(f.kind != Organisation.Kind.FUNDER for f in funders):
         raise ValidationError({"funders": "Only funders can be told about a case."})
     if (funders or publish_grants) and not consent_on:
         raise ValidationError({"consent_on": "Give the date the organisation consented."})
     _not_future(consent_on=consent_on)
-    if not note.strip():
-        raise ValidationError({"note": "Say how the organisation gave (or withdrew) its consent."})
     with transaction.atomic():
-        was_publishable = case.grants_publishable
+        before = snapshot(case)
+        funders_before = sorted(case.shared_with_funders.values_list("name", flat=True))
         case.funder_consent_on = consent_on if (funders or publish_grants) else None
-        case.funder_consent_note = note.strip()
+        case.funder_consent_note = note
         case.grants_publishable = bool(publish_grants)
         _save(case, by=by, reason="funder_consent")
         case.shared_with_funders.set(funders)
+        changed = changes(before, snapshot(case))
+        funders_after = sorted(f.name for f in funders)
+        if funders_after != funders_before:  # names, as people read them in the timeline
+            changed["shared_with_funders"] = [", ".join(funders_before), ", ".join(funders_after)]
         _record(
             case,
             "funder_consent",
             by=by,
             case=case,
+            reason=reason,
             funders=sorted(f.pk for f in funders),
-            grants_publishable=[was_publishable, case.grants_publishable],
+            grants_publishable=[before["grants_publishable"], case.grants_publishable],
+            on_behalf_of=on_behalf_of,
+            changes=changed,
         )
     return case
 

@@ -724,4 +724,41 @@ def seed_pathways(*, caseworker: User, panel: User, organisations: list[Organisa
         case = _active_on(pathway, organisations[n % len(organisations)], n, caseworker, panel)
         walk = _turnaround_to if pathway == "turnaround" else _interim_to
         records.append(walk(target, case, caseworker, panel))
+    implementing = next(r for r in records if isinstance(r, Turnaround) and r.state == Turnaround.State.IMPLEMENTING)
+    _organisation_takes_part(implementing, caseworker=caseworker)
     return records
+
+
+# The demo login of an organisation taking part in its own case (README's demo logins).
+SPONSOR_LOGIN = ("sponsor", "Sunita Sponsor")
+
+
+def _organisation_takes_part(record: Any, *, caseworker: User) -> None:
+    """The group on the implementing turnaround gets a contact who is also its nominated responsible
+    person (its board sponsor for the lifeboat): it signs off the milestone with evidence and
+    consents to telling one funder, leaving the rest for a person to try."""
+    from django.contrib.auth.hashers import make_password
+
+    from casework import pathways
+    from core.audit import current_actor
+    from demo.organisations import DEMO_DOMAIN
+    from organisations.backends import DEMO_PASSWORD
+    from organisations.models import Membership
+
+    by = current_actor() or caseworker  # the demo's set-up administrator grants the roles
+    organisation = record.case.organisation
+    local, name = SPONSOR_LOGIN
+    sponsor = organisations_workflow.create_person(
+        by=by, email=f"{local}@{DEMO_DOMAIN}", full_name=name, password_hash=make_password(DEMO_PASSWORD)
+    )
+    organisations_workflow.grant_membership(sponsor, organisation, Membership.Role.CONTACT, by=by, job_title="Chair")
+    organisations_workflow.grant_membership(sponsor, organisation, Membership.Role.RESPONSIBLE_PERSON, by=by)
+    sponsor.__dict__.pop("current_memberships", None)
+    for milestone in record.milestones.all():
+        if milestone.takes_sign_off:
+            pathways.sign_off_milestone(milestone, by=sponsor)
+    funder = Organisation.objects.filter(kind=Organisation.Kind.FUNDER).order_by("name").first()
+    if funder is not None:
+        workflow.give_funder_consent(
+            record.case, by=sponsor, funders=[funder], note="Agreed at the board meeting; minuted."
+        )

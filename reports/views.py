@@ -105,6 +105,8 @@ def _lifeboat_work(user: Any, role: str) -> dict[str, Any]:
         return {"decisions": case_queries.decisions_waiting_for(user)}
     if role == Role.FUNDER_READER:
         return {"shared_cases": list(case_queries.cases_shared_with(user)[:30])}
+    if role == Role.CONTACT:
+        return {"our_cases": list(case_queries.cases_of_own_organisation(user)[:30])}
     return {}
 
 

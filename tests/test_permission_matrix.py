@@ -593,6 +593,28 @@ PATHWAYS = {
 }
 MATRIX.update(PATHWAYS)
 
+# The organisation's own part in its case (issue 17): the scene's turnaround case is the reviewed
+# organisation's, decided by the panel, so its contact takes part; everyone else, the case team
+# included, gets the 404 of a case that does not exist.
+OUR_CASE = {"contact": 200}
+ORGANISATION = {
+    "casework:our-case": ("get", _pw("our-case"), only(OUR_CASE, others=404)),
+    "casework:our-case-consent": ("get", _pw("our-case-consent"), only(OUR_CASE, others=404)),
+    "casework:our-case-evidence": ("get", _pw("our-case-evidence"), only(OUR_CASE, others=404)),
+    # The board sponsor (the nominated responsible person) signs off; a plain contact may not (403).
+    "casework:our-case-sign-off": ("post", _pw("our-case-sign-off", "milestone"), only({"contact": 403}, others=404)),
+    # The scene's 13-week cash forecast, in one of the organisation's own slots.
+    "casework:our-case-document": (
+        "get",
+        lambda s: reverse(
+            "casework:our-case-document",
+            args=[s["turnaround_case"].pk, s["turnaround_case"].documents.get(slot="cash_forecast").pk],
+        ),
+        only(OUR_CASE, others=404),
+    ),
+}
+MATRIX.update(ORGANISATION)
+
 
 def _apw(name: str, key: str, *extra: str):
     """An API address of a turnaround or interim record (or one of their rows) in the pathway scene."""

@@ -123,6 +123,27 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
     # Where the panel has the next word: the pathway decision, a proposed closure, an escalation.
     AWAITING_PANEL = [State.AWAITING_DECISION, State.CLOSING_REVIEW, State.ESCALATED]
 
+    # What the stage and pathway mean to the organisation itself, in plain words (its own page,
+    # casework.organisation_views): stages before the panel's decision are never shown to it.
+    FOR_THE_ORGANISATION: dict[str, str] = {
+        State.ACTIVE: "The lifeboat panel agreed to help, and we are working with you on the pathway below.",
+        State.ON_HOLD: "The work is paused for now. Your caseworker will tell you when it starts again.",
+        State.ESCALATED: "Something serious came up and the lifeboat panel is looking at it. Your caseworker will "
+        "be in touch.",
+        State.CLOSING_REVIEW: "The work is done and the lifeboat panel is checking the case before it closes.",
+        State.CLOSED: "The case is closed. You can still read it here.",
+        State.FOLLOW_UP: "The case is closed. We will check in with you for a while afterwards.",
+        State.ARCHIVED: "The case is closed and archived. You can still read it here.",
+        State.WITHDRAWN: "Your organisation stopped working with the lifeboat. You can still read the case here.",
+    }
+    PATHWAY_FOR_THE_ORGANISATION: dict[str, str] = {
+        Pathway.TURNAROUND: "A plan agreed with your board to put the organisation back on a stable footing, "
+        "with milestones and, where needed, small grants paid in parts.",
+        Pathway.INTERIM: "An interim manager works with your board for a few months while a permanent leader is found.",
+        Pathway.CLOSURE: "Closing the organisation in an orderly way, so that its services, staff, assets and "
+        "funds are passed on properly.",
+    }
+
     referral = models.OneToOneField(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="case")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_cases")
@@ -474,6 +495,16 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
 
     # What each stage of the case takes: the operations refuse outside it, the case page links to it inside.
     @property
+    def stage_for_organisation(self) -> str:
+        """The case's stage as its organisation reads it."""
+        return self.FOR_THE_ORGANISATION.get(self.state, "")
+
+    @property
+    def pathway_for_organisation(self) -> str:
+        """The case's pathway as its organisation reads it."""
+        return self.PATHWAY_FOR_THE_ORGANISATION.get(self.pathway, "")
+
+    @property
     def takes_screening(self) -> bool:
         """Screening is recorded before triage (referred or screening)."""
         return self.state in (self.State.REFERRED, self.State.SCREENING)
@@ -498,7 +529,13 @@ class Case(ConcurrentTransitionMixin, TimeStamped):
             return "caseworker"
         if user.has_role("panel_member"):
             return "panel_member"
-        return "administrator" if user.has_role("administrator") or user.is_superuser else ""
+        if user.has_role("administrator") or user.is_superuser:
+            return "administrator"
+        # The organisation's own people, taking part in their case (casework.take_part_in_case).
+        for role in ("responsible_person", "contact"):
+            if user.has_role(role, organisation=self.organisation_id):
+                return role
+        return ""
 
 
 class PathwayChange(models.Model):

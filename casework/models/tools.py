@@ -66,6 +66,10 @@ class CaseDocument(TimeStamped):
         DISSOLUTION = "dissolution", "Dissolution evidence (regulator removal, DS01, CIO application)"
         OTHER = "other", "Other"
 
+    # The slots the organisation's own contacts see and fill (casework.view_shared_document,
+    # casework.provide_evidence): its own evidence. "Other" stays with the case team.
+    ORGANISATION_SLOTS = frozenset(set(Slot.values) - {Slot.OTHER})
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
     slot = models.CharField(max_length=30, choices=Slot.choices)
     title = models.CharField(max_length=200)

@@ -269,6 +269,10 @@ class Milestone(TimeStamped):
         validators=[not_in_future], null=True, blank=True, help_text="The date of the evidence."
     )
     achieved_on = models.DateField(validators=[not_in_future], null=True, blank=True)
+    # The organisation's board sponsor (its nominated responsible person) signs off the evidence
+    # themselves (casework.pathways.sign_off_milestone); changing the evidence voids the sign-off.
+    signed_off_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_off_at = models.DateTimeField(null=True, blank=True)
 
     history = audited_history()
 
@@ -293,6 +297,15 @@ class Milestone(TimeStamped):
     @property
     def has_evidence(self) -> bool:
         return bool(self.evidence_note.strip() and self.evidence_on)
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+    @property
+    def takes_sign_off(self) -> bool:
+        """The milestone has evidence the board sponsor has not signed off yet, on a turnaround still running."""
+        return self.has_evidence and not self.is_signed_off and not self.turnaround.exit_reached
 
 
 class GrantQuerySet(models.QuerySet["Grant"]):

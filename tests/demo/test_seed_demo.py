@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework.models import Case
+from casework.models import Case, Milestone
 from core import audit
 from demo import casework_bulk, peerreview_bulk
 from demo.organisations import DEMO_DOMAIN, DEMO_LOGINS, DEMO_PASSWORD
@@ -99,6 +99,13 @@ def test_demo_london(demo_london, db, capsys, settings):
         assert response.redirect_chain[-1][0] == "/", local
         html = response.content.decode()
         assert f"Signed in as <strong>{name}</strong>" in html and Membership.Role(role).label in html
+    # The organisation taking part in its own turnaround case (README's sponsor login).
+    client = Client()
+    response = client.post(
+        reverse("login"), {"username": "sponsor@demo.example", "password": DEMO_PASSWORD}, follow=True
+    )
+    assert "Your lifeboat case" in response.content.decode()
+    assert Milestone.objects.filter(signed_off_by__email="sponsor@demo.example").exists()
 
     # Running it again changes nothing.
     counts = (Organisation.objects.count(), User.objects.count(), Review.objects.count())
