@@ -867,9 +867,10 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         sale at market value, or paying the creditors, is not a gift and is not limited."""
         if self.register not in (self.Register.ASSET, self.Register.FUND) or self.outcome != self.Outcome.TRANSFERRED:
             return []
-        if not (self.destination_id and self.closure_id):
+        recipient = self.destination
+        if recipient is None or not self.closure_id:
             return []
-        closing, recipient = self.closure.case.organisation, self.destination
+        closing = self.closure.case.organisation
         if closing.legal_form == closing.LegalForm.CIC and not recipient.is_asset_locked:
             return [
                 f"A community interest company's asset lock lets its assets go only to another asset-locked "
