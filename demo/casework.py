@@ -264,7 +264,13 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
     takers = {"community_anchor", "cvs", "cvs_volunteer_centre", "volunteer_centre", "frontline_group"}
     local = _near(organisation, [p for p in partners if p.kind in takers and p.status == "active"])
     n = closure.case.pk
-    a, b = local[n % len(local)], local[(n + 1) % len(local)]
+    a = local[n % len(local)]
+    # Assets and funds go only where the law lets them (a charity's to a charity, a CIC's to an
+    # asset-locked body): RegisterItem's recipient rule.
+    heirs = [p for p in local if p.may_take_assets_of(organisation)] or [
+        p for p in partners if p.may_take_assets_of(organisation)
+    ]
+    heir, second_heir = heirs[n % len(heirs)], heirs[(n + 1) % len(heirs)]
     funder = funders[n % len(funders)]
     profile = next((i for words, i in KEYWORDS if any(w in organisation.name for w in words)), n % len(PROFILES))
     service, ended, fund, (asset_kind, asset, asset_value), moving, leaving, lease, creditor, signpost = PROFILES[
@@ -293,7 +299,7 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
             "name": fund,
             "value": Decimal(1500 + 700 * (n % 9)),
             "outcome": "transferred",
-            "destination": a,
+            "destination": heir,
             "funder": funder,
             "funder_consent": "Funder's email, minuted",
         },
@@ -311,7 +317,7 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
             "name": asset,
             "value": Decimal(asset_value),
             "outcome": "transferred",
-            "destination": a,
+            "destination": heir,
             "destination_note": "Accepted by the receiving trustees.",
         },
         {
@@ -319,8 +325,8 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
             "kind": "domain",
             "name": "Website domain",
             "outcome": "transferred",
-            "destination": b,
-            "destination_note": f"Redirects to {b.name}'s page about the {service.lower()}.",
+            "destination": second_heir,
+            "destination_note": f"Redirects to {second_heir.name}'s page about the {service.lower()}.",
         },
         {
             "register": "employee",
@@ -367,7 +373,7 @@ def _registers(closure: Closure, caseworker: User, panel: User, partners: list[O
         workflow.save_item(closure, by=caseworker, **common, **fields)
     restricted = closure.items.get(kind="restricted")
     workflow.mark_compatible(
-        restricted, by=panel, note=f"{a.name} runs similar work for the same area; the purposes match."
+        restricted, by=panel, note=f"{heir.name} runs similar work for the same area; the purposes match."
     )
 
 

@@ -298,6 +298,14 @@ class _World:
         others = [o for o in self.organisations if o.pk != organisation_id] or self.organisations
         return others[(k * 5 + 3) % len(others)]
 
+    def heir(self, organisation_id: int, k: int) -> Organisation:
+        """Another organisation the law lets take the closing one's assets and funds (a charity's go
+        to a charity, a CIC's to an asset-locked body: RegisterItem's recipient rule)."""
+        closing = next((o for o in self.organisations if o.pk == organisation_id), None)
+        closing = closing or Organisation.objects.get(pk=organisation_id)
+        heirs = [o for o in self.organisations if o.pk != organisation_id and o.may_take_assets_of(closing)]
+        return heirs[(k * 5 + 3) % len(heirs)]
+
 
 class _Life:
     """One object's bulk life: its saves (each a history row, with the fields it set so far) and
@@ -593,7 +601,8 @@ def _items(organisation_id: int, on: datetime.date, n: int, world: _World) -> li
     def money(low: int, high: int) -> Decimal:
         return Decimal(pick.randrange(low, high, 50))
 
-    a, b = world.partner(organisation_id, n), world.partner(organisation_id, n + 1)
+    a = world.partner(organisation_id, n)
+    heir, second_heir = world.heir(organisation_id, n), world.heir(organisation_id, n + 1)
     days = datetime.timedelta(days=1)
     items: list[dict[str, Any]] = [
         {
@@ -618,7 +627,7 @@ def _items(organisation_id: int, on: datetime.date, n: int, world: _World) -> li
             "name": "Kitchen equipment",
             "value": money(200, 6_000),
             "outcome": "transferred",
-            "destination": a,
+            "destination": heir,
             "destination_note": "Accepted by the receiving trustees.",
         },
     ]
@@ -638,7 +647,7 @@ def _items(organisation_id: int, on: datetime.date, n: int, world: _World) -> li
             funder = world.funders[n % len(world.funders)]
             restricted |= {"outcome": "returned", "funder": funder, "destination_note": "Unspent balance repaid."}
         else:
-            restricted |= {"outcome": "transferred", "destination": a, "funder_consent": "Funder's email, minuted"}
+            restricted |= {"outcome": "transferred", "destination": heir, "funder_consent": "Funder's email, minuted"}
         items.append(restricted)
     if pick.random() < 0.3:
         items.append(
@@ -648,7 +657,7 @@ def _items(organisation_id: int, on: datetime.date, n: int, world: _World) -> li
                 "name": "Building fund",
                 "value": money(1_000, 15_000),
                 "outcome": "transferred",
-                "destination": b,
+                "destination": second_heir,
                 "destination_note": "Trustees' resolution to pass it to a charity with the same objects.",
             }
         )
@@ -670,7 +679,7 @@ def _items(organisation_id: int, on: datetime.date, n: int, world: _World) -> li
                 "kind": "domain",
                 "name": "Website domain",
                 "outcome": "transferred",
-                "destination": b,
+                "destination": second_heir,
                 "destination_note": "Redirects to the new provider's page.",
             }
         )

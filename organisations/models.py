@@ -176,6 +176,13 @@ class Organisation(TimeStamped):
         Community Interest Company Regulations 2005, reg. 2)."""
         return self.is_charity or self.legal_form == self.LegalForm.CIC
 
+    def may_take_assets_of(self, closing: Organisation) -> bool:
+        """Whether this body may be given what `closing` leaves: a CIC's assets go only to an
+        asset-locked body, a charity's only to a charity; anyone else's, to anyone."""
+        if closing.legal_form == self.LegalForm.CIC:
+            return self.is_asset_locked
+        return self.is_charity if closing.is_charity else True
+
     # Confidential: that an organisation is in difficulty is a lifeboat fact (issue #16). Outside
     # the lifeboat (organisations.view_difficulty) it reads as active, on pages and in the API.
     @classmethod

@@ -871,20 +871,20 @@ class RegisterItem(ConcurrentTransitionMixin, TimeStamped):
         if recipient is None or not self.closure_id:
             return []
         closing = self.closure.case.organisation
-        if closing.legal_form == closing.LegalForm.CIC and not recipient.is_asset_locked:
+        if recipient.may_take_assets_of(closing):
+            return []
+        if closing.legal_form == closing.LegalForm.CIC:
             return [
                 f"A community interest company's asset lock lets its assets go only to another asset-locked "
                 f"body (a charity or a CIC): {recipient.name} is neither (Companies (Audit, Investigations and "
                 "Community Enterprise) Act 2004 s.30; CIC Regulations 2005 reg. 23). Choose another recipient, "
                 "or record a sale at market value."
             ]
-        if closing.is_charity and not recipient.is_charity:
-            return [
-                f"A charity's assets go on to charitable purposes: {recipient.name} is not a charity. Choose a "
-                "charity whose purposes fit (as the governing document's dissolution clause says), or record a "
-                "sale at market value."
-            ]
-        return []
+        return [
+            f"A charity's assets go on to charitable purposes: {recipient.name} is not a charity. Choose a "
+            "charity whose purposes fit (as the governing document's dissolution clause says), or record a "
+            "sale at market value."
+        ]
 
     def _fund_problems(self) -> list[str]:
         o, p = self.Outcome, []
