@@ -1096,9 +1096,19 @@ def publish_review(review: Review, *, by: User, visibility: str, shared_with: It
             )
     with transaction.atomic():
         locked = Review.objects.select_for_update().get(pk=review.pk)
+        before = _fields(locked, ("visibility",))
         locked.visibility = visibility
         _save(locked, by=by, reason="visibility")
-        locked.shared_with.set(funders if visibility == Review.Visibility.FUNDERS else [])
+        readers = funders if visibility == Review.Visibility.FUNDERS else []
+        locked.shared_with.set(readers)
+        _record(
+            locked,
+            "choose_readers",
+            by=by,
+            review=locked,
+            changes=changes(before, _fields(locked, ("visibility",))),
+            shared_with=sorted(f.name for f in readers),
+        )
         valid_until = years_after(_today(), VALID_YEARS) if locked.outcome != "not_yet_met" else None
         review = transition(locked, "publish", by=by, valid_until=valid_until)
         for finding in review.findings.filter(

@@ -338,3 +338,11 @@ def test_only_the_nominated_responsible_person_signs_off_replies(
     assert _fresh(review).replies_submitted_at is not None
     event = AuditEvent.objects.get(action="submit_replies")
     assert event.actor == contact
+
+
+def test_who_may_read_the_report_is_on_the_record(published):
+    from core.models import AuditEvent
+
+    event = AuditEvent.objects.get(object_id=str(published.pk), action="choose_readers")
+    assert event.payload["shared_with"] == []
+    assert event.payload["changes"] in ({}, {"visibility": ["private", published.visibility]})
