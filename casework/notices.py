@@ -6,7 +6,9 @@ change that makes them needed (issue 19):
   confirm, a turnaround plan, an interim brief, a grant, a "not applicable" request): everyone who
   may now make it. The moves are those whose permission is one of `casework.rules.DECISIONS`, and
   the rules say who may make them, so four eyes hold in the mail too (never the person asking);
-- a decision made: the case's owner and team, except the person who made it.
+- a decision made: the case's owner and team, except the person who made it;
+- what was waiting only for edits (a closure plan, an interim brief) becoming complete: the
+  deciders, once (`tell_deciders_when_ready`).
 
 Subjects never name the organisation (mail is read on shared screens); bodies do, and only people
 who may already see the case receive them.
@@ -24,7 +26,7 @@ from django.urls import reverse
 from casework.models import Case, Referral
 from casework.rules import DECISIONS, case_of
 from core.emails import queue_email
-from core.workflow import may, move_label
+from core.workflow import may, move_label, unmet_guards
 from organisations.models import Membership, User
 
 
@@ -68,6 +70,17 @@ def decisions_waiting(obj: models.Model) -> list[Any]:
     state = obj.state  # type: ignore[attr-defined]
     moves = obj.get_all_state_transitions()  # type: ignore[attr-defined]
     return [t for t in moves if t.source in (state, "*") and t.permission in DECISIONS]
+
+
+def ready(obj: models.Model) -> bool:
+    """A decision move from `obj`'s state has every guard met: the deciders can make it now."""
+    return any(not unmet_guards(obj, t) for t in decisions_waiting(obj))
+
+
+def tell_deciders_when_ready(obj: models.Model, *, was_ready: bool, by: Any) -> str | None:
+    """After an edit (not a move): tell the deciders once what they waited for is complete (a
+    closure plan, an interim brief), not at every later edit."""
+    return tell_deciders(obj, by=by) if not was_ready and ready(obj) else None
 
 
 def tell_deciders(obj: models.Model, *, by: Any) -> str | None:

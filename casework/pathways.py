@@ -364,12 +364,14 @@ def update_interim(interim: Interim, *, by: User, **fields: Any) -> Interim:
             if value != getattr(interim, name):
                 raise ValidationError({name: message})
     with transaction.atomic():
+        was_ready = notices.ready(interim)
         before = snapshot(interim)
         _set(interim, fields, INTERIM_FIELDS)
         _clean(interim, exclude=["case", "chosen"])
         changed = changes(before, snapshot(interim))
         _save(interim, by=by, reason="update")
         _record(interim, "update", by=by, case=interim.case, changes=changed)
+        notices.tell_deciders_when_ready(interim, was_ready=was_ready, by=by)
     return interim
 
 

@@ -493,6 +493,7 @@ def update_closure(closure: Closure, *, by: User, part: str, **fields: Any) -> C
     if unknown:
         raise ValidationError(f"Unknown closure details: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
+        was_ready = notices.ready(closure)
         before = snapshot(closure)
         for name, value in fields.items():
             setattr(closure, name, value.strip() if isinstance(value, str) else value)
@@ -507,6 +508,7 @@ def update_closure(closure: Closure, *, by: User, part: str, **fields: Any) -> C
         _record(closure, "update_closure", by=by, case=closure.case, reason=reason, changes=changed)
         if part == "winding_down":
             _follow_employment_clocks(closure, by=by)
+        notices.tell_deciders_when_ready(closure, was_ready=was_ready, by=by)
     return closure
 
 

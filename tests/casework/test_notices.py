@@ -164,3 +164,33 @@ def test_the_inbox_keeps_four_eyes_a_requested_grant_waits_for_others(caseworker
     assert decisions_waiting_for(caseworker) == []
     settings.LIFEBOAT_GRANT_PANEL_THRESHOLD = 100000  # below the threshold the team may approve, not the asker
     assert decisions_waiting_for(caseworker) == []
+
+
+def test_a_closure_plan_completed_by_editing_tells_the_panel_once(
+    caseworker, panel_member, reviewed_org, django_capture_on_commit_callbacks
+):
+    from casework.notices import ready
+
+    scene = scenes.case_in_closure_planning(caseworker=caseworker, panel_member=panel_member, organisation=reviewed_org)
+    closure = scene["closure"]
+    scenes.closure_items(
+        closure, caseworker=caseworker, destination=OrganisationFactory(), funder=OrganisationFactory()
+    )
+    facts = {
+        "staff_timeline": "None",
+        "safeguarding_handover": "None open",
+        "data_disposition": "Deleted",
+        "records_custodian": "The chair",
+    }
+    assert not ready(closure)
+    _, messages = _sent(
+        django_capture_on_commit_callbacks,
+        lambda: cw.update_closure(closure, by=caseworker, part="winding_down", **facts),
+    )
+    assert ready(closure)
+    assert _to(messages, "A lifeboat decision is waiting for you") == {panel_member.email}
+    _, again = _sent(
+        django_capture_on_commit_callbacks,
+        lambda: cw.update_closure(closure, by=caseworker, part="winding_down", records_custodian="The treasurer"),
+    )
+    assert _to(again, "A lifeboat decision is waiting for you") == set()
