@@ -63,7 +63,7 @@ postgres:
 # The browser journeys (marker e2e) run once, in the SQLite pass: they test pages in Chromium, not
 # the database, and on PostgreSQL each one's flush of every table costs seconds more.
 # The SQLite pass builds its database from the models (--nomigrations: about 40 s less per worker);
-# tests/test_migrations.py proves the migrations build the same one, and the PostgreSQL pass migrates.
+# `make check` (makemigrations --check) and the PostgreSQL pass (which migrates) prove the migrations.
 test-sqlite: install test-tools
 	$(PYTEST) --nomigrations
 

@@ -56,7 +56,7 @@ flush.Command.handle = _flush_in_maintenance
 # What the migrations do besides making tables: the append-only trigger, the cache table, the
 # reference data and the record of which migrations ran. `make test-sqlite` builds its database from the models (--nomigrations: seconds
 # instead of about 40 s per worker), so those steps run here from the migrations' own code.
-# tests/test_migrations.py proves the migrations build the same database.
+# The PostgreSQL pass migrates; tests/test_migrations.py covers what only SQLite would lose.
 APPEND_ONLY_MIGRATION = "core.migrations.0003_audit_append_only"
 
 
