@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from casework import workflow as casework
@@ -192,6 +192,33 @@ def _fields(obj: Any, names: Iterable[str]) -> dict[str, Any]:
 SELF_RATING_FIELDS = ("rating", "commentary", "no_evidence", "no_evidence_note")
 
 
+def _write_rows(
+    cleaned: list[dict[str, Any]],
+    *,
+    existing: dict[int, Any],
+    key: str,
+    new: Any,
+    fields: tuple[str, ...],
+    by: User,
+    reason: str,
+) -> tuple[list[Any], list[tuple[Any, dict[str, list[Any]]]]]:
+    """A grid's write, after every row was checked: each row onto its existing entry (found by the
+    row's `key` object) or a new one (`new(row)`), saving only what changed. Returns the entries
+    and, for each one written, what changed (for its audit event)."""
+    saved, changed = [], []
+    for row in cleaned:
+        entry = existing.get(row[key].pk) or new(row)
+        before = _fields(entry, fields) if entry.pk else {}
+        for name in fields:
+            setattr(entry, name, row[name])
+        what = changes(before, _fields(entry, fields))
+        if entry.pk is None or what:
+            _save(entry, by=by, reason=reason)
+            changed.append((entry, what))
+        saved.append(entry)
+    return saved, changed
+
+
 def save_self_assessment(
     review: Review, *, by: User, rows: Iterable[dict[str, Any]] = (), position_statement: str | None = None
 ) -> list[SelfRating]:
@@ -238,18 +265,15 @@ def save_self_assessment(
                 review=locked, indicator__in=[row["indicator"].pk for row in cleaned]
             )
         }
-        saved: list[SelfRating] = []
-        changed: list[tuple[models.Model, dict[str, list[Any]]]] = []
-        for row in cleaned:
-            entry = existing.get(row["indicator"].pk) or SelfRating(review=locked, indicator=row["indicator"])
-            before = _fields(entry, SELF_RATING_FIELDS) if entry.pk else {}
-            for name in SELF_RATING_FIELDS:
-                setattr(entry, name, row[name])
-            what = changes(before, _fields(entry, SELF_RATING_FIELDS))
-            if entry.pk is None or what:
-                _save(entry, by=by, reason="self_rate")
-                changed.append((entry, what))
-            saved.append(entry)
+        saved, changed = _write_rows(
+            cleaned,
+            existing=existing,
+            key="indicator",
+            new=lambda row: SelfRating(review=locked, indicator=row["indicator"]),
+            fields=SELF_RATING_FIELDS,
+            by=by,
+            reason="self_rate",
+        )
         if position_statement is not None and position_statement.strip() != locked.position_statement:
             old, locked.position_statement = locked.position_statement, position_statement.strip()
             _save(locked, by=by, reason="position_statement")
@@ -577,23 +601,21 @@ def save_desk_review(
                 assignment=locked, standard__in=[row["standard"].pk for row in cleaned]
             )
         }
-        saved: list[ReviewerRating] = []
-        changed: list[tuple[models.Model, str, dict[str, list[Any]]]] = []
-        for row in cleaned:
-            entry = existing.get(row["standard"].pk) or ReviewerRating(assignment=locked, standard=row["standard"])
-            before = _fields(entry, RATING_FIELDS) if entry.pk else {}
-            entry.rating, entry.rationale = row["rating"], row["rationale"]
-            what = changes(before, _fields(entry, RATING_FIELDS))
-            if entry.pk is None or what:
-                _save(entry, by=by, reason="rate")
-                changed.append((entry, "rate", what))
-            saved.append(entry)
+        saved, changed = _write_rows(
+            cleaned,
+            existing=existing,
+            key="standard",
+            new=lambda row: ReviewerRating(assignment=locked, standard=row["standard"]),
+            fields=RATING_FIELDS,
+            by=by,
+            reason="rate",
+        )
         if notes is not None and notes.strip() != locked.notes:
             old, locked.notes = locked.notes, notes.strip()
             _save(locked, by=by, reason="notes")
-            changed.append((locked, "desk_notes", {"notes": [old, locked.notes]}))
-        for obj, action, what in changed:
-            _record(obj, action, by=by, review=review, changes=what)
+            changed.append((locked, {"notes": [old, locked.notes]}))
+        for obj, what in changed:
+            _record(obj, "desk_notes" if obj is locked else "rate", by=by, review=review, changes=what)
     assignment.notes = locked.notes
     return saved
 
@@ -722,17 +744,15 @@ def moderate_standards(review: Review, *, by: User, rows: Iterable[dict[str, Any
                 review=locked, standard__in=[row["standard"].pk for row in cleaned]
             )
         }
-        saved, changed = [], []
-        for row in cleaned:
-            entry = existing.get(row["standard"].pk) or ModeratedRating(review=locked, standard=row["standard"])
-            before = _fields(entry, MODERATION_FIELDS) if entry.pk else {}
-            for name in MODERATION_FIELDS:
-                setattr(entry, name, row[name])
-            what = changes(before, _fields(entry, MODERATION_FIELDS))
-            if entry.pk is None or what:
-                _save(entry, by=by, reason="moderate")
-                changed.append((entry, what))
-            saved.append(entry)
+        saved, changed = _write_rows(
+            cleaned,
+            existing=existing,
+            key="standard",
+            new=lambda row: ModeratedRating(review=locked, standard=row["standard"]),
+            fields=MODERATION_FIELDS,
+            by=by,
+            reason="moderate",
+        )
         for entry, what in changed:
             _record(
                 entry, "moderate", by=by, review=locked, standard=entry.standard.code, rating=entry.rating, changes=what
