@@ -26,6 +26,7 @@ from django.urls import reverse
 from casework.models import Case, Referral
 from casework.rules import DECISIONS, case_of
 from core.emails import queue_email
+from core.words import either
 from core.workflow import may, move_label, unmet_guards
 from organisations.models import Membership, User
 
@@ -45,11 +46,6 @@ def _thing(obj: models.Model) -> str:
     name = getattr(obj, "title", "") or getattr(obj, "name", "")
     noun = obj._meta.verbose_name
     return f"the {noun} “{name}”" if name else f"the {noun}"
-
-
-def _either(labels: list[str]) -> str:
-    words = [label[:1].lower() + label[1:] for label in labels]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def new_referral(referral: Referral) -> str | None:
@@ -95,7 +91,7 @@ def tell_deciders(obj: models.Model, *, by: Any) -> str | None:
         deciders,
         subject="A lifeboat decision is waiting for you",
         body=f"{_thing(obj)[:1].upper()}{_thing(obj)[1:]} for {case.organisation.name} is waiting for you "
-        f"to {_either([move_label(t) for t in moves])}.",
+        f"to {either([move_label(t) for t in moves])}.",
         path=obj.get_absolute_url(),  # type: ignore[attr-defined]
     )
 

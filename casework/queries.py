@@ -85,6 +85,10 @@ class Waiting:
     since: datetime.datetime
 
     @property
+    def choices(self) -> str:
+        return words.either(self.moves)
+
+    @property
     def what(self) -> str:
         name = getattr(self.obj, "title", "") or getattr(self.obj, "name", "")
         noun = self.obj._meta.verbose_name

@@ -22,6 +22,17 @@ def money(value: Any) -> str:
     return pounds(value, "pence") if value not in (None, "") else ""
 
 
+def either(labels: list[str]) -> str:
+    """Choices as a sentence ends: "approve the grant or refuse the grant"; with semicolons when a
+    choice has a comma of its own ("close the case; close, leaving …; or not ready to close")."""
+    words = [label[:1].lower() + label[1:] for label in labels]
+    if len(words) < 2:
+        return "".join(words)
+    if any("," in word for word in words):
+        return "; ".join(words[:-1]) + "; or " + words[-1]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def date(value: Any) -> str:
     """4 March 2026 (from a date or ISO text); "" for nothing."""
     if value in (None, ""):
