@@ -26,6 +26,7 @@ from organisations.models import Borough, Membership, Organisation
 from peerreview import queries as review_queries
 from peerreview.models import ReportSnapshot, Review
 from reports import charts, documents, pdf
+from standards import queries as standards_queries
 
 Role = Membership.Role
 
@@ -65,6 +66,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             .exclude(state__in=[Review.State.CLOSED, *Review.STOPPED])
         ],
         Role.COORDINATOR: review_queries.pipeline() if user.has_role(Role.COORDINATOR) else [],
+        Role.STEWARD: standards_queries.stewards_work(user) if user.has_role(Role.STEWARD) else [],
+        Role.PARTICIPANT: standards_queries.consultations_open_to(user) if user.has_role(Role.PARTICIPANT) else [],
         Role.CASEWORKER: list(
             case_queries.cases_visible_to(user).filter(case_queries.on_team(user)).filter(state__in=Case.OPEN)[:30]
         )

@@ -110,6 +110,21 @@ class FrameworkVersionQuerySet(models.QuerySet["FrameworkVersion"]):
         """Versions anyone may read: in consultation, published or retired."""
         return self.exclude(state=FrameworkVersion.State.DRAFT)
 
+    def open_for_comment(self, on: datetime.date | None = None) -> FrameworkVersionQuerySet:
+        """Twin of FrameworkVersion.consultation_is_open, in one query: in consultation, between its
+        dates, not closed early."""
+        on = on or timezone.localdate()
+        return self.filter(
+            state=FrameworkVersion.State.CONSULTATION,
+            consultation_opens_on__lte=on,
+            consultation_closes_on__gte=on,
+            consultation_closed_early_on__isnull=True,
+        )
+
+    def unfinished(self) -> FrameworkVersionQuerySet:
+        """Versions still being written or consulted on (a steward's work)."""
+        return self.filter(state__in=[FrameworkVersion.State.DRAFT, FrameworkVersion.State.CONSULTATION])
+
     def delete(self) -> tuple[int, dict[str, int]]:
         if self.filter(state__in=[FrameworkVersion.State.PUBLISHED, FrameworkVersion.State.RETIRED]).exists():
             raise FrozenVersionError  # deleting would take its content with it

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from organisations.models import Membership
 from organisations.rules import is_administrator, is_coordinator
-from standards.models import Framework, FrameworkVersion
+from standards.models import Comment, Framework, FrameworkVersion
 
 
 def versions_visible_to(user: Any) -> QuerySet[FrameworkVersion]:
@@ -20,6 +20,22 @@ def versions_visible_to(user: Any) -> QuerySet[FrameworkVersion]:
         stewarded = user.organisations_with_role(Membership.Role.STEWARD)
         return qs.filter(~Q(state=FrameworkVersion.State.DRAFT) | Q(framework__owners__in=stewarded)).distinct()
     return qs.public()
+
+
+def stewards_work(user: Any) -> list[FrameworkVersion]:
+    """The draft and consulting versions of the frameworks the person stewards, each with its
+    comments awaiting an answer (`unanswered`), most of those first."""
+    stewarded = Framework.objects.filter(owners__in=user.organisations_with_role(Membership.Role.STEWARD))
+    unanswered = Count("comments", filter=Q(comments__answer=Comment.Answer.UNANSWERED))
+    versions = FrameworkVersion.objects.unfinished().filter(framework__in=stewarded.values("pk"))
+    return list(versions.select_related("framework").annotate(unanswered=unanswered).order_by("-unanswered", "pk")[:30])
+
+
+def consultations_open_to(user: Any) -> list[FrameworkVersion]:
+    """Consultations the person may comment on now (standards.comment_frameworkversion), closing soonest first."""
+    versions = FrameworkVersion.objects.open_for_comment().select_related("framework")
+    soonest = versions.order_by("consultation_closes_on", "pk")[:30]
+    return [v for v in soonest if user.has_perm("standards.comment_frameworkversion", v)]
 
 
 def frameworks_visible_to(user: Any) -> QuerySet[Framework]:
