@@ -47,6 +47,7 @@ from django.utils.crypto import salted_hmac
 THRESHOLD = 5
 ROUND_TO = 5
 MONEY_ROUND_TO = 10_000
+WEEKS_ROUND_TO = 4  # a lifeboat table's times (median weeks to close)
 MARK = "[c]"  # a suppressed cell in downloads (the ONS convention: confidential)
 FEWER = f"fewer than {THRESHOLD}"
 
@@ -56,7 +57,8 @@ NOTE_SUPPRESSED = (
 )
 NOTE_ROUNDED = (
     f"Lifeboat figures are rounded up or down to a multiple of {ROUND_TO} (money to a multiple of "
-    f"£{MONEY_ROUND_TO:,}) so that organisations cannot be singled out."
+    f"£{MONEY_ROUND_TO:,}, times to a multiple of {WEEKS_ROUND_TO} weeks) so that organisations cannot be "
+    "singled out."
 )
 NOTE_ROWS_LEFT_OUT = f"Rows that rest on fewer than {THRESHOLD} cases are left out."
 WITHHELD_POPULATION = (
@@ -157,14 +159,16 @@ def _lifeboat(df: Any, policy: Policy) -> Disclosed:
     figures = {rests_on, *policy.counts, *policy.money, *policy.values}
     labels = [column for column in kept.columns if column not in figures]
     table = ",".join(kept.columns)  # which table: its columns
-    for column, step in [(c, ROUND_TO) for c in sorted({rests_on, *policy.counts})] + [
-        (c, MONEY_ROUND_TO) for c in policy.money
-    ]:
+    steps = [(c, ROUND_TO) for c in sorted({rests_on, *policy.counts})]
+    steps += [(c, MONEY_ROUND_TO) for c in policy.money] + [(c, WEEKS_ROUND_TO) for c in policy.values]
+    for column, step in steps:
         kept[column] = [
-            _random_round(value, step, cell=f"{table}|{column}|{'|'.join(str(row[c]) for c in labels)}")
+            value
+            if value is None or (isinstance(value, float) and math.isnan(value))
+            else _random_round(value, step, cell=f"{table}|{column}|{'|'.join(str(row[c]) for c in labels)}")
             for value, row in zip(kept[column].tolist(), kept.to_dict("records"), strict=True)
         ]
-    for column in policy.money:
+    for column in (*policy.money, *policy.values):
         kept[column] = kept[column].astype("float64")
     return Disclosed(kept, notes=notes)
 

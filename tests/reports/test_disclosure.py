@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 
 import pytest
 from django.urls import reverse
@@ -258,3 +259,16 @@ def test_xlsx_has_the_marks_and_a_notes_sheet(funder, client_for, singled_out):
     book = load_workbook(io.BytesIO(xlsx))
     assert book.sheetnames == ["Lifeboat cases by pathway and s", "Notes"]
     assert [[c.value for c in row] for row in book["Notes"].iter_rows()] == [["note"], [disclosure.WITHHELD_CASES]]
+
+
+def test_a_lifeboat_time_is_rounded_too_so_one_more_case_cannot_move_it_exactly():
+    """A median of weeks moves when one case closes: outsiders see it to a multiple of 4 weeks."""
+    policy = Policy("cases", values=("median_weeks_to_close",), lifeboat=True)
+    for weeks in (9.3, 17.0, 30.6):
+        frame = _frame([("Closed in an orderly way", 8, weeks)], ["outcome", "cases", "median_weeks_to_close"])
+        shown = disclosure.disclose(frame, policy, reader=OUTSIDER, population=None).frame.iloc[0].tolist()
+        assert shown[2] % 4 == 0 and abs(shown[2] - weeks) < 4
+        exact = disclosure.disclose(frame, policy, reader=disclosure.EXACT, population=None).frame
+        assert exact["median_weeks_to_close"][0] == weeks
+    frame = _frame([("Not recorded", 6, float("nan"))], ["outcome", "cases", "median_weeks_to_close"])
+    assert math.isnan(disclosure.disclose(frame, policy, reader=OUTSIDER, population=None).frame.iloc[0, 2])
